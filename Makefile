@@ -1,0 +1,48 @@
+# Closeloop: `make run` serves a seeded demo on http://127.0.0.1:8000; `make test` runs the whole suite.
+# Both install what they need first: uv (into .tools/) and the locked dependencies (into .venv/).
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+
+.PHONY: install run test lint bench browsers clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Closeloop:      http://127.0.0.1:8000/"
+	@echo "  Local mailbox:  http://127.0.0.1:8000/dev/mailbox/"
+	@echo "  API docs:       http://127.0.0.1:8000/api/docs/"
+	@echo ""
+	DEBUG=1 $(VENV)/bin/honcho -f Procfile.dev start
+
+test: install
+	@mkdir -p var
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install
+	$(PY) -m pytest tests/bench -p no:randomly -s -q $(PYTEST_ARGS)
+
+browsers:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

@@ -1,0 +1,107 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from qms.tenancy.models import Role
+
+from .services import password_reset_request
+
+
+class CrispyMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class EmailLoginForm(CrispyMixin, AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class OutboxPasswordResetForm(CrispyMixin, PasswordResetForm):
+    """Django's reset form, but the email goes through the outbox like every other email."""
+
+    def save(
+        self,
+        domain_override=None,
+        subject_template_name=None,
+        email_template_name=None,
+        use_https=False,
+        token_generator=None,
+        from_email=None,
+        request=None,
+        html_email_template_name=None,
+        extra_email_context=None,
+    ):
+        def reset_url_for(user):
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            return settings.SITE_URL + reverse(
+                "accounts:password_reset_confirm", args=[uid, token_generator.make_token(user)]
+            )
+
+        password_reset_request(email=self.cleaned_data["email"], reset_url_for=reset_url_for)
+
+
+class InvitationForm(CrispyMixin, forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+    membership_expires_at = forms.DateTimeField(
+        label="Access expires",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Required for auditors: their access ends on this date.",
+    )
+
+
+class MembershipForm(CrispyMixin, forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    expires_at = forms.DateTimeField(
+        label="Access expires",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Required for auditors.",
+    )
+
+
+class SignupForm(CrispyMixin, forms.Form):
+    full_name = forms.CharField(max_length=150)
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        elif data.get("password1"):
+            probe = get_user_model()(email=self.email, full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(data["password1"], probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class ApiTokenForm(CrispyMixin, forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this token, e.g. “CRM sync”.")
+    membership = forms.ChoiceField(label="Acts as member")
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].choices = [(m.pk, f"{m.user.email} ({m.get_role_display()})") for m in members]
+
+
+class OrganizationForm(CrispyMixin, forms.Form):
+    name = forms.CharField(max_length=200)

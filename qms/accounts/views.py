@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qms.tenancy.access import require_owner
+from qms.tenancy.context import organization_context
+from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_token
+
+from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, SignupForm
+from .models import Invitation, digest
+from .selectors import access_api_token, api_tokens_for_organization, invitation_for_token
+from .services import api_token_create, api_token_revoke, invitation_accept, user_create
+
+User = get_user_model()
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    memberships = memberships_for_user(user=request.user)
+    if len(memberships) == 1 and request.GET.get("all") is None:
+        return redirect("tenancy:home", org_slug=memberships[0].organization.slug)
+    return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request, token):
+    organization = organization_for_token(model=Invitation, token_hash=digest(token))
+    if organization is None:
+        raise Http404("This invitation link is not valid.")
+    with transaction.atomic(), organization_context(organization):
+        invitation = invitation_for_token(organization=organization, token=token)
+        context = {"invitation": invitation, "organization": organization}
+        if invitation.status != "pending":
+            return render(request, "accounts/invitation_unusable.html", context, status=410)
+        existing = User.objects.filter(email__iexact=invitation.email).first()
+        if request.user.is_authenticated:
+            return _accept_signed_in(request, invitation, context)
+        if existing is not None:
+            messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        form = SignupForm(request.POST or None, email=invitation.email)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = user_create(
+                    email=invitation.email,
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                )
+                invitation_accept(invitation=invitation, user=user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome to {organization.name}.")
+                return redirect("tenancy:home", org_slug=organization.slug)
+        return render(request, "accounts/invitation_signup.html", {**context, "form": form})
+
+
+def _accept_signed_in(request, invitation, context):
+    if request.method == "POST":
+        try:
+            invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"You joined {invitation.organization.name}.")
+            return redirect("tenancy:home", org_slug=invitation.organization.slug)
+    return render(request, "accounts/invitation_accept.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request, org_slug):
+    require_owner(request.membership)
+    organization = request.organization
+    members = list(members_for_organization(organization=organization))
+    form = ApiTokenForm(request.POST or None, members=members, initial={"membership": request.membership.pk})
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        membership = next(m for m in members if str(m.pk) == form.cleaned_data["membership"])
+        try:
+            _, new_key = api_token_create(
+                organization=organization, actor=request.user, membership=membership, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiTokenForm(members=members, initial={"membership": request.membership.pk})
+    tokens = api_tokens_for_organization(organization=organization)
+    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@require_POST
+def api_token_revoke_view(request, org_slug, token_id):
+    require_owner(request.membership)
+    token = access_api_token(organization=request.organization, token_id=token_id)
+    api_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    return redirect("tokens:list", org_slug=org_slug)

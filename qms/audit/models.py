@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from qms.tenancy.models import Organization, TenantOwned
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditChainHead(TenantOwned):
+    """The last link of an organisation's chain; locking this row serialises writers so the chain never forks."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="+")
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+
+class AuditEvent(TenantOwned):
+    seq = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        constraints = [models.UniqueConstraint(fields=["organization", "seq"], name="auditevent_one_seq_per_org")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"]),
+            models.Index(fields=["organization", "object_type", "object_id"]),
+            models.Index(fields=["organization", "actor"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,64 @@
+from django.db import transaction
+from django.utils import timezone
+
+from .chain import event_hash, normalise
+from .models import GENESIS_HASH, AuditChainHead, AuditEvent
+
+SYSTEM_LABEL = "system"
+
+
+def object_label(obj) -> tuple[str, str, str]:
+    meta = obj._meta
+    return f"{meta.app_label}.{meta.model_name}", str(obj.pk or ""), str(obj)[:300]
+
+
+def snapshot(obj, fields) -> dict:
+    return {name: normalise(getattr(obj, name)) for name in fields}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def audit_chain_start(*, organization) -> AuditChainHead:
+    return AuditChainHead.objects.create(organization=organization, seq=0, hash=GENESIS_HASH)
+
+
+def audit_record(
+    *,
+    organization,
+    actor,
+    action: str,
+    obj=None,
+    changes: dict | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one event to the organisation's chain, inside the caller's transaction.
+
+    The chain head row is locked (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction holds the write
+    lock), so concurrent writers queue up behind each other instead of forking the chain.
+    """
+    if obj is not None:
+        object_type, object_id, object_repr = object_label(obj)
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().get(organization=organization)
+        event = AuditEvent(
+            organization=organization,
+            seq=head.seq + 1,
+            created_at=timezone.now(),
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor_label=(actor.email if actor is not None and actor.is_authenticated else SYSTEM_LABEL)[:254],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:300],
+            changes=normalise(changes or {}),
+            prev_hash=head.hash,
+        )
+        event.hash = event_hash(head.hash, event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
+    return event

@@ -1,0 +1,73 @@
+from django.shortcuts import render
+from django.utils.dateparse import parse_date
+
+from qms.listing import csv_response, paginate
+from qms.tenancy.access import get_object_for_member, require_role
+from qms.tenancy.models import Role
+from qms.tenancy.selectors import members_for_organization
+
+from .models import AuditEvent
+from .selectors import audit_events, audit_object_types
+
+READERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
+
+
+def _filtered(request):
+    params = request.GET
+    filters = {
+        "actor_id": params.get("actor") or None,
+        "object_type": params.get("type") or None,
+        "since": parse_date(params.get("since", "")) if params.get("since") else None,
+        "until": parse_date(params.get("until", "")) if params.get("until") else None,
+        "search": params.get("q", "").strip() or None,
+    }
+    if filters["actor_id"] and not str(filters["actor_id"]).isdigit():
+        filters["actor_id"] = None
+    return audit_events(organization=request.organization, **filters)
+
+
+def audit_trail(request, org_slug):
+    require_role(request.membership, *READERS)
+    page = paginate(request, _filtered(request))
+    members = members_for_organization(organization=request.organization)
+    return render(
+        request,
+        "audit/trail.html",
+        {
+            "page": page,
+            "members": members,
+            "object_types": audit_object_types(organization=request.organization),
+            "filters": request.GET,
+        },
+    )
+
+
+def audit_trail_csv(request, org_slug):
+    require_role(request.membership, *READERS)
+    rows = (
+        (
+            e.seq,
+            e.created_at.isoformat(),
+            e.actor_label,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.changes,
+            e.hash,
+        )
+        for e in _filtered(request).iterator(chunk_size=2000)
+    )
+    return csv_response(
+        f"audit-trail-{org_slug}.csv",
+        ["seq", "when", "who", "action", "object type", "object id", "object", "changes", "hash"],
+        rows,
+    )
+
+
+def audit_event_detail(request, org_slug, event_id):
+    require_role(request.membership, *READERS)
+    event = get_object_for_member(
+        AuditEvent.objects.select_related("actor"), organization=request.organization, pk=event_id
+    )
+    return render(request, "audit/event.html", {"event": event})

@@ -1,0 +1,140 @@
+import logging
+import random
+import smtplib
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from qms.tenancy.context import cross_tenant
+
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+State = OutboxMessage.State
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
+    text = render_to_string(f"emails/{template}-body.txt", context)
+    html = render_to_string(f"emails/{template}-body.html", context)
+    return subject, text, html
+
+
+def email_enqueue(*, organization, to: str, template: str, context: dict) -> OutboxMessage:
+    """Write one email to the outbox in the caller's transaction; it leaves once that transaction commits."""
+    subject, text, html = render_email(
+        template, {**context, "organization": organization, "site_url": settings.SITE_URL}
+    )
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "closeloop.local"
+    message = OutboxMessage(
+        organization=organization,
+        purpose=template,
+        to_email=to,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        message_id=make_msgid(domain=domain),
+    )
+    if organization is None:
+        with cross_tenant():
+            message.save(force_insert=True)
+    else:
+        message.save(force_insert=True)
+    transaction.on_commit(nudge_relay)
+    return message
+
+
+def nudge_relay():
+    """Best effort: ask a worker to relay now. The periodic relay is the guarantee, so a dead broker is fine."""
+    from .tasks import relay_outbox
+
+    try:
+        relay_outbox.apply_async(retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure must not touch the customer's request
+        log.warning("outbox nudge not delivered (%s); the periodic relay will pick the message up", exc)
+
+
+def outbox_claim_due(*, limit: int = 100) -> list[tuple[int | None, int]]:
+    """Lease due messages across organisations (the relay's cross-tenant claim); returns (org id, message id)."""
+    now = timezone.now()
+    with transaction.atomic(), cross_tenant():
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(state=State.PENDING, next_attempt_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .order_by("next_attempt_at")
+            .values_list("organization_id", "pk")[:limit]
+        )
+        if due:
+            lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+            OutboxMessage.objects.filter(pk__in=[pk for _, pk in due]).update(lease_until=lease)
+    return due
+
+
+def is_permanent(exc: Exception) -> bool:
+    """SMTP 5xx is permanent; 4xx, timeouts and dropped connections are worth another try."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def retry_delay(attempts: int) -> timedelta:
+    ceiling = min(settings.OUTBOX_RETRY_CAP_SECONDS, settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def _send(message: OutboxMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        headers={"Message-ID": message.message_id},
+        connection=get_connection(fail_silently=False),
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    email.send()
+
+
+def outbox_deliver(*, message_id: int) -> str:
+    """Send one message if it is still pending. The row stays locked while it is sent, so two workers given
+    the same message cannot both send it; a message already sent is skipped."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        if message is None or message.state != State.PENDING:
+            return "skipped"
+        message.attempts += 1
+        message.lease_until = None
+        try:
+            _send(message)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row and shown to people
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if is_permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                message.state = State.FAILED
+            else:
+                message.next_attempt_at = timezone.now() + retry_delay(message.attempts)
+            message.save()
+            log.warning("outbox message %s not delivered (%s): %s", message.pk, message.state, exc)
+            return message.state
+        message.state = State.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save()
+        return "sent"
+
+
+def outbox_retry(*, message: OutboxMessage) -> None:
+    """Put a failed message back in the queue (a person fixed the address or the mail server)."""
+    OutboxMessage.objects.filter(pk=message.pk, state=State.FAILED).update(
+        state=State.PENDING, next_attempt_at=timezone.now(), lease_until=None, attempts=0
+    )
+    transaction.on_commit(nudge_relay)

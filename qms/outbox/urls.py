@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outbox"
+
+urlpatterns = [
+    path("settings/email/", views.delivery_log, name="delivery_log"),
+    path("settings/email/<int:message_id>/retry/", views.message_retry, name="message_retry"),
+]
+
+dev_urlpatterns = [
+    path("dev/mailbox/", views.dev_mailbox, name="dev_mailbox"),
+    path("dev/mailbox/<str:name>/", views.dev_mailbox_message, name="dev_mailbox_message"),
+]

@@ -1,0 +1,35 @@
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from .access import can_write
+from .selectors import membership_for_user
+
+
+def api_membership(request):
+    """The membership a DRF request acts as: the token's, or the session user's in the URL's organisation."""
+    if hasattr(request, "_membership"):
+        return request._membership
+    organization = getattr(request, "organization", None)
+    token = request.auth if hasattr(request.auth, "membership") else None
+    if organization is None:
+        membership = None
+    elif token is not None:
+        membership = token.membership if token.organization_id == organization.pk else None
+    else:
+        membership = membership_for_user(organization=organization, user=request.user)
+    request._membership = membership
+    return membership
+
+
+class IsOrganizationMember(BasePermission):
+    """404 for anyone who is not an active member of the URL's organisation; 403 for read-only roles writing."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        membership = api_membership(request)
+        if membership is None or not membership.is_active:
+            raise NotFound("No such organisation.")
+        if request.method not in SAFE_METHODS and not can_write(membership):
+            raise PermissionDenied("Your role is read-only in this organisation.")
+        return True

@@ -1,0 +1,39 @@
+import django_filters
+from rest_framework import generics, serializers
+
+from .models import Membership, Role
+from .selectors import members_for_organization
+
+
+class MemberOutput(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name", "role", "expires_at", "created_at"]
+
+
+class MemberFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = []
+
+
+class MemberList(generics.ListAPIView):
+    """Active members of the organisation."""
+
+    serializer_class = MemberOutput
+    filterset_class = MemberFilter
+
+    def get_queryset(self):
+        return members_for_organization(organization=self.request.organization)
+
+
+class MemberDetail(generics.RetrieveAPIView):
+    serializer_class = MemberOutput
+
+    def get_queryset(self):
+        return members_for_organization(organization=self.request.organization)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class TenancyConfig(AppConfig):
+    name = "qms.tenancy"
+    label = "tenancy"
+    verbose_name = "Tenancy"
+
+    def ready(self):
+        from .rls import apply_row_level_security
+
+        post_migrate.connect(apply_row_level_security, sender=self, dispatch_uid="tenancy-rls")

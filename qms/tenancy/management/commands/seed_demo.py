@@ -1,0 +1,38 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from qms.accounts.demo import DEMO_ORGANIZATIONS, seed_people
+from qms.tenancy.context import organization_context
+from qms.tenancy.models import Organization
+
+DEFAULT_PASSWORD = "closeloop-demo"
+
+# Each feature adds its seeder here: a callable (organization=..., password=...) run inside the organisation.
+SEEDERS: list = []
+
+
+class Command(BaseCommand):
+    help = "Create two demo organisations with realistic data (does nothing if they exist)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for every demo user")
+
+    def handle(self, password, **options):
+        slugs = [slug for slug, *_ in DEMO_ORGANIZATIONS]
+        if Organization.objects.filter(slug__in=slugs).exists():
+            self.stdout.write("Demo organisations exist already; nothing to do.")
+            self._print_logins(password=None)
+            return
+        with transaction.atomic():
+            for organization, _ in seed_people(password=password):
+                for seeder in SEEDERS:
+                    with organization_context(organization):
+                        seeder(organization=organization, password=password)
+        self._print_logins(password=password)
+
+    def _print_logins(self, *, password):
+        self.stdout.write(self.style.SUCCESS("Demo logins" + (f" (password: {password})" if password else "")))
+        for slug, name, domain, people in DEMO_ORGANIZATIONS:
+            self.stdout.write(f"  {name}  /o/{slug}/")
+            for _, role in people:
+                self.stdout.write(f"    {role:<8} {role}@{domain}")

@@ -1,0 +1,52 @@
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.urls import Resolver404, resolve
+
+from .access import can_write
+from .context import organization_context
+from .resolution import resolve_organization
+from .selectors import membership_for_user
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+STAFF_PREFIX = "/o/"
+API_PREFIX = "/api/v1/o/"
+PUBLIC_PREFIX = "/p/"
+
+
+class TenantMiddleware:
+    """Resolves /o/<slug>/, /api/v1/o/<slug>/ and /p/<slug>/ to an organisation and runs the request in it.
+
+    The request runs in one transaction with the organisation's scope and RLS setting. Staff pages need an
+    active membership (else 404, never 403); an auditor gets 403 on any unsafe method. API membership is
+    checked by DRF after token authentication (qms.tenancy.api).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not path.startswith((STAFF_PREFIX, API_PREFIX, PUBLIC_PREFIX)):
+            return self.get_response(request)
+        try:
+            slug = resolve(path).kwargs.get("org_slug")
+        except Resolver404:
+            slug = None
+        if slug is None:
+            return self.get_response(request)
+        if path.startswith(STAFF_PREFIX) and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        organization = resolve_organization(slug)
+        if organization is None:
+            raise Http404("No such organisation.")
+        with transaction.atomic(), organization_context(organization):
+            request.organization = organization
+            if path.startswith(STAFF_PREFIX):
+                request.membership = membership_for_user(organization=organization, user=request.user)
+                if request.membership is None:
+                    raise Http404("No such organisation.")
+                if request.method not in SAFE_METHODS and not can_write(request.membership):
+                    raise PermissionDenied("Your role is read-only in this organisation.")
+            return self.get_response(request)

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=50,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")],
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TenantTable(models.Model):
+    """Marks a model whose table carries organization_id and gets the row-level security policy."""
+
+    tenant_rls = True
+
+    class Meta:
+        abstract = True
+
+
+class TenantOwned(TenantTable):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    STAFF = "staff", "Staff"
+    AUDITOR = "auditor", "Auditor"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, *, now=None):
+        now = now or timezone.now()
+        return self.filter(removed_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class Membership(TenantOwned):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Required for auditors.")
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(
+        organization="organization", _manager_class=models.Manager.from_queryset(MembershipQuerySet)
+    )
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=models.Q(removed_at__isnull=True),
+                name="membership_one_active_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "role"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_active(self):
+        return self.removed_at is None and (self.expires_at is None or self.expires_at > timezone.now())

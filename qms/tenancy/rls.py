@@ -1,0 +1,41 @@
+"""Row-level security on every tenant table, applied after each migrate (run as the owner role)."""
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections
+
+POLICY = "tenant_isolation"
+PREDICATE = (
+    "organization_id = NULLIF(current_setting('app.organization_id', true), '')::bigint "
+    "OR current_setting('app.cross_tenant', true) = 'on'"
+)
+APPEND_ONLY_TABLES = ("audit_auditevent",)
+
+
+def tenant_models():
+    return [m for m in apps.get_models() if getattr(m, "tenant_rls", False) and m._meta.managed]
+
+
+def apply_row_level_security(using="default", **kwargs):
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in tenant_models():
+            table = quote(model._meta.db_table)
+            cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+            cursor.execute(f"CREATE POLICY {POLICY} ON {table} USING ({PREDICATE}) WITH CHECK ({PREDICATE})")
+        role = settings.DATABASE_APP_ROLE
+        if role:
+            grant_application_role(cursor, quote(role), quote)
+
+
+def grant_application_role(cursor, role, quote):
+    cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+    cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    for table in APPEND_ONLY_TABLES:
+        cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {role}")

@@ -1,0 +1,135 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qms.accounts.forms import InvitationForm, MembershipForm, OrganizationForm
+from qms.accounts.selectors import access_invitation, invitations_pending
+from qms.accounts.services import invitation_create, invitation_revoke
+from qms.audit.selectors import audit_events
+
+from .access import MANAGERS, access_membership, has_role, require_owner, require_role
+from .models import Role
+from .selectors import members_for_organization
+from .services import membership_change_role, membership_remove, organization_update
+
+MEMBER_VIEWERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
+
+
+def organization_home(request, org_slug):
+    organization = request.organization
+    recent = audit_events(organization=organization)[:8] if has_role(request.membership, *MEMBER_VIEWERS) else []
+    return render(
+        request,
+        "tenancy/home.html",
+        {
+            "recent_events": recent,
+            "member_count": members_for_organization(organization=organization).count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organization_settings(request, org_slug):
+    require_role(request.membership, *MEMBER_VIEWERS)
+    organization = request.organization
+    form = OrganizationForm(request.POST or None, initial={"name": organization.name})
+    if request.method == "POST":
+        require_owner(request.membership)
+        if form.is_valid():
+            organization_update(organization=organization, actor=request.user, name=form.cleaned_data["name"])
+            messages.success(request, "Organisation settings saved.")
+            return redirect("tenancy:settings", org_slug=org_slug)
+    return render(request, "tenancy/settings.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def members(request, org_slug):
+    require_role(request.membership, *MEMBER_VIEWERS)
+    organization = request.organization
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        require_owner(request.membership)
+        if form.is_valid():
+            try:
+                invitation = invitation_create(organization=organization, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("tenancy:members", org_slug=org_slug)
+    query = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    people = members_for_organization(organization=organization)
+    if query:
+        people = people.filter(Q(user__email__icontains=query) | Q(user__full_name__icontains=query))
+    if role in Role.values:
+        people = people.filter(role=role)
+    return render(
+        request,
+        "tenancy/members.html",
+        {
+            "form": form,
+            "members": people,
+            "query": query,
+            "role": role,
+            "roles": Role.choices,
+            "invitations": invitations_pending(organization=organization),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_edit(request, org_slug, membership_id):
+    require_role(request.membership, *MANAGERS, Role.AUDITOR)
+    membership = access_membership(organization=request.organization, membership_id=membership_id)
+    form = MembershipForm(request.POST or None, initial={"role": membership.role, "expires_at": membership.expires_at})
+    if request.method == "POST":
+        require_owner(request.membership)
+        if form.is_valid():
+            try:
+                membership_change_role(
+                    membership=membership,
+                    actor=request.user,
+                    role=form.cleaned_data["role"],
+                    expires_at=form.cleaned_data["expires_at"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
+                return redirect("tenancy:members", org_slug=org_slug)
+    return render(request, "tenancy/member_edit.html", {"member": membership, "form": form})
+
+
+@require_POST
+def member_remove(request, org_slug, membership_id):
+    require_owner(request.membership)
+    membership = access_membership(organization=request.organization, membership_id=membership_id)
+    try:
+        membership_remove(membership=membership, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{membership.user.email} was removed; their API tokens were revoked.")
+    return redirect("tenancy:members", org_slug=org_slug)
+
+
+@require_POST
+def invitation_revoke_view(request, org_slug, invitation_id):
+    require_owner(request.membership)
+    invitation = access_invitation(organization=request.organization, invitation_id=invitation_id)
+    invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("tenancy:members", org_slug=org_slug)
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

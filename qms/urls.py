@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from qms.accounts import urls as accounts_urls
+from qms.accounts import views as accounts_views
+from qms.audit import urls as audit_urls
+from qms.outbox import urls as outbox_urls
+from qms.tenancy import urls as tenancy_urls
+
+from . import health
+
+# Everything under /o/<org_slug>/ and /api/v1/o/<org_slug>/ is resolved to an organisation by
+# qms.tenancy.middleware.TenantMiddleware and covered by tests/tenancy/test_isolation_sweep.py.
+organization_patterns = [
+    path("", include((tenancy_urls.urlpatterns, "tenancy"))),
+    path("", include((audit_urls.urlpatterns, "audit"))),
+    path("", include((outbox_urls.urlpatterns, "outbox"))),
+    path("", include((accounts_urls.org_urlpatterns, "tokens"))),
+]
+
+api_patterns = [
+    path("", include((tenancy_urls.api_urlpatterns, "tenancy_api"))),
+    path("", include((audit_urls.api_urlpatterns, "audit_api"))),
+]
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("accounts/", include(accounts_urls)),
+    path("i/<str:token>/", accounts_views.invitation_accept_view, name="invitation_accept"),
+    path("o/<slug:org_slug>/", include(organization_patterns)),
+    path("api/v1/o/<slug:org_slug>/", include(api_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[], authentication_classes=[]),
+        name="api_docs",
+    ),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", include(outbox_urls.dev_urlpatterns)),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,128 @@
+"""factory-boy factories for every model. Tenant-owned rows are created inside their organisation's context."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from qms.accounts.models import ApiToken, Invitation, User, digest
+from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from qms.audit.services import audit_record
+from qms.outbox.models import OutboxMessage
+from qms.tenancy.context import organization_context
+from qms.tenancy.models import Membership, Organization, Role
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class TenantFactory(DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with organization_context(kwargs["organization"]):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+    @factory.post_generation
+    def chain(obj, create, extracted, **kwargs):
+        if create:
+            with organization_context(obj):
+                AuditChainHead.objects.create(organization=obj, seq=0, hash=GENESIS_HASH)
+
+
+class MembershipFactory(TenantFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.STAFF
+    expires_at = factory.LazyAttribute(
+        lambda o: timezone.now() + timedelta(days=30) if o.role == Role.AUDITOR else None
+    )
+
+
+class InvitationFactory(TenantFactory):
+    class Meta:
+        model = Invitation
+        exclude = ["token"]
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Role.STAFF
+    token = factory.Sequence(lambda n: f"invitation-token-{n}")
+    token_hash = factory.LazyAttribute(lambda o: digest(o.token))
+    invited_by = factory.SubFactory(UserFactory)
+    valid_until = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class ApiTokenFactory(TenantFactory):
+    class Meta:
+        model = ApiToken
+        exclude = ["key"]
+
+    membership = factory.SubFactory(MembershipFactory)
+    organization = factory.SelfAttribute("membership.organization")
+    name = "Integration"
+    key = factory.Sequence(lambda n: f"cl_test-token-{n:08d}")
+    prefix = factory.LazyAttribute(lambda o: o.key[:10])
+    token_hash = factory.LazyAttribute(lambda o: digest(o.key))
+    created_by = factory.SelfAttribute("membership.user")
+
+
+class OutboxMessageFactory(TenantFactory):
+    class Meta:
+        model = OutboxMessage
+
+    organization = factory.SubFactory(OrganizationFactory)
+    purpose = "test"
+    to_email = factory.Sequence(lambda n: f"recipient{n}@example.com")
+    subject = factory.Sequence(lambda n: f"Message {n}")
+    body_text = "Hello"
+    message_id = factory.Sequence(lambda n: f"<msg-{n}@closeloop.test>")
+
+
+class AuditEventFactory(factory.Factory):
+    """Audit events are only ever appended through the service, so the factory calls it."""
+
+    class Meta:
+        model = AuditEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    actor = None
+    action = "thing.update"
+    object_type = "tests.thing"
+    object_id = factory.Sequence(str)
+    object_repr = factory.Sequence(lambda n: f"Thing {n}")
+    changes = factory.LazyFunction(lambda: {"status": ["open", "closed"]})
+
+    @classmethod
+    def _create(cls, model_class, organization, **kwargs):
+        with organization_context(organization):
+            return audit_record(organization=organization, **kwargs)
