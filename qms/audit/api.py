@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework import generics, serializers
 
+from qms.tenancy.api import OrganizationQuerysetMixin
+
 from .models import AuditEvent
 from .selectors import audit_events
 
@@ -38,18 +40,20 @@ class AuditEventOutput(serializers.ModelSerializer):
         ]
 
 
-class AuditEventList(generics.ListAPIView):
+class AuditEventList(OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's audit trail, newest first; filter by actor, object, action and date."""
 
+    model = AuditEvent
     serializer_class = AuditEventOutput
     filterset_class = AuditEventFilter
 
-    def get_queryset(self):
-        return audit_events(organization=self.request.organization)
+    def organization_queryset(self, organization):
+        return audit_events(organization=organization)
 
 
-class AuditEventDetail(generics.RetrieveAPIView):
+class AuditEventDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    model = AuditEvent
     serializer_class = AuditEventOutput
 
-    def get_queryset(self):
-        return audit_events(organization=self.request.organization)
+    def organization_queryset(self, organization):
+        return audit_events(organization=organization)

@@ -21,6 +21,11 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
 
 
+def _changed_only(changes: dict) -> dict:
+    """Drop [before, after] pairs that are equal, e.g. an empty optional field on creation."""
+    return {k: v for k, v in changes.items() if not (isinstance(v, list) and len(v) == 2 and v[0] == v[1])}
+
+
 def audit_chain_start(*, organization) -> AuditChainHead:
     return AuditChainHead.objects.create(organization=organization, seq=0, hash=GENESIS_HASH)
 
@@ -55,7 +60,7 @@ def audit_record(
             object_type=object_type,
             object_id=object_id,
             object_repr=object_repr[:300],
-            changes=normalise(changes or {}),
+            changes=_changed_only(normalise(changes or {})),
             prev_hash=head.hash,
         )
         event.hash = event_hash(head.hash, event)

@@ -33,3 +33,14 @@ class IsOrganizationMember(BasePermission):
         if request.method not in SAFE_METHODS and not can_write(membership):
             raise PermissionDenied("Your role is read-only in this organisation.")
         return True
+
+
+class OrganizationQuerysetMixin:
+    """API views list one organisation's rows: subclasses implement `organization_queryset(organization)`."""
+
+    model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no organisation
+            return self.model.objects.none()
+        return self.organization_queryset(self.request.organization)

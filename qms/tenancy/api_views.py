@@ -1,6 +1,7 @@
 import django_filters
 from rest_framework import generics, serializers
 
+from .api import OrganizationQuerysetMixin
 from .models import Membership, Role
 from .selectors import members_for_organization
 
@@ -22,18 +23,20 @@ class MemberFilter(django_filters.FilterSet):
         fields = []
 
 
-class MemberList(generics.ListAPIView):
+class MemberList(OrganizationQuerysetMixin, generics.ListAPIView):
     """Active members of the organisation."""
 
+    model = Membership
     serializer_class = MemberOutput
     filterset_class = MemberFilter
 
-    def get_queryset(self):
-        return members_for_organization(organization=self.request.organization)
+    def organization_queryset(self, organization):
+        return members_for_organization(organization=organization)
 
 
-class MemberDetail(generics.RetrieveAPIView):
+class MemberDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    model = Membership
     serializer_class = MemberOutput
 
-    def get_queryset(self):
-        return members_for_organization(organization=self.request.organization)
+    def organization_queryset(self, organization):
+        return members_for_organization(organization=organization)

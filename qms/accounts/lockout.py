@@ -1,0 +1,9 @@
+"""How django-axes names the account a sign-in attempt is for."""
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The email typed into the sign-in form, lower-cased: sign-in ignores case, so the lockout count must too
+    (otherwise `Owner@…`, `OWNER@…` and so on would each get a fresh allowance of guesses)."""
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get("username")
+    return username.strip().lower() if username else username
