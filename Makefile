@@ -39,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 bench: install
-	$(PY) -m pytest tests/bench -p no:randomly -s -q $(PYTEST_ARGS)
+	$(PY) -m pytest tests/bench -o python_files="bench_*.py" -s -q $(PYTEST_ARGS)
 
 browsers:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
