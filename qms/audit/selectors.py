@@ -3,7 +3,7 @@ from django.db.models import Q, QuerySet
 from qms.tenancy.context import organization_context
 
 from .chain import ChainBreak, find_break
-from .models import GENESIS_HASH, AuditEvent
+from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
 def audit_events(
@@ -35,16 +35,30 @@ def audit_object_types(*, organization) -> list[str]:
 
 
 def audit_chain_verify(*, organization) -> tuple[int, ChainBreak | None]:
-    """Recompute the organisation's whole chain; returns (events checked, first break or None)."""
+    """Recompute the organisation's whole chain; returns (events checked, first break or None).
+
+    The chain head remembers the last event, so events deleted from the end are found as well.
+    """
     with organization_context(organization):
         events = AuditEvent.objects.filter(organization=organization).order_by("seq").iterator(chunk_size=2000)
-        count = 0
+        count, last_hash = 0, GENESIS_HASH
 
         def counted():
-            nonlocal count
+            nonlocal count, last_hash
             for event in events:
-                count += 1
+                count, last_hash = count + 1, event.hash
                 yield event
 
         found = find_break(counted(), genesis=GENESIS_HASH)
+        if found is None:
+            found = _head_mismatch(organization=organization, count=count, last_hash=last_hash)
         return count, found
+
+
+def _head_mismatch(*, organization, count: int, last_hash: str) -> ChainBreak | None:
+    head = AuditChainHead.objects.filter(organization=organization).first()
+    if head is None or (head.seq, head.hash) == (count, last_hash):
+        return None
+    if head.seq > count:
+        return ChainBreak(count + 1, count + 1, f"events {count + 1} to {head.seq} are missing from the end")
+    return ChainBreak(count, count, "the last event does not match the chain head")

@@ -208,7 +208,9 @@ def test_search_finds_members_by_email_or_name(alpha, login):
 
 def test_the_role_filter_narrows_the_list(alpha, login):
     client = login(alpha.owner)
-    MembershipFactory(organization=alpha.organization, user=UserFactory(email="second.auditor@alpha.test"), role="auditor")
+    MembershipFactory(
+        organization=alpha.organization, user=UserFactory(email="second.auditor@alpha.test"), role="auditor"
+    )
     auditors = client.get(MEMBERS, {"role": "auditor"}).context["members"]
     assert [m.user.email for m in auditors] == ["auditor@alpha.test", "second.auditor@alpha.test"]
     everyone = client.get(MEMBERS, {"role": "not-a-role"}).context["members"]
