@@ -110,7 +110,8 @@ def populate(tenant) -> World:
     owner_key, auditor_key = f"cl_{slug}-owner-key", f"cl_{slug}-auditor-key"
     ApiTokenFactory(membership=memberships[Role.OWNER], key=owner_key, name="Owner integration")
     ApiTokenFactory(membership=memberships[Role.AUDITOR], key=auditor_key, name="Auditor integration")
-    world = World(
+    AuditEventFactory.create_batch(2, organization=organization, actor=tenant.manager)
+    return World(
         tenant=tenant,
         marker=marker,
         memberships=memberships,
@@ -126,13 +127,10 @@ def populate(tenant) -> World:
             last_error="SMTPRecipientsRefused: 550",
         ),
         token=ApiTokenFactory(membership=memberships[Role.STAFF], name=f"{marker} token"),
-        event=None,
+        event=AuditEventFactory(organization=organization, actor=tenant.owner, object_repr=f"{marker} audited thing"),
         owner_key=owner_key,
         auditor_key=auditor_key,
     )
-    AuditEventFactory.create_batch(2, organization=organization, actor=tenant.manager)
-    world.event = AuditEventFactory(organization=organization, actor=tenant.owner, object_repr=f"{marker} audited thing")
-    return world
 
 
 def snapshot(world: World) -> dict:
@@ -157,7 +155,9 @@ def snapshot(world: World) -> dict:
                 .order_by("pk")
                 .values_list("pk", "state", "attempts", "next_attempt_at")
             ),
-            "tokens": list(ApiToken.objects.filter(organization=organization).order_by("pk").values_list("pk", "revoked_at")),
+            "tokens": list(
+                ApiToken.objects.filter(organization=organization).order_by("pk").values_list("pk", "revoked_at")
+            ),
         }
 
 
