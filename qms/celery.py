@@ -14,6 +14,6 @@ app.autodiscover_tasks()
 def _prepare_embedded_broker(sender, **kwargs):
     """kombu's filesystem transport (the zero-setup default) needs its folders to exist."""
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in options:
             Path(options[key]).mkdir(parents=True, exist_ok=True)
