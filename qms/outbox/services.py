@@ -17,6 +17,7 @@ from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 State = OutboxMessage.State
+NUDGE_TIMEOUT_SECONDS = 1
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -55,7 +56,9 @@ def nudge_relay():
     from .tasks import relay_outbox
 
     try:
-        relay_outbox.apply_async(retry=False)
+        with relay_outbox.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=0, timeout=NUDGE_TIMEOUT_SECONDS)
+            relay_outbox.apply_async(retry=False, connection=connection)
     except Exception as exc:  # noqa: BLE001 - any broker failure must not touch the customer's request
         log.warning("outbox nudge not delivered (%s); the periodic relay will pick the message up", exc)
 

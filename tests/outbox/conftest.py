@@ -11,6 +11,7 @@ from collections import Counter
 from contextlib import ExitStack, contextmanager
 from email import policy
 
+import kombu.pools
 import pytest
 from aiosmtpd.controller import Controller
 from celery import signals
@@ -169,9 +170,9 @@ def redis_server():
 
 
 def _reset_pools(app):
-    for pool in (app._pool, app.amqp._producer_pool):
-        if pool is not None:
-            pool.force_close_all()
+    # kombu keeps pools in process-wide groups keyed by connection: close *and forget* them, or a later
+    # lookup for the same broker URL hands back a closed pool ("Acquire on closed pool").
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 

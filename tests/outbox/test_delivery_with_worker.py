@@ -6,6 +6,7 @@ from django.db import transaction
 from qms.accounts import emails
 from qms.accounts.services import invitation_create
 from qms.outbox.models import OutboxMessage
+from qms.outbox.tasks import send_outbox_message
 from tests.outbox.conftest import outbox_row
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -39,6 +40,20 @@ def test_each_outbox_email_is_delivered_exactly_once(alpha, smtp_sink, outbox_wo
     assert all(row.state == State.SENT and row.attempts == 1 and row.sent_at for row in rows)
     assert smtp_sink.accepted_ids() == {row.message_id: 1 for row in rows}
     assert {m["To"] for m in smtp_sink.accepted} == {row.to_email for row in rows}
+
+
+def test_a_send_task_that_arrives_more_than_once_sends_the_email_once(alpha, smtp_sink, outbox_worker):
+    (message,) = _invite(alpha, "twice@example.com")
+    # A redelivered task (acks_late after a lost worker) or a relay racing an expired lease: the same send twice.
+    send_outbox_message.delay(alpha.organization.pk, message.pk)
+    send_outbox_message.delay(alpha.organization.pk, message.pk)
+    outbox_worker.drain()
+    outbox_worker.relay_once_more()
+
+    row = outbox_row(message.pk)
+    assert (row.state, row.attempts) == (State.SENT, 1)
+    assert smtp_sink.accepted_ids() == {message.message_id: 1}
+    assert smtp_sink.attempts_for("twice@example.com") == 1
 
 
 def test_a_4xx_reply_is_retried_and_then_delivered(alpha, smtp_sink, outbox_worker):
