@@ -5,8 +5,14 @@ import pytest
 
 @pytest.mark.parametrize(
     "path",
-    ["/o/alpha/", "/o/alpha/settings/", "/o/alpha/settings/members/", "/o/alpha/audit/",
-     "/o/alpha/settings/email/", "/o/alpha/settings/api-tokens/"],
+    [
+        "/o/alpha/",
+        "/o/alpha/settings/",
+        "/o/alpha/settings/members/",
+        "/o/alpha/audit/",
+        "/o/alpha/settings/email/",
+        "/o/alpha/settings/api-tokens/",
+    ],
 )
 def test_an_owner_sees_each_organisation_page(alpha, login, path):
     response = login(alpha.owner).get(path)
