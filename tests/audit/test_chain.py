@@ -1,7 +1,6 @@
 """The per-organisation hash chain: how services append to it, how tampering is found, and concurrent writers."""
 
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,10 +15,9 @@ from qms.audit.services import audit_record
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Membership
 from qms.tenancy.services import membership_change_role, organization_update
+from tests.audit.tampering import delete_event, tamper
 from tests.conftest import IS_POSTGRES, as_owner
 from tests.factories import AuditEventFactory, OrganizationFactory, UserFactory
-
-TRIGGER = "audit_event_append_only"
 
 
 def _events(tenant):
@@ -32,35 +30,6 @@ def _append(tenant, count):
         AuditEventFactory(organization=tenant.organization, actor=tenant.manager, object_repr=f"Record {n}")
         for n in range(1, count + 1)
     ]
-
-
-@contextmanager
-def _tampering():
-    """Alter audit rows the way someone with the owner's rights could: on PostgreSQL, switch the trigger off."""
-    if not IS_POSTGRES:
-        yield
-        return
-    with as_owner():
-        with connection.cursor() as cursor:
-            # ALTER TABLE refuses while deferred foreign-key checks of this test's inserts are still pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE audit_auditevent DISABLE TRIGGER {TRIGGER}")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE audit_auditevent ENABLE TRIGGER {TRIGGER}")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def _tamper(tenant, seq, **values):
-    with _tampering(), tenant.context():
-        assert AuditEvent.objects.filter(organization=tenant.organization, seq=seq).update(**values) == 1
-
-
-def _delete(tenant, seq):
-    with _tampering(), tenant.context():
-        assert AuditEvent.objects.filter(organization=tenant.organization, seq=seq).delete()[0] == 1
 
 
 def test_services_append_linked_events_numbered_from_one(alpha, bravo):
@@ -124,7 +93,7 @@ def test_an_empty_chain_verifies(alpha):
 
 def test_an_edited_action_is_found_at_its_position(alpha):
     _append(alpha, 5)
-    _tamper(alpha, 3, action="thing.nothing_happened")
+    tamper(alpha, 3, action="thing.nothing_happened")
     count, found = audit_chain_verify(organization=alpha.organization)
     assert (found.seq, found.position) == (3, 3)
     assert "altered" in found.reason
@@ -132,7 +101,7 @@ def test_an_edited_action_is_found_at_its_position(alpha):
 
 def test_edited_changes_are_found_at_their_position(alpha):
     _append(alpha, 5)
-    _tamper(alpha, 2, changes={"status": ["open", "open"]})
+    tamper(alpha, 2, changes={"status": ["open", "open"]})
     _, found = audit_chain_verify(organization=alpha.organization)
     assert (found.seq, found.position) == (2, 2)
     assert "altered" in found.reason
@@ -140,7 +109,7 @@ def test_edited_changes_are_found_at_their_position(alpha):
 
 def test_a_reassigned_actor_is_found(alpha):
     _append(alpha, 4)
-    _tamper(alpha, 4, actor=alpha.owner, actor_label="owner@alpha.test")
+    tamper(alpha, 4, actor=alpha.owner, actor_label="owner@alpha.test")
     _, found = audit_chain_verify(organization=alpha.organization)
     assert (found.seq, found.position) == (4, 4)
 
@@ -149,7 +118,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(alpha):
     _append(alpha, 5)
     forged = _events(alpha)[2]
     forged.action = "thing.nothing_happened"
-    _tamper(alpha, 3, action=forged.action, hash=event_hash(forged.prev_hash, forged))
+    tamper(alpha, 3, action=forged.action, hash=event_hash(forged.prev_hash, forged))
     _, found = audit_chain_verify(organization=alpha.organization)
     assert (found.seq, found.position) == (4, 4)
     assert "previous-hash link" in found.reason
@@ -157,7 +126,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(alpha):
 
 def test_a_deleted_event_in_the_middle_is_found_as_a_gap(alpha):
     _append(alpha, 5)
-    _delete(alpha, 3)
+    delete_event(alpha, 3)
     count, found = audit_chain_verify(organization=alpha.organization)
     assert (found.seq, found.position) == (4, 3)
     assert "expected sequence number 3, found 4" in found.reason
@@ -165,8 +134,8 @@ def test_a_deleted_event_in_the_middle_is_found_as_a_gap(alpha):
 
 def test_deleted_events_at_the_end_are_found(alpha):
     _append(alpha, 5)
-    _delete(alpha, 5)
-    _delete(alpha, 4)
+    delete_event(alpha, 5)
+    delete_event(alpha, 4)
     count, found = audit_chain_verify(organization=alpha.organization)
     assert count == 3
     assert found is not None
@@ -178,7 +147,7 @@ def test_a_rewritten_last_event_no_longer_matches_the_chain_head(alpha):
     _append(alpha, 3)
     forged = _events(alpha)[2]
     forged.action = "thing.nothing_happened"
-    _tamper(alpha, 3, action=forged.action, hash=event_hash(forged.prev_hash, forged))
+    tamper(alpha, 3, action=forged.action, hash=event_hash(forged.prev_hash, forged))
     count, found = audit_chain_verify(organization=alpha.organization)
     assert count == 3
     assert (found.seq, found.position) == (3, 3)
@@ -188,7 +157,7 @@ def test_a_rewritten_last_event_no_longer_matches_the_chain_head(alpha):
 def test_tampering_with_one_organisation_leaves_the_others_intact(alpha, bravo):
     _append(alpha, 3)
     _append(bravo, 3)
-    _tamper(alpha, 1, object_repr="Something else")
+    tamper(alpha, 1, object_repr="Something else")
     assert audit_chain_verify(organization=alpha.organization)[1] is not None
     assert audit_chain_verify(organization=bravo.organization) == (3, None)
 

@@ -1,41 +1,18 @@
 """`manage.py verify_audit [--org SLUG]` recomputes chains and names the first altered or missing event."""
 
-from contextlib import contextmanager
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from qms.audit.models import AuditEvent
-from tests.conftest import IS_POSTGRES, as_owner
+from tests.audit.tampering import tampering
 from tests.factories import AuditEventFactory
-
-TRIGGER = "audit_event_append_only"
 
 
 def _append(tenant, count):
     for n in range(1, count + 1):
         AuditEventFactory(organization=tenant.organization, actor=tenant.owner, object_repr=f"Record {n}")
-
-
-@contextmanager
-def _tampering():
-    """Alter audit rows the way someone with the owner's rights could: on PostgreSQL, switch the trigger off."""
-    if not IS_POSTGRES:
-        yield
-        return
-    with as_owner():
-        with connection.cursor() as cursor:
-            # ALTER TABLE refuses while deferred foreign-key checks of this test's inserts are still pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE audit_auditevent DISABLE TRIGGER {TRIGGER}")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE audit_auditevent ENABLE TRIGGER {TRIGGER}")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _events_of(tenant, seq):
@@ -69,7 +46,7 @@ def test_without_org_it_checks_every_organisation(alpha, bravo):
 def test_an_altered_event_fails_and_is_named(alpha, bravo):
     _append(alpha, 5)
     _append(bravo, 2)
-    with _tampering(), alpha.context():
+    with tampering(), alpha.context():
         _events_of(alpha, 3).update(object_repr="Nothing to see here")
     out, error = _verify("--org", "alpha")
     assert isinstance(error, CommandError)
@@ -80,7 +57,7 @@ def test_an_altered_event_fails_and_is_named(alpha, bravo):
 
 def test_altered_changes_are_found(alpha):
     _append(alpha, 3)
-    with _tampering(), alpha.context():
+    with tampering(), alpha.context():
         _events_of(alpha, 2).update(changes={"status": ["open", "open"]})
     out, error = _verify("--org", "alpha")
     assert error is not None
@@ -89,7 +66,7 @@ def test_altered_changes_are_found(alpha):
 
 def test_a_deleted_event_is_named_by_its_position(alpha):
     _append(alpha, 5)
-    with _tampering(), alpha.context():
+    with tampering(), alpha.context():
         _events_of(alpha, 2).delete()
     out, error = _verify("--org", "alpha")
     assert error is not None
@@ -99,7 +76,7 @@ def test_a_deleted_event_is_named_by_its_position(alpha):
 def test_one_broken_chain_fails_the_run_and_the_others_still_report(alpha, bravo):
     _append(alpha, 3)
     _append(bravo, 3)
-    with _tampering(), bravo.context():
+    with tampering(), bravo.context():
         _events_of(bravo, 1).update(action="thing.nothing_happened")
     out, error = _verify()
     assert "1 audit chain(s) failed verification" in str(error)
