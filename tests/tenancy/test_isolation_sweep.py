@@ -15,24 +15,26 @@ The write probes carry valid form data, and the owner's own probe is shown to ch
 missing check would show up as a changed snapshot, not just a different status code.
 """
 
+import importlib
+import pkgutil
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+import tests.sweep
 from qms.accounts.models import ApiToken, Invitation
 from qms.audit.models import AuditEvent
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership, Organization, Role
 from tests.factories import ApiTokenFactory, AuditEventFactory, InvitationFactory, OutboxMessageFactory
+from tests.sweep.core import GET_POST, POST, Case, World
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-GET, POST, GET_POST = ("GET",), ("POST",), ("GET", "POST")
 
 
 # --- discovery ---------------------------------------------------------------------------------------------
@@ -76,33 +78,6 @@ def discover_organization_routes() -> dict[str, Route]:
 # --- the tenants' data ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class World:
-    """One tenant with a row of every kind, each carrying the tenant's marker text."""
-
-    tenant: object
-    marker: str
-    memberships: dict[str, Membership]
-    invitation: Invitation
-    message: OutboxMessage
-    token: ApiToken
-    event: AuditEvent
-    owner_key: str
-    auditor_key: str
-
-    @property
-    def slug(self) -> str:
-        return self.tenant.slug
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Text of this tenant that must never appear in another tenant's response."""
-        return (self.tenant.organization.name, f"@{self.slug}.test", self.marker)
-
-    def text(self, template: str) -> str:
-        return template.format(name=self.tenant.organization.name, slug=self.slug, marker=self.marker)
-
-
 def populate(tenant) -> World:
     organization, slug, marker = tenant.organization, tenant.slug, f"{tenant.slug}-marker"
     with tenant.context():
@@ -111,7 +86,7 @@ def populate(tenant) -> World:
     ApiTokenFactory(membership=memberships[Role.OWNER], key=owner_key, name="Owner integration")
     ApiTokenFactory(membership=memberships[Role.AUDITOR], key=auditor_key, name="Auditor integration")
     AuditEventFactory.create_batch(2, organization=organization, actor=tenant.manager)
-    return World(
+    world = World(
         tenant=tenant,
         marker=marker,
         memberships=memberships,
@@ -131,13 +106,16 @@ def populate(tenant) -> World:
         owner_key=owner_key,
         auditor_key=auditor_key,
     )
+    for module in CASE_MODULES:
+        world.extra.update(module.populate(tenant, marker))
+    return world
 
 
 def snapshot(world: World) -> dict:
     """Everything a request under the sweep could change in one organisation."""
     organization = world.tenant.organization
     with world.tenant.context():
-        return {
+        state = {
             "organization": Organization.objects.filter(pk=organization.pk).values_list("name", "slug").get(),
             "audit_events": AuditEvent.objects.filter(organization=organization).count(),
             "memberships": list(
@@ -159,26 +137,15 @@ def snapshot(world: World) -> dict:
                 ApiToken.objects.filter(organization=organization).order_by("pk").values_list("pk", "revoked_at")
             ),
         }
+        for module in CASE_MODULES:
+            state[module.__name__] = module.snapshot(world.tenant)
+    return state
 
 
 # --- the registry --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    """How the sweep exercises one route.
-
-    methods: what a permitted member may send; target: the kwargs naming one of a tenant's objects; form: a valid
-    write body (so a missing check would really write); shows: text of the tenant's own rows a list must contain.
-    """
-
-    methods: tuple[str, ...] = GET
-    target: Callable[[World], dict] | None = None
-    form: Callable[[World], dict] = field(default=lambda w: {})
-    shows: tuple[str, ...] = ()
-
-
-REGISTRY: dict[str, Case] = {
+FOUNDATION: dict[str, Case] = {
     "tenancy:home": Case(shows=("{name}", "{marker} audited thing")),
     "tenancy:settings": Case(methods=GET_POST, form=lambda w: {"name": "Renamed by the sweep"}, shows=("{name}",)),
     "tenancy:members": Case(
@@ -210,6 +177,15 @@ REGISTRY: dict[str, Case] = {
     "audit_api:api_event": Case(target=lambda w: {"pk": w.event.pk}),
 }
 
+CASE_MODULES = [
+    importlib.import_module(f"tests.sweep.{info.name}")
+    for info in pkgutil.iter_modules(tests.sweep.__path__)
+    if info.name.startswith("cases_")
+]
+REGISTRY: dict[str, Case] = {**FOUNDATION}
+for _module in CASE_MODULES:
+    REGISTRY.update(_module.CASES)
+
 ROUTES = discover_organization_routes()
 ALL_ROUTES = sorted(ROUTES)
 OBJECT_ROUTES = sorted(name for name, route in ROUTES.items() if route.object_kwargs)
@@ -225,7 +201,9 @@ WRITE_ROUTES = sorted(name for name in ROUTES if name not in REGISTRY or "POST" 
 
 def case_for(name: str) -> Case:
     if name not in REGISTRY:
-        pytest.fail(f"{name} ({ROUTES[name].route}) is an organisation route missing from REGISTRY in {__file__}")
+        pytest.fail(
+            f"{name} ({ROUTES[name].route}) is an organisation route missing from the sweep: register it in tests/sweep/cases_<area>.py"
+        )
     return REGISTRY[name]
 
 
