@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from feedback import urls as feedback_urls
 from qms.accounts import urls as accounts_urls
 from qms.accounts import views as accounts_views
 from qms.audit import urls as audit_urls
@@ -17,11 +18,13 @@ organization_patterns = [
     path("", include((audit_urls.urlpatterns, "audit"))),
     path("", include((outbox_urls.urlpatterns, "outbox"))),
     path("", include((accounts_urls.org_urlpatterns, "tokens"))),
+    path("", include((feedback_urls.urlpatterns, "feedback"))),
 ]
 
 api_patterns = [
     path("", include((tenancy_urls.api_urlpatterns, "tenancy_api"))),
     path("", include((audit_urls.api_urlpatterns, "audit_api"))),
+    path("", include((feedback_urls.api_urlpatterns, "feedback_api"))),
 ]
 
 urlpatterns = [
@@ -30,6 +33,7 @@ urlpatterns = [
     path("i/<str:token>/", accounts_views.invitation_accept_view, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/o/<slug:org_slug>/", include(api_patterns)),
+    path("p/<slug:org_slug>/", include((feedback_urls.public_urlpatterns, "public"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "api/docs/",

@@ -13,6 +13,7 @@ class Organization(models.Model):
         validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")],
     )
     created_at = models.DateTimeField(default=timezone.now)
+    logo = models.ImageField(upload_to="logos/", blank=True, help_text="Shown on public forms. PNG or JPEG.")
 
     class Meta:
         ordering = ["name"]
@@ -82,3 +83,6 @@ class Membership(TenantOwned):
     @property
     def is_active(self):
         return self.removed_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+from .references import ReferenceCounter  # noqa: E402,F401 - registered with the tenancy app

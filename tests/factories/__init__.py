@@ -126,3 +126,96 @@ class AuditEventFactory(factory.Factory):
     def _create(cls, model_class, organization, **kwargs):
         with organization_context(organization):
             return audit_record(organization=organization, **kwargs)
+
+
+# --- feedback -------------------------------------------------------------------------------------------------
+
+from feedback.models import (  # noqa: E402
+    Contact,
+    Customer,
+    FeedbackItem,
+    FeedbackTheme,
+    ImportJob,
+    MonitoringMethod,
+    SavedView,
+    Theme,
+)
+
+
+class CustomerFactory(TenantFactory):
+    class Meta:
+        model = Customer
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Customer {n} Ltd")
+    segment = "Industrial"
+    region = "North"
+    external_ref = factory.Sequence(lambda n: f"CRM-{n:05d}")
+
+
+class ContactFactory(TenantFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    organization = factory.SelfAttribute("customer.organization")
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@customer.example")
+    phone = "+44 20 7946 0000"
+
+
+class ThemeFactory(TenantFactory):
+    class Meta:
+        model = Theme
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class FeedbackItemFactory(TenantFactory):
+    class Meta:
+        model = FeedbackItem
+
+    organization = factory.SubFactory(OrganizationFactory)
+    reference = factory.Sequence(lambda n: f"F-2026-{n + 1:04d}")
+    channel = FeedbackItem.Channel.EMAIL
+    kind = FeedbackItem.Kind.SUGGESTION
+    text = factory.Faker("paragraph")
+
+
+class FeedbackThemeFactory(TenantFactory):
+    class Meta:
+        model = FeedbackTheme
+
+    feedback = factory.SubFactory(FeedbackItemFactory)
+    organization = factory.SelfAttribute("feedback.organization")
+    theme = factory.SubFactory(ThemeFactory, organization=factory.SelfAttribute("..organization"))
+
+
+class SavedViewFactory(TenantFactory):
+    class Meta:
+        model = SavedView
+
+    organization = factory.SubFactory(OrganizationFactory)
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    query = "status=new"
+
+
+class MonitoringMethodFactory(TenantFactory):
+    class Meta:
+        model = MonitoringMethod
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Method {n}")
+    kind = MonitoringMethod.Kind.SURVEY
+
+
+class ImportJobFactory(TenantFactory):
+    class Meta:
+        model = ImportJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    file = factory.django.FileField(filename="customers.csv", data=b"name,email\n")
+    original_name = "customers.csv"
+    created_by = factory.SubFactory(UserFactory)

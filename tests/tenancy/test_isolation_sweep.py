@@ -202,7 +202,8 @@ WRITE_ROUTES = sorted(name for name in ROUTES if name not in REGISTRY or "POST" 
 def case_for(name: str) -> Case:
     if name not in REGISTRY:
         pytest.fail(
-            f"{name} ({ROUTES[name].route}) is an organisation route missing from the sweep: register it in tests/sweep/cases_<area>.py"
+            f"{name} ({ROUTES[name].route}) is an organisation route missing from the sweep: "
+            "register it in tests/sweep/cases_<area>.py"
         )
     return REGISTRY[name]
 

@@ -1,0 +1,298 @@
+"""Customers, their contacts, and every unsolicited word they send: the feedback inbox (ISO 9001 clause 9.1.2)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from qms.tenancy.models import TenantOwned
+
+
+class Customer(TenantOwned):
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", "Organisation"
+        PERSON = "person", "Person"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORGANISATION)
+    name = models.CharField(max_length=200)
+    segment = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    account_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    external_ref = models.CharField("external reference", max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="customer_external_ref_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["organization", "segment"]),
+            models.Index(fields=["organization", "region"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(TenantOwned):
+    class Consent(models.TextChoices):
+        UNKNOWN = "unknown", "Not asked"
+        GRANTED = "granted", "Consented"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    preferred_language = models.CharField(max_length=10, blank=True, default="en")
+    consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
+    consent_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="Personal data erased on request.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=~models.Q(email="") & models.Q(erased_at__isnull=True),
+                name="contact_email_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "customer"]),
+            models.Index(fields=["organization", "name"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def can_be_emailed(self) -> bool:
+        return bool(self.email) and self.consent != self.Consent.OPTED_OUT and self.erased_at is None
+
+
+class Theme(TenantOwned):
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="theme_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class FeedbackItem(TenantOwned):
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        MEETING = "meeting", "Meeting"
+        WEB_FORM = "web_form", "Web form"
+        DEALER_REPORT = "dealer_report", "Dealer / partner report"
+        WARRANTY_CLAIM = "warranty_claim", "Warranty claim"
+        SOCIAL = "social", "Social media"
+        API = "api", "API"
+
+    class Kind(models.TextChoices):
+        COMPLIMENT = "compliment", "Compliment"
+        SUGGESTION = "suggestion", "Suggestion"
+        QUESTION = "question", "Question"
+        CONCERN = "concern", "Concern"
+        COMPLAINT = "complaint", "Complaint"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    class Sentiment(models.TextChoices):
+        POSITIVE = "positive", "Positive"
+        NEUTRAL = "neutral", "Neutral"
+        NEGATIVE = "negative", "Negative"
+
+    reference = models.CharField(max_length=20)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="feedback")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="feedback")
+    submitter_name = models.CharField(max_length=200, blank=True, help_text="When no contact is on file.")
+    submitter_email = models.EmailField(blank=True)
+    product = models.CharField("product or service", max_length=200, blank=True)
+    received_on = models.DateField(default=timezone.localdate)
+    text = models.TextField()
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    themes = models.ManyToManyField(Theme, blank=True, through="FeedbackTheme", related_name="feedback")
+    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
+    closing_note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    converted_to = models.CharField(max_length=40, blank=True, help_text="Reference of the record it became.")
+    source_ip_hash = models.CharField(max_length=64, blank=True, help_text="Public form rate limiting only.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organization", "reference"], name="feedback_reference_unique")]
+        indexes = [
+            models.Index(fields=["organization", "status", "received_on"]),
+            models.Index(fields=["organization", "assignee", "status"]),
+            models.Index(fields=["organization", "customer"]),
+            models.Index(fields=["organization", "source_ip_hash", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.get_kind_display()}"
+
+
+class FeedbackTheme(TenantOwned):
+    """Theme tags of a feedback item; an explicit table so it carries organization_id and its RLS policy."""
+
+    feedback = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["feedback", "theme"], name="feedback_theme_once")]
+        indexes = [models.Index(fields=["organization", "theme"])]
+
+
+class FeedbackLink(TenantOwned):
+    """A link from a feedback item to another record (another feedback item now; complaints and CAPA later)."""
+
+    feedback = models.ForeignKey(FeedbackItem, on_delete=models.PROTECT, related_name="links")
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=40)
+    target_label = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["organization", "feedback"])]
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.organization_id}/{timezone.now():%Y/%m}/{instance.sha256[:32]}"
+
+
+class Attachment(TenantOwned):
+    feedback = models.ForeignKey(FeedbackItem, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        indexes = [models.Index(fields=["organization", "feedback"])]
+
+    def __str__(self):
+        return self.original_name
+
+
+class SavedView(TenantOwned):
+    """A person's named inbox filter (the built-in views "mine", "unassigned" and "this month" are not stored)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "owner", "name"], name="saved_view_name_unique")]
+
+
+class MonitoringMethod(TenantOwned):
+    """An entry of the clause 9.1.2 register: how the organisation monitors customers' perception."""
+
+    class Kind(models.TextChoices):
+        SURVEY = "survey", "Survey"
+        INBOX_CHANNEL = "inbox_channel", "Feedback channel"
+        MEETING = "meeting", "Customer meeting"
+        MARKET_DATA = "market_data", "Market data"
+        WARRANTY = "warranty", "Warranty and returns data"
+        DEALER = "dealer", "Dealer / partner reports"
+        COMPLIMENTS = "compliments", "Compliments and complaints"
+        OTHER = "other", "Other"
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        HALF_YEARLY = "half_yearly", "Every six months"
+        YEARLY = "yearly", "Yearly"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.QUARTERLY)
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["organization", "kind"])]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportJob(TenantOwned):
+    """An upload of customers and contacts: validated into a preview, then written as a Celery task."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", "Checking the file"
+        PREVIEW = "preview", "Ready to import"
+        INVALID = "invalid", "File could not be read"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", "Import only if every row is valid"
+        VALID_ONLY = "valid_only", "Import the valid rows, skip the others"
+
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALIDATING)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], the first 1000.")
+    summary = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,3 @@
+"""public views: filled in by the issue-3 work"""
+
+urlpatterns: list = []
