@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from PIL import Image
 
 from qms.tenancy.models import Role
 
@@ -103,5 +104,30 @@ class ApiTokenForm(CrispyMixin, forms.Form):
         self.fields["membership"].choices = [(m.pk, f"{m.user.email} ({m.get_role_display()})") for m in members]
 
 
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+
+
 class OrganizationForm(CrispyMixin, forms.Form):
     name = forms.CharField(max_length=200)
+    logo = forms.FileField(required=False, help_text="PNG or JPEG, at most 1 MB; shown on your public forms.")
+    remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+
+    def clean_logo(self):
+        """Accept a logo by what the file is, not what it is called: Pillow must read it as PNG or JPEG."""
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError("The logo is larger than 1 MB.")
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+                kind = image.format
+        except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
+            raise forms.ValidationError("This file is not a PNG or JPEG image.") from exc
+        if kind not in LOGO_FORMATS:
+            raise forms.ValidationError("The logo must be a PNG or JPEG image.")
+        upload.seek(0)
+        upload.name = f"logo.{LOGO_FORMATS[kind]}"
+        return upload

@@ -24,17 +24,23 @@ def organization_create(*, name: str, slug: str, owner) -> Organization:
     return organization
 
 
-def organization_update(*, organization: Organization, actor, name: str) -> Organization:
-    before = snapshot(organization, ["name"])
+def organization_update(*, organization: Organization, actor, name: str, logo=None, remove_logo=False) -> Organization:
+    """Rename the organisation and set or remove its logo (the file is checked by the form)."""
+    before = snapshot(organization, ["name"]) | {"logo": organization.logo.name or None}
     with transaction.atomic():
         organization.name = name
-        organization.save(update_fields=["name"])
+        if remove_logo:
+            organization.logo = ""
+        elif logo is not None:
+            organization.logo.save(f"{organization.slug}-{logo.name}", logo, save=False)
+        organization.save(update_fields=["name", "logo"])
+        after = snapshot(organization, ["name"]) | {"logo": organization.logo.name or None}
         audit_record(
             organization=organization,
             actor=actor,
             action="organization.update",
             obj=organization,
-            changes=diff(before, snapshot(organization, ["name"])),
+            changes=diff(before, after),
         )
     return organization
 

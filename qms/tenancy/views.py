@@ -35,11 +35,11 @@ def organization_home(request, org_slug):
 def organization_settings(request, org_slug):
     require_role(request.membership, *MEMBER_VIEWERS)
     organization = request.organization
-    form = OrganizationForm(request.POST or None, initial={"name": organization.name})
+    form = OrganizationForm(request.POST or None, request.FILES or None, initial={"name": organization.name})
     if request.method == "POST":
         require_owner(request.membership)
         if form.is_valid():
-            organization_update(organization=organization, actor=request.user, name=form.cleaned_data["name"])
+            organization_update(organization=organization, actor=request.user, **form.cleaned_data)
             messages.success(request, "Organisation settings saved.")
             return redirect("tenancy:settings", org_slug=org_slug)
     return render(request, "tenancy/settings.html", {"form": form})
