@@ -1,0 +1,198 @@
+"""Reads of the feedback inbox: the filtered list, full-text search, an item's timeline and links, who may triage."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+
+from feedback.models import Attachment, Contact, Customer, FeedbackItem, FeedbackLink, SavedView, Theme
+from qms.audit.models import AuditEvent
+from qms.tenancy.access import MANAGERS, get_object_for_member, has_role
+from qms.tenancy.models import Membership, Role
+
+Status = FeedbackItem.Status
+OPEN = "open"
+UNASSIGNED = "unassigned"
+ME = "me"
+SEARCH_FIELDS = ("reference", "text", "product", "submitter_name", "customer__name")
+SEARCH_CONFIG = "english"
+FEEDBACK_OBJECT_TYPE = "feedback.feedbackitem"
+TRIAGE_DENIED = (
+    "Only a manager or the person this item is assigned to can change it. Ask a manager to assign it to you."
+)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str = ""
+    kind: str = ""
+    channel: str = ""
+    customer: Customer | None = None
+    assignee: str = ""  # "", "me", "unassigned" or a user id
+    theme: Theme | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    search: str = ""
+
+
+# --- access -------------------------------------------------------------------------------------------------
+
+
+def can_triage(membership: Membership | None, feedback: FeedbackItem) -> bool:
+    """Owners and managers triage any item; staff only the items assigned to them; auditors nothing."""
+    if has_role(membership, *MANAGERS):
+        return True
+    return has_role(membership, Role.STAFF) and feedback.assignee_id == membership.user_id
+
+
+def access_feedback(*, organization, feedback_id) -> FeedbackItem:
+    return get_object_for_member(
+        FeedbackItem.objects.select_related("customer", "contact", "assignee", "created_by"),
+        organization=organization,
+        pk=feedback_id,
+    )
+
+
+def access_attachment(*, organization, feedback: FeedbackItem, attachment_id) -> Attachment:
+    """One attachment of this very item: another item's (or organisation's) attachment id is a 404."""
+    return get_object_for_member(
+        Attachment.objects.all(), organization=organization, feedback=feedback, pk=attachment_id
+    )
+
+
+def access_saved_view(*, organization, owner, saved_view_id) -> SavedView:
+    """A person's own saved view; someone else's is a 404, like another organisation's."""
+    return get_object_for_member(SavedView.objects.all(), organization=organization, owner=owner, pk=saved_view_id)
+
+
+def feedback_by_reference(*, organization, reference: str) -> FeedbackItem | None:
+    return FeedbackItem.objects.filter(organization=organization, reference__iexact=reference.strip()).first()
+
+
+# --- the list -----------------------------------------------------------------------------------------------
+
+
+def feedback_items(*, organization, user=None, filters: InboxFilters = InboxFilters()) -> QuerySet[FeedbackItem]:
+    """The inbox, filtered; rows carry their customer, contact, assignee and themes in a constant number of queries."""
+    qs = (
+        FeedbackItem.objects.filter(organization=organization)
+        .select_related("customer", "contact", "assignee")
+        .prefetch_related(Prefetch("themes", queryset=Theme.objects.filter(organization=organization)))
+    )
+    if filters.status == OPEN:
+        qs = qs.exclude(status=Status.CLOSED)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.customer is not None:
+        qs = qs.filter(customer=filters.customer)
+    qs = _by_assignee(qs, filters.assignee, user)
+    if filters.theme is not None:
+        qs = qs.filter(themes=filters.theme)
+    if filters.received_from:
+        qs = qs.filter(received_on__gte=filters.received_from)
+    if filters.received_to:
+        qs = qs.filter(received_on__lte=filters.received_to)
+    if filters.search:
+        qs = feedback_search(qs, filters.search)
+    return qs.order_by("-received_on", "-created_at", "-pk")
+
+
+def _by_assignee(qs, assignee: str, user):
+    if assignee == UNASSIGNED:
+        return qs.filter(assignee__isnull=True)
+    if assignee == ME:
+        return qs.filter(assignee_id=getattr(user, "pk", None))
+    if assignee:
+        return qs.filter(assignee_id=assignee)
+    return qs
+
+
+def feedback_search(qs: QuerySet[FeedbackItem], term: str) -> QuerySet[FeedbackItem]:
+    """Full-text search (PostgreSQL: a websearch query over a text-search vector; SQLite: every word, icontains)."""
+    term = term.strip()
+    if connection.vendor == "postgresql":
+        vector = SearchVector(*SEARCH_FIELDS, config=SEARCH_CONFIG)
+        query = SearchQuery(term, search_type="websearch", config=SEARCH_CONFIG)
+        return qs.alias(document=vector).filter(Q(document=query) | Q(reference__iexact=term))
+    return qs.filter(_words_q(term))
+
+
+def _words_q(term: str) -> Q:
+    """A small websearch for SQLite: every word (or "quoted phrase") must appear somewhere; -word must not."""
+    condition = Q()
+    for phrase, word in re.findall(r'"([^"]+)"|(\S+)', term):
+        text = phrase or word
+        negate = not phrase and text.startswith("-") and len(text) > 1
+        text = text[1:] if negate else text
+        if not phrase and text.lower() == "or":
+            continue
+        anywhere = Q()
+        for field in SEARCH_FIELDS:
+            anywhere |= Q(**{f"{field}__icontains": text})
+        condition &= ~anywhere if negate else anywhere
+    return condition
+
+
+# --- one item -----------------------------------------------------------------------------------------------
+
+
+def feedback_timeline(*, organization, feedback: FeedbackItem) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(
+        organization=organization, object_type=FEEDBACK_OBJECT_TYPE, object_id=str(feedback.pk)
+    ).order_by("seq")
+
+
+def feedback_links_from(*, organization, feedback: FeedbackItem) -> QuerySet[FeedbackLink]:
+    return FeedbackLink.objects.filter(organization=organization, feedback=feedback).order_by("created_at", "pk")
+
+
+def feedback_links_to(*, organization, feedback: FeedbackItem) -> QuerySet[FeedbackLink]:
+    """Links other feedback items made to this one, shown as the other direction of the same relation."""
+    return (
+        FeedbackLink.objects.filter(organization=organization, target_type="feedback", target_id=str(feedback.pk))
+        .select_related("feedback")
+        .order_by("created_at", "pk")
+    )
+
+
+def feedback_attachments(*, organization, feedback: FeedbackItem) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(organization=organization, feedback=feedback).select_related("uploaded_by")
+
+
+# --- choices ------------------------------------------------------------------------------------------------
+
+
+def assignable_members(*, organization) -> QuerySet[Membership]:
+    """Who can be given an item: active members who are not auditors."""
+    return (
+        Membership.objects.active()
+        .filter(organization=organization)
+        .exclude(role=Role.AUDITOR)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def customer_choices(*, organization, include=None) -> QuerySet[Customer]:
+    keep = Q(archived_at__isnull=True) | Q(pk=getattr(include, "pk", None))
+    return Customer.objects.filter(organization=organization).filter(keep).order_by("name")
+
+
+def contact_choices(*, organization, include=None) -> QuerySet[Contact]:
+    keep = Q(erased_at__isnull=True) | Q(pk=getattr(include, "pk", None))
+    return Contact.objects.filter(organization=organization).filter(keep).select_related("customer").order_by("name")
+
+
+def themes_for(*, organization) -> QuerySet[Theme]:
+    return Theme.objects.filter(organization=organization).order_by("name")
+
+
+def saved_views_for(*, organization, owner) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(organization=organization, owner=owner).order_by("name")

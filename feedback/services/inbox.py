@@ -1,0 +1,416 @@
+"""Writes of the feedback inbox. Each runs in a transaction and appends an audit event with before/after.
+
+Status changes follow TRANSITIONS, and every event about an item is recorded against the item itself, so its
+timeline is simply its audit events.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.conversion import NOT_AVAILABLE, get_conversion
+from feedback.models import Attachment, FeedbackItem, FeedbackLink, FeedbackTheme, SavedView, Theme
+from feedback.selectors.inbox import assignable_members, feedback_by_reference
+from qms.audit.services import audit_record, diff
+from qms.tenancy.references import next_reference
+
+from .attachments import check_upload
+
+Status = FeedbackItem.Status
+REFERENCE_PREFIX = "F"
+FEEDBACK_LINK = "feedback"
+CLOSED_MESSAGE = "This item is closed. Reopen it to change it."
+
+# transition name: (allowed from, to, past tense for messages)
+TRANSITIONS = {
+    "start": ((Status.NEW,), Status.IN_PROGRESS, "started"),
+    "close": ((Status.NEW, Status.IN_PROGRESS), Status.CLOSED, "closed"),
+    "reopen": ((Status.CLOSED,), Status.IN_PROGRESS, "reopened"),
+}
+RECORDED_FIELDS = (
+    "channel",
+    "kind",
+    "customer",
+    "contact",
+    "submitter_name",
+    "submitter_email",
+    "product",
+    "received_on",
+    "text",
+)
+
+
+def _display(value):
+    if value is None or isinstance(value, str | int):
+        return value
+    return str(value)
+
+
+def _state(item: FeedbackItem, fields) -> dict:
+    return {name: _display(getattr(item, name)) for name in fields}
+
+
+def _locked(item: FeedbackItem) -> FeedbackItem:
+    """Re-read the item under a row lock, so two people triaging at once apply one after the other."""
+    return (
+        FeedbackItem.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "contact", "assignee")
+        .get(organization_id=item.organization_id, pk=item.pk)
+    )
+
+
+def _transition(item: FeedbackItem, name: str) -> None:
+    allowed_from, to, done = TRANSITIONS[name]
+    if item.status not in allowed_from:
+        raise ValidationError(f"An item that is {item.get_status_display().lower()} cannot be {done}.")
+    item.status = to
+
+
+def _start_if_new(item: FeedbackItem) -> None:
+    """Triage of a new item puts it in progress."""
+    if item.status == Status.NEW:
+        _transition(item, "start")
+
+
+def _refuse_if_closed(item: FeedbackItem) -> None:
+    if item.status == Status.CLOSED:
+        raise ValidationError(CLOSED_MESSAGE)
+
+
+def _audit(item: FeedbackItem, actor, action: str, changes: dict) -> None:
+    audit_record(organization=item.organization, actor=actor, action=action, obj=item, changes=changes)
+
+
+def _check_parties(*, organization, customer, contact):
+    """Customer and contact belong to this organisation and to each other; a contact alone implies its customer."""
+    for row in (customer, contact):
+        if row is not None and row.organization_id != organization.pk:
+            raise ValidationError("That customer or contact does not belong to this organisation.")
+    if contact is not None and contact.customer_id is not None:
+        if customer is None:
+            return contact.customer
+        if customer.pk != contact.customer_id:
+            raise ValidationError({"contact": f"{contact.name} is not a contact of {customer.name}."})
+    return customer
+
+
+def _check_choices(*, channel: str, kind: str) -> None:
+    if channel not in FeedbackItem.Channel.values:
+        raise ValidationError({"channel": "Choose a channel from the list."})
+    if kind not in FeedbackItem.Kind.values:
+        raise ValidationError({"kind": "Choose a kind from the list."})
+
+
+# --- recording ----------------------------------------------------------------------------------------------
+
+
+def feedback_create(
+    *,
+    organization,
+    actor,
+    channel: str,
+    kind: str,
+    text: str,
+    customer=None,
+    contact=None,
+    submitter_name: str = "",
+    submitter_email: str = "",
+    product: str = "",
+    received_on=None,
+    source_ip_hash: str = "",
+) -> FeedbackItem:
+    """Record feedback from any channel. `actor` is None for public submissions (web form, anonymous API)."""
+    _check_choices(channel=channel, kind=kind)
+    if not text.strip():
+        raise ValidationError({"text": "Say what the customer told you."})
+    customer = _check_parties(organization=organization, customer=customer, contact=contact)
+    person = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        item = FeedbackItem.objects.create(
+            organization=organization,
+            reference=next_reference(organization=organization, prefix=REFERENCE_PREFIX),
+            channel=channel,
+            kind=kind,
+            text=text,
+            customer=customer,
+            contact=contact,
+            submitter_name=submitter_name,
+            submitter_email=submitter_email,
+            product=product,
+            received_on=received_on or timezone.localdate(),
+            source_ip_hash=source_ip_hash,
+            created_by=person,
+        )
+        after = _state(item, ("reference", "status", *RECORDED_FIELDS))
+        _audit(item, actor, "feedback.create", {name: [None, value] for name, value in after.items() if value})
+    return item
+
+
+def feedback_update(*, feedback: FeedbackItem, actor, **fields) -> FeedbackItem:
+    """Correct what was recorded (channel, kind, customer, contact, submitter, product, date, text)."""
+    unknown = set(fields) - set(RECORDED_FIELDS)
+    if unknown:
+        raise TypeError(f"feedback_update does not change {sorted(unknown)}")
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        values = {name: fields.get(name, getattr(item, name)) for name in RECORDED_FIELDS}
+        _check_choices(channel=values["channel"], kind=values["kind"])
+        if not values["text"].strip():
+            raise ValidationError({"text": "The feedback text cannot be empty."})
+        values["customer"] = _check_parties(
+            organization=item.organization, customer=values["customer"], contact=values["contact"]
+        )
+        before = _state(item, RECORDED_FIELDS)
+        for name, value in values.items():
+            setattr(item, name, value)
+        changes = diff(before, _state(item, RECORDED_FIELDS))
+        if changes:
+            item.updated_at = timezone.now()
+            item.save()
+            _audit(item, actor, "feedback.update", changes)
+    return item
+
+
+# --- triage -------------------------------------------------------------------------------------------------
+
+
+def feedback_assign(*, feedback: FeedbackItem, actor, assignee) -> FeedbackItem:
+    """Give the item to a member who is not an auditor (or to nobody); a new item goes in progress."""
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        if assignee is not None:
+            members = assignable_members(organization=item.organization)
+            if not members.filter(user_id=assignee.pk).exists():
+                raise ValidationError({"assignee": "Only a member who is not an auditor can be assigned."})
+        before = _state(item, ("assignee", "status"))
+        item.assignee = assignee
+        if assignee is not None:
+            _start_if_new(item)
+        changes = diff(before, _state(item, ("assignee", "status")))
+        if changes:
+            item.updated_at = timezone.now()
+            item.save(update_fields=["assignee", "status", "updated_at"])
+            _audit(item, actor, "feedback.assign", changes)
+    return item
+
+
+def theme_get_or_create(*, organization, actor, name: str) -> Theme:
+    name = " ".join(name.split())[:80]
+    theme = Theme.objects.filter(organization=organization, name__iexact=name).first()
+    if theme is None:
+        theme = Theme.objects.create(organization=organization, name=name)
+        audit_record(
+            organization=organization, actor=actor, action="theme.create", obj=theme, changes={"name": [None, name]}
+        )
+    return theme
+
+
+def feedback_set_themes(*, feedback: FeedbackItem, actor, themes, new_names=()) -> FeedbackItem:
+    """Tag the item with exactly these themes (plus any new ones named); a new item goes in progress."""
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        organization = item.organization
+        wanted = {theme.pk: theme for theme in themes if theme.organization_id == organization.pk}
+        for name in new_names:
+            if name.strip():
+                theme = theme_get_or_create(organization=organization, actor=actor, name=name)
+                wanted[theme.pk] = theme
+        current = {row.theme_id: row for row in FeedbackTheme.objects.filter(organization=organization, feedback=item)}
+        tagged = Theme.objects.filter(organization=organization, pk__in=current)
+        before_names = ", ".join(sorted(theme.name for theme in tagged))
+        FeedbackTheme.objects.filter(organization=organization, feedback=item).exclude(theme_id__in=wanted).delete()
+        FeedbackTheme.objects.bulk_create(
+            [
+                FeedbackTheme(organization=organization, feedback=item, theme=theme)
+                for pk, theme in wanted.items()
+                if pk not in current
+            ]
+        )
+        before_status = item.status
+        _start_if_new(item)
+        changes = diff(
+            {"themes": before_names, "status": before_status},
+            {"themes": ", ".join(sorted(t.name for t in wanted.values())), "status": item.status},
+        )
+        if changes:
+            item.updated_at = timezone.now()
+            item.save(update_fields=["status", "updated_at"])
+            _audit(item, actor, "feedback.themes", changes)
+    return item
+
+
+def feedback_set_sentiment(*, feedback: FeedbackItem, actor, sentiment: str) -> FeedbackItem:
+    if sentiment and sentiment not in FeedbackItem.Sentiment.values:
+        raise ValidationError({"sentiment": "Choose positive, neutral or negative."})
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        before = _state(item, ("sentiment", "status"))
+        item.sentiment = sentiment
+        _start_if_new(item)
+        changes = diff(before, _state(item, ("sentiment", "status")))
+        if changes:
+            item.updated_at = timezone.now()
+            item.save(update_fields=["sentiment", "status", "updated_at"])
+            _audit(item, actor, "feedback.sentiment", changes)
+    return item
+
+
+def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> FeedbackLink:
+    """Link the item to another feedback item of the same organisation, named by its reference."""
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        target = feedback_by_reference(organization=item.organization, reference=target_reference)
+        if target is None:
+            raise ValidationError({"reference": f"No feedback item {target_reference.strip()} in this organisation."})
+        if target.pk == item.pk:
+            raise ValidationError({"reference": "An item cannot be linked to itself."})
+        already = FeedbackLink.objects.filter(organization=item.organization, target_type=FEEDBACK_LINK)
+        if (
+            already.filter(feedback=item, target_id=str(target.pk)).exists()
+            or already.filter(feedback=target, target_id=str(item.pk)).exists()
+        ):
+            raise ValidationError({"reference": f"{item.reference} and {target.reference} are already linked."})
+        link = FeedbackLink.objects.create(
+            organization=item.organization,
+            feedback=item,
+            target_type=FEEDBACK_LINK,
+            target_id=str(target.pk),
+            target_label=target.reference,
+            created_by=actor,
+        )
+        before_status = item.status
+        _start_if_new(item)
+        if item.status != before_status:
+            item.save(update_fields=["status"])
+        _audit(
+            item,
+            actor,
+            "feedback.link",
+            {"link": [None, f"feedback {target.reference}"], "status": [before_status, item.status]},
+        )
+    return link
+
+
+def feedback_convert(*, feedback: FeedbackItem, actor, kind: str) -> FeedbackItem:
+    """Hand the item over to another module's record (see feedback.conversion): converted, closed, linked, audited."""
+    conversion = get_conversion(kind)
+    if conversion is None:
+        raise ValidationError(NOT_AVAILABLE)
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        reference = str(conversion.handler(feedback=item, actor=actor))
+        before = _state(item, ("status", "converted_to", "closing_note", "closed_at"))
+        _transition(item, "close")
+        item.converted_to = reference
+        item.closing_note = f"Converted to {conversion.label.lower()} {reference}."
+        item.closed_at = item.updated_at = timezone.now()
+        item.save(update_fields=["status", "converted_to", "closing_note", "closed_at", "updated_at"])
+        FeedbackLink.objects.create(
+            organization=item.organization,
+            feedback=item,
+            target_type=conversion.kind,
+            target_id=reference,
+            target_label=f"{conversion.label} {reference}",
+            created_by=actor,
+        )
+        changes = diff(before, _state(item, ("status", "converted_to", "closing_note", "closed_at")))
+        _audit(item, actor, "feedback.convert", changes)
+    return item
+
+
+def feedback_close(*, feedback: FeedbackItem, actor, note: str) -> FeedbackItem:
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Say how the feedback was handled before closing it."})
+    with transaction.atomic():
+        item = _locked(feedback)
+        before = _state(item, ("status", "closing_note", "closed_at"))
+        _transition(item, "close")
+        item.closing_note = note
+        item.closed_at = item.updated_at = timezone.now()
+        item.save(update_fields=["status", "closing_note", "closed_at", "updated_at"])
+        _audit(item, actor, "feedback.close", diff(before, _state(item, ("status", "closing_note", "closed_at"))))
+    return item
+
+
+def feedback_reopen(*, feedback: FeedbackItem, actor) -> FeedbackItem:
+    with transaction.atomic():
+        item = _locked(feedback)
+        if item.converted_to:
+            raise ValidationError(f"This item became {item.converted_to}; carry on there.")
+        before = _state(item, ("status", "closing_note", "closed_at"))
+        _transition(item, "reopen")
+        item.closing_note, item.closed_at, item.updated_at = "", None, timezone.now()
+        item.save(update_fields=["status", "closing_note", "closed_at", "updated_at"])
+        _audit(item, actor, "feedback.reopen", diff(before, _state(item, ("status", "closing_note", "closed_at"))))
+    return item
+
+
+# --- attachments --------------------------------------------------------------------------------------------
+
+
+def attachment_add(*, feedback: FeedbackItem, actor, upload) -> Attachment:
+    """Store a file checked by its content; the stored name is derived from its hash, never the person's name."""
+    checked = check_upload(upload)
+    with transaction.atomic():
+        item = _locked(feedback)
+        _refuse_if_closed(item)
+        attachment = Attachment(
+            organization=item.organization,
+            feedback=item,
+            original_name=checked.original_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        upload.seek(0)
+        attachment.file.save(checked.sha256, upload, save=False)
+        attachment.save()
+        _audit(
+            item,
+            actor,
+            "feedback.attachment_add",
+            {"attachment": [None, f"{checked.original_name} ({checked.content_type}, {checked.size} bytes)"]},
+        )
+    return attachment
+
+
+# --- saved views --------------------------------------------------------------------------------------------
+
+
+def saved_view_create(*, organization, owner, name: str, query: str) -> SavedView:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Give the view a name."})
+    with transaction.atomic():
+        if SavedView.objects.filter(organization=organization, owner=owner, name__iexact=name).exists():
+            raise ValidationError({"name": f"You already have a view called “{name}”."})
+        view = SavedView.objects.create(organization=organization, owner=owner, name=name, query=query[:1000])
+        audit_record(
+            organization=organization,
+            actor=owner,
+            action="saved_view.create",
+            obj=view,
+            changes={"name": [None, name], "query": [None, view.query]},
+        )
+    return view
+
+
+def saved_view_delete(*, saved_view: SavedView, actor) -> None:
+    """A saved view is a personal preference, not a record, so deleting it really deletes it (and is audited)."""
+    with transaction.atomic():
+        audit_record(
+            organization=saved_view.organization,
+            actor=actor,
+            action="saved_view.delete",
+            obj=saved_view,
+            changes={"name": [saved_view.name, None], "query": [saved_view.query, None]},
+        )
+        saved_view.delete()

@@ -1,0 +1,40 @@
+"""Shortcuts the feedback inbox tests share: URLs, rows, audit events, uploaded files."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from feedback.models import FeedbackItem
+from qms.audit.models import AuditEvent
+from tests.factories import FeedbackItemFactory
+
+
+def url(tenant, name: str, **kwargs) -> str:
+    return reverse(f"feedback:{name}", kwargs={"org_slug": tenant.slug, **kwargs})
+
+
+def make_item(tenant, **values) -> FeedbackItem:
+    return FeedbackItemFactory(organization=tenant.organization, **values)
+
+
+def reload(tenant, item) -> FeedbackItem:
+    with tenant.context():
+        return FeedbackItem.objects.get(pk=item.pk)
+
+
+def events(tenant, action: str | None = None) -> list[AuditEvent]:
+    with tenant.context():
+        qs = AuditEvent.objects.filter(organization=tenant.organization).order_by("seq")
+        return list(qs.filter(action=action) if action else qs)
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)

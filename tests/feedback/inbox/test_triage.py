@@ -1,0 +1,283 @@
+"""Triage of one item: assign, themes, sentiment, links, close and reopen; who may do it; the item's timeline."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from feedback.models import FeedbackItem, FeedbackLink, FeedbackTheme, Theme
+from feedback.services.inbox import TRANSITIONS, feedback_close, feedback_reopen
+from qms.tenancy.models import Role
+from tests.factories import FeedbackThemeFactory, ThemeFactory
+
+from .shortcuts import events, make_item, reload, url
+
+Status = FeedbackItem.Status
+TRIAGE_ROUTES = {
+    "feedback_assign": lambda t: {"assignee": t.staff.pk},
+    "feedback_themes": lambda t: {"new_themes": "Packaging"},
+    "feedback_sentiment": lambda t: {"sentiment": "negative"},
+    "feedback_link": lambda t: {"reference": "F-2026-9999"},
+    "feedback_convert": lambda t: {"target": "complaint"},
+    "feedback_close": lambda t: {"note": "Handled"},
+    "feedback_reopen": lambda t: {},
+    "attachment_upload": lambda t: {},
+    "feedback_edit": lambda t: {"channel": "phone", "kind": "concern", "received_on": "2026-01-05", "text": "x"},
+}
+
+
+def _post(client, tenant, name, item, data):
+    return client.post(url(tenant, name, feedback_id=item.pk), data)
+
+
+def _tags(tenant, item):
+    with tenant.context():
+        return sorted(FeedbackTheme.objects.filter(feedback=item).values_list("theme__name", flat=True))
+
+
+# --- assign -------------------------------------------------------------------------------------------------
+
+
+def test_a_manager_assigns_a_new_item_and_it_goes_in_progress(alpha, login):
+    item = make_item(alpha)
+    response = _post(login(alpha.manager), alpha, "feedback_assign", item, {"assignee": alpha.staff.pk})
+    assert response.status_code == 302
+    item = reload(alpha, item)
+    assert (item.assignee, item.status) == (alpha.staff, Status.IN_PROGRESS)
+    [event] = events(alpha, "feedback.assign")
+    assert event.actor == alpha.manager
+    assert event.object_id == str(item.pk)
+    assert event.changes == {"assignee": [None, str(alpha.staff)], "status": ["new", "in_progress"]}
+
+
+def test_unassigning_leaves_the_status_alone(alpha, login):
+    item = make_item(alpha, assignee=alpha.staff, status=Status.IN_PROGRESS)
+    _post(login(alpha.owner), alpha, "feedback_assign", item, {"assignee": ""})
+    item = reload(alpha, item)
+    assert (item.assignee, item.status) == (None, Status.IN_PROGRESS)
+    [event] = events(alpha, "feedback.assign")
+    assert event.changes == {"assignee": [str(alpha.staff), None]}
+
+
+@pytest.mark.parametrize("who", ["auditor", "bravo"])
+def test_only_a_member_who_is_not_an_auditor_can_be_assigned(alpha, bravo, login, who):
+    item = make_item(alpha)
+    person = alpha.auditor if who == "auditor" else bravo.staff
+    response = _post(login(alpha.manager), alpha, "feedback_assign", item, {"assignee": person.pk})
+    assert response.status_code == 200
+    assert response.context["assign_form"].errors["assignee"]
+    assert reload(alpha, item).assignee is None
+    assert events(alpha, "feedback.assign") == []
+
+
+def test_the_assignee_choices_list_only_this_organisations_members_who_are_not_auditors(alpha, bravo, login):
+    item = make_item(alpha)
+    form = login(alpha.manager).get(url(alpha, "feedback_detail", feedback_id=item.pk)).context["assign_form"]
+    choices = {value for value, _ in form.fields["assignee"].choices if value}
+    assert choices == {alpha.owner.pk, alpha.manager.pk, alpha.staff.pk}
+
+
+# --- themes and sentiment -------------------------------------------------------------------------------------
+
+
+def test_themes_are_set_and_new_ones_created_in_this_organisation(alpha, login):
+    with alpha.context():
+        delivery, pricing = (ThemeFactory(organization=alpha.organization, name=n) for n in ("Delivery", "Pricing"))
+    item = make_item(alpha)
+    FeedbackThemeFactory(feedback=item, theme=pricing)
+    response = _post(
+        login(alpha.manager), alpha, "feedback_themes", item, {"themes": [delivery.pk], "new_themes": "Packaging, "}
+    )
+    assert response.status_code == 302
+    assert _tags(alpha, item) == ["Delivery", "Packaging"]
+    with alpha.context():
+        assert FeedbackTheme.objects.filter(feedback=item).exclude(organization=alpha.organization).count() == 0
+        assert Theme.objects.filter(organization=alpha.organization, name="Packaging").exists()
+    [event] = events(alpha, "feedback.themes")
+    assert event.changes == {"themes": ["Pricing", "Delivery, Packaging"], "status": ["new", "in_progress"]}
+    assert [e.changes for e in events(alpha, "theme.create")] == [{"name": [None, "Packaging"]}]
+
+
+def test_another_organisations_theme_cannot_be_used(alpha, bravo, login):
+    with bravo.context():
+        secret = ThemeFactory(organization=bravo.organization, name="Bravo theme")
+    item = make_item(alpha)
+    response = _post(login(alpha.manager), alpha, "feedback_themes", item, {"themes": [secret.pk]})
+    assert response.status_code == 200
+    assert response.context["themes_form"].errors["themes"]
+    assert _tags(alpha, item) == []
+
+
+def test_sentiment_is_marked_and_audited(alpha, login):
+    item = make_item(alpha, status=Status.IN_PROGRESS)
+    assert _post(login(alpha.manager), alpha, "feedback_sentiment", item, {"sentiment": "negative"}).status_code == 302
+    assert reload(alpha, item).sentiment == "negative"
+    [event] = events(alpha, "feedback.sentiment")
+    assert event.changes == {"sentiment": ["", "negative"]}
+
+
+# --- links --------------------------------------------------------------------------------------------------
+
+
+def test_an_item_is_linked_to_another_by_reference_and_both_show_the_link(alpha, login):
+    item, other = make_item(alpha, reference="F-2026-0100"), make_item(alpha, reference="F-2026-0101")
+    client = login(alpha.manager)
+    assert _post(client, alpha, "feedback_link", item, {"reference": " f-2026-0101 "}).status_code == 302
+    with alpha.context():
+        [link] = FeedbackLink.objects.filter(feedback=item)
+    assert (link.target_type, link.target_id, link.target_label) == ("feedback", str(other.pk), "F-2026-0101")
+    assert link.organization_id == alpha.organization.pk
+    [event] = events(alpha, "feedback.link")
+    assert event.changes["link"] == [None, "feedback F-2026-0101"]
+    forward = client.get(url(alpha, "feedback_detail", feedback_id=item.pk)).content.decode()
+    backward = client.get(url(alpha, "feedback_detail", feedback_id=other.pk)).content.decode()
+    assert url(alpha, "feedback_detail", feedback_id=other.pk) in forward
+    assert url(alpha, "feedback_detail", feedback_id=item.pk) in backward
+    assert "links to this item" in backward
+
+
+@pytest.mark.parametrize("target", ["bravo", "self", "missing", "twice"])
+def test_a_link_to_an_unknown_foreign_or_same_item_is_refused(alpha, bravo, login, target):
+    item = make_item(alpha, reference="F-2026-0200")
+    other = make_item(alpha, reference="F-2026-0201")
+    bravo_item = make_item(bravo, reference="F-2026-0300")
+    client = login(alpha.manager)
+    reference = {"bravo": bravo_item.reference, "self": item.reference, "missing": "F-1999-0001"}.get(target)
+    if target == "twice":
+        _post(client, alpha, "feedback_link", other, {"reference": item.reference})
+        reference = other.reference
+    before = events(alpha, "feedback.link")
+    response = _post(client, alpha, "feedback_link", item, {"reference": reference})
+    assert response.status_code == 200
+    assert response.context["link_form"].errors["reference"]
+    assert events(alpha, "feedback.link") == before
+    with alpha.context():
+        assert not FeedbackLink.objects.filter(feedback=item).exists()
+
+
+# --- transitions --------------------------------------------------------------------------------------------
+
+
+def test_the_transition_table_is_explicit():
+    assert TRANSITIONS == {
+        "start": ((Status.NEW,), Status.IN_PROGRESS, "started"),
+        "close": ((Status.NEW, Status.IN_PROGRESS), Status.CLOSED, "closed"),
+        "reopen": ((Status.CLOSED,), Status.IN_PROGRESS, "reopened"),
+    }
+
+
+@pytest.mark.parametrize("status", [Status.NEW, Status.IN_PROGRESS])
+def test_an_open_item_closes_with_a_note(alpha, login, status):
+    item = make_item(alpha, status=status)
+    response = _post(login(alpha.manager), alpha, "feedback_close", item, {"note": "Called back; replaced the part."})
+    assert response.status_code == 302
+    item = reload(alpha, item)
+    assert (item.status, item.closing_note) == (Status.CLOSED, "Called back; replaced the part.")
+    assert item.closed_at is not None
+    [event] = events(alpha, "feedback.close")
+    assert event.actor == alpha.manager
+    assert event.changes["status"] == [status, "closed"]
+    assert event.changes["closing_note"] == ["", "Called back; replaced the part."]
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_closing_without_a_note_is_refused(alpha, login, note):
+    item = make_item(alpha)
+    response = _post(login(alpha.manager), alpha, "feedback_close", item, {"note": note})
+    assert response.status_code == 200
+    assert "Say how the feedback was handled" in response.content.decode()
+    assert reload(alpha, item).status == Status.NEW
+    assert events(alpha, "feedback.close") == []
+
+
+def test_a_closed_item_reopens_in_progress(alpha, login):
+    item = make_item(alpha, status=Status.CLOSED, closing_note="Done")
+    assert _post(login(alpha.manager), alpha, "feedback_reopen", item, {}).status_code == 302
+    item = reload(alpha, item)
+    assert (item.status, item.closing_note, item.closed_at) == (Status.IN_PROGRESS, "", None)
+    [event] = events(alpha, "feedback.reopen")
+    assert event.changes["status"] == ["closed", "in_progress"]
+    assert event.changes["closing_note"] == ["Done", ""]
+
+
+def test_an_open_item_cannot_be_reopened_nor_a_closed_one_closed_again(alpha, login):
+    open_item = make_item(alpha, status=Status.IN_PROGRESS)
+    closed_item = make_item(alpha, status=Status.CLOSED, closing_note="Done")
+    client = login(alpha.manager)
+    response = client.post(url(alpha, "feedback_reopen", feedback_id=open_item.pk), follow=True)
+    assert "cannot be reopened" in response.content.decode()
+    with alpha.context(), pytest.raises(ValidationError):
+        feedback_close(feedback=closed_item, actor=alpha.manager, note="Again")
+    with alpha.context(), pytest.raises(ValidationError):
+        feedback_reopen(feedback=open_item, actor=alpha.manager)
+    assert reload(alpha, open_item).status == Status.IN_PROGRESS
+    assert events(alpha, "feedback.reopen") == events(alpha, "feedback.close") == []
+
+
+def test_a_closed_item_refuses_triage_until_reopened(alpha, login):
+    item = make_item(alpha, status=Status.CLOSED, closing_note="Done")
+    response = _post(login(alpha.manager), alpha, "feedback_sentiment", item, {"sentiment": "positive"})
+    assert response.status_code == 200
+    assert "Reopen it to change it" in response.content.decode()
+    assert reload(alpha, item).sentiment == ""
+
+
+def test_the_detail_page_shows_the_items_timeline(alpha, login):
+    item = make_item(alpha)
+    client = login(alpha.manager)
+    _post(client, alpha, "feedback_assign", item, {"assignee": alpha.staff.pk})
+    _post(client, alpha, "feedback_close", item, {"note": "Sorted out by phone"})
+    response = client.get(url(alpha, "feedback_detail", feedback_id=item.pk))
+    labels = [entry["label"] for entry in response.context["timeline"]]
+    assert labels == ["Assigned", "Closed"]
+    content = response.content.decode()
+    assert "Sorted out by phone" in content and "manager@alpha.test" in content
+
+
+# --- who may triage -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(TRIAGE_ROUTES))
+def test_staff_cannot_triage_an_item_not_assigned_to_them(alpha, login, name):
+    item = make_item(alpha, assignee=alpha.manager, status=Status.IN_PROGRESS)
+    before = len(events(alpha))
+    response = _post(login(alpha.staff), alpha, name, item, TRIAGE_ROUTES[name](alpha))
+    assert response.status_code == 403
+    assert "Ask a manager to assign it to you" in response.content.decode()
+    assert len(events(alpha)) == before
+
+
+def test_staff_triage_the_items_assigned_to_them(alpha, login):
+    item = make_item(alpha, assignee=alpha.staff)
+    client = login(alpha.staff)
+    assert _post(client, alpha, "feedback_sentiment", item, {"sentiment": "neutral"}).status_code == 302
+    assert _post(client, alpha, "feedback_close", item, {"note": "Answered the question"}).status_code == 302
+    assert reload(alpha, item).status == Status.CLOSED
+
+
+def test_staff_see_why_they_cannot_triage_on_the_item_page(alpha, login):
+    item = make_item(alpha)
+    response = login(alpha.staff).get(url(alpha, "feedback_detail", feedback_id=item.pk))
+    assert response.status_code == 200
+    assert response.context["can_triage"] is False
+    assert "Ask a manager to assign it to you" in response.content.decode()
+    assert url(alpha, "feedback_assign", feedback_id=item.pk) not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(TRIAGE_ROUTES))
+def test_an_auditor_reads_but_never_triages(alpha, login, name):
+    item = make_item(alpha, assignee=alpha.staff, text="Auditor can read this")
+    client = login(alpha.auditor)
+    assert client.get(url(alpha, "inbox")).status_code == 200
+    page = client.get(url(alpha, "feedback_detail", feedback_id=item.pk))
+    assert b"Auditor can read this" in page.content
+    assert page.context["can_triage"] is False
+    assert _post(client, alpha, name, item, TRIAGE_ROUTES[name](alpha)).status_code == 403
+    assert events(alpha) == []
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER])
+def test_owners_and_managers_triage_any_item(alpha, login, role):
+    item = make_item(alpha, assignee=alpha.staff, status=Status.IN_PROGRESS)
+    assert (
+        _post(login(alpha.member(role)), alpha, "feedback_sentiment", item, {"sentiment": "positive"}).status_code
+        == 302
+    )
