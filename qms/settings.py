@@ -239,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a `kind` with different choices; name their enums instead of numbering them.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "feedback.models.Customer.Kind",
+        "FeedbackKindEnum": "feedback.models.FeedbackItem.Kind",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

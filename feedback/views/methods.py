@@ -1,3 +1,159 @@
-"""methods views: filled in by the issue-3 work"""
+"""The register of monitoring methods (ISO 9001 clause 9.1.2): everyone reads it, owners and managers keep it."""
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from feedback.forms.methods import MonitoringMethodForm
+from feedback.models import MonitoringMethod
+from feedback.selectors.methods import access_method, method_next_review_on, methods_for_organization
+from feedback.services.methods import method_create, method_retire, method_review, method_update
+from qms.listing import csv_response, paginate
+from qms.tenancy.access import WRITERS, require_manager
+from qms.tenancy.selectors import members_for_organization
+
+
+def _filters(request) -> dict:
+    params = request.GET
+    owner = params.get("owner", "")
+    return {
+        "kind": params.get("kind") if params.get("kind") in MonitoringMethod.Kind.values else None,
+        "owner_id": int(owner) if owner.isdigit() else None,
+        "due_only": params.get("due") == "1",
+        "include_retired": params.get("retired") == "1",
+        "search": params.get("q", "").strip() or None,
+    }
+
+
+def _with_due_dates(methods, today):
+    methods = list(methods)
+    for method in methods:
+        method.next_review_on = method_next_review_on(method)
+        method.is_due = method.retired_at is None and method.next_review_on <= today
+    return methods
+
+
+def _owner_choices(request):
+    """Who may own a method: the organisation's owners, managers and staff (auditors only read)."""
+    return members_for_organization(organization=request.organization).filter(role__in=WRITERS)
+
+
+def method_list(request, org_slug):
+    today = timezone.localdate()
+    page = paginate(
+        request, methods_for_organization(organization=request.organization, today=today, **_filters(request))
+    )
+    page.object_list = _with_due_dates(page.object_list, today)
+    return render(
+        request,
+        "feedback/methods/list.html",
+        {
+            "page": page,
+            "today": today,
+            "filters": request.GET,
+            "kinds": MonitoringMethod.Kind.choices,
+            "members": members_for_organization(organization=request.organization),
+        },
+    )
+
+
+def method_export(request, org_slug):
+    today = timezone.localdate()
+    methods = methods_for_organization(organization=request.organization, today=today, **_filters(request))
+    rows = (
+        (
+            m.name,
+            m.get_kind_display(),
+            m.owner.email if m.owner else "",
+            m.get_review_frequency_display(),
+            m.last_reviewed_on or "",
+            m.next_review_on if m.retired_at is None else "",
+            "retired" if m.retired_at else ("review due" if m.is_due else "active"),
+            m.description,
+        )
+        for m in _with_due_dates(methods, today)
+    )
+    return csv_response(
+        f"monitoring-methods-{org_slug}.csv",
+        ["name", "kind", "owner", "review frequency", "last reviewed", "next review due", "status", "description"],
+        rows,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def method_create_view(request, org_slug):
+    require_manager(request.membership)
+    form = MonitoringMethodForm(request.POST or None, members=_owner_choices(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            method = method_create(organization=request.organization, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)  # a {field: message} error lands on its field
+        else:
+            messages.success(request, f"“{method.name}” was added to the register.")
+            return redirect("feedback:method_list", org_slug=org_slug)
+    return render(request, "feedback/methods/form.html", {"form": form, "method": None})
+
+
+@require_http_methods(["GET", "POST"])
+def method_edit(request, org_slug, method_id):
+    require_manager(request.membership)
+    method = access_method(organization=request.organization, method_id=method_id)
+    form = MonitoringMethodForm(
+        request.POST or None,
+        members=_owner_choices(request),
+        current_owner=method.owner,
+        initial=MonitoringMethodForm.initial_for(method),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            method_update(method=method, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)  # a {field: message} error lands on its field
+        else:
+            messages.success(request, f"“{form.cleaned_data['name']}” was saved.")
+            return redirect("feedback:method_list", org_slug=org_slug)
+    method.next_review_on = method_next_review_on(method)
+    return render(request, "feedback/methods/form.html", {"form": form, "method": method})
+
+
+@require_POST
+def method_review_view(request, org_slug, method_id):
+    require_manager(request.membership)
+    method = access_method(organization=request.organization, method_id=method_id)
+    try:
+        method = method_review(method=method, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Review of “{method.name}” recorded today; the next one is due {method_next_review_on(method):%-d %B %Y}.",
+        )
+    return redirect("feedback:method_list", org_slug=org_slug)
+
+
+@require_POST
+def method_retire_view(request, org_slug, method_id):
+    require_manager(request.membership)
+    method = access_method(organization=request.organization, method_id=method_id)
+    try:
+        method_retire(method=method, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"“{method.name}” was retired; it stays in the register's history.")
+    return redirect("feedback:method_list", org_slug=org_slug)
+
+
+urlpatterns = [
+    path("methods/", method_list, name="method_list"),
+    path("methods/new/", method_create_view, name="method_create"),
+    path("methods/export.csv", method_export, name="method_export"),
+    path("methods/<int:method_id>/edit/", method_edit, name="method_edit"),
+    path("methods/<int:method_id>/review/", method_review_view, name="method_review"),
+    path("methods/<int:method_id>/retire/", method_retire_view, name="method_retire"),
+]

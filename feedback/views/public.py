@@ -1,3 +1,104 @@
-"""public views: filled in by the issue-3 work"""
+"""The organisation's public feedback form at /p/<org_slug>/feedback/: no account, no JavaScript.
 
-urlpatterns: list = []
+The middleware has already resolved the slug (unknown → 404) and runs the request in the organisation's
+context and transaction.
+"""
+
+from pathlib import PurePosixPath
+
+from axes.helpers import get_client_ip_address
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from feedback.forms.public import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, PublicFeedbackForm, fill_token
+from feedback.services.intake import IntakeRateLimited, feedback_submit_public
+
+THANKS_SALT = "feedback.public-form.thanks"
+THANKS_MAX_AGE = 24 * 60 * 60
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def _thanks_url(organization, *, reference: str | None, confirmation: bool = False) -> str:
+    """The confirmation page's address carries the reference signed, so only the sender's own link shows it."""
+    token = signing.dumps({"o": organization.pk, "r": reference, "c": confirmation}, salt=THANKS_SALT)
+    return reverse("public:feedback_thanks", kwargs={"org_slug": organization.slug, "token": token})
+
+
+def _render_form(request, form, *, status: int = 200, rate_limited: bool = False):
+    organization = request.organization
+    return render(
+        request,
+        "feedback/public/form.html",
+        {
+            "org": organization,
+            "form": form,
+            "started": fill_token(organization),
+            "honeypot_field": HONEYPOT_FIELD,
+            "message_max_length": MESSAGE_MAX_LENGTH,
+            "rate_limited": rate_limited,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def feedback_form(request, org_slug):
+    organization = request.organization
+    if request.method == "GET":
+        return _render_form(request, PublicFeedbackForm(organization=organization))
+    form = PublicFeedbackForm(request.POST, organization=organization)
+    if form.caught_in_honeypot:
+        return redirect(_thanks_url(organization, reference=None))
+    if not form.is_valid():
+        return _render_form(request, form)
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("started", HONEYPOT_FIELD)}
+    try:
+        item = feedback_submit_public(organization=organization, ip=get_client_ip_address(request), **data)
+    except IntakeRateLimited:
+        return _render_form(request, form, status=429, rate_limited=True)
+    except ValidationError as exc:
+        form.add_error(None, " ".join(exc.messages))
+        return _render_form(request, form)
+    confirmation = bool(data["send_confirmation"] and data["email"])
+    return redirect(_thanks_url(organization, reference=item.reference, confirmation=confirmation))
+
+
+@require_GET
+def feedback_thanks(request, org_slug, token):
+    try:
+        payload = signing.loads(token, salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
+    except signing.BadSignature:
+        payload = {}
+    if payload.get("o") != request.organization.pk:
+        payload = {}
+    return render(
+        request,
+        "feedback/public/thanks.html",
+        {"org": request.organization, "reference": payload.get("r"), "confirmation": payload.get("c", False)},
+    )
+
+
+@require_GET
+def logo(request, org_slug):
+    image = request.organization.logo
+    content_type = LOGO_TYPES.get(PurePosixPath(image.name or "").suffix.lower())
+    if not image or content_type is None:
+        raise Http404("This organisation has no logo.")
+    try:
+        handle = image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("This organisation has no logo.") from exc
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+urlpatterns = [
+    path("feedback/", feedback_form, name="feedback_form"),
+    path("feedback/thanks/<str:token>/", feedback_thanks, name="feedback_thanks"),
+    path("logo", logo, name="logo"),
+]

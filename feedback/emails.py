@@ -1,0 +1,14 @@
+"""One function per email of the feedback app; each writes an outbox row in the caller's transaction."""
+
+from qms.outbox.services import email_enqueue
+
+
+def send_feedback_received(*, item):
+    """Confirm a public submission to the address the sender gave.
+
+    It carries the reference, kind and date, and nothing the sender typed (not their name, product or text):
+    the public form must not become a way to send chosen words to someone else's address.
+    """
+    return email_enqueue(
+        organization=item.organization, to=item.submitter_email, template="feedback-received", context={"item": item}
+    )

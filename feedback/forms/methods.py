@@ -1,0 +1,47 @@
+from django import forms
+
+from feedback.models import MonitoringMethod
+from qms.accounts.forms import CrispyMixin
+
+
+class MonitoringMethodForm(CrispyMixin, forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=MonitoringMethod.Kind.choices)
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What is monitored, how, and where the results are kept.",
+    )
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Owner")
+    review_frequency = forms.ChoiceField(
+        choices=MonitoringMethod.Frequency.choices,
+        initial=MonitoringMethod.Frequency.QUARTERLY,
+        help_text="How often the method itself is reviewed for effectiveness.",
+    )
+    last_reviewed_on = forms.DateField(
+        required=False, label="Last reviewed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, members, current_owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._users = {m.user_id: m.user for m in members}
+        if current_owner is not None:
+            self._users.setdefault(current_owner.pk, current_owner)  # a former member stays until changed
+        self.fields["owner"].choices = [("", "Nobody yet")] + [
+            (user.pk, f"{user.get_full_name() or user.email} ({user.email})") for user in self._users.values()
+        ]
+
+    def clean_owner(self):
+        owner_id = self.cleaned_data.get("owner")
+        return self._users.get(owner_id) if owner_id else None
+
+    @classmethod
+    def initial_for(cls, method: MonitoringMethod) -> dict:
+        return {
+            "name": method.name,
+            "kind": method.kind,
+            "description": method.description,
+            "owner": method.owner_id or "",
+            "review_frequency": method.review_frequency,
+            "last_reviewed_on": method.last_reviewed_on,
+        }

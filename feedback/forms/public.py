@@ -1,0 +1,93 @@
+"""The public feedback form: what a customer types, plus two quiet spam checks (a honeypot and a fill time)."""
+
+import time
+
+from django import forms
+from django.core import signing
+
+from feedback.models import FeedbackItem
+
+MESSAGE_MAX_LENGTH = 5000
+MIN_FILL_SECONDS = 3  # people take longer than this to read the form and write something; scripts do not
+MAX_FILL_SECONDS = 24 * 60 * 60
+STARTED_AT_SALT = "feedback.public-form.started"
+HONEYPOT_FIELD = "website"
+
+KIND_CHOICES = [
+    (FeedbackItem.Kind.COMPLIMENT, "Compliment — something we did well"),
+    (FeedbackItem.Kind.SUGGESTION, "Suggestion — an idea for doing better"),
+    (FeedbackItem.Kind.QUESTION, "Question — something you would like to know"),
+    (FeedbackItem.Kind.CONCERN, "Concern — something that worries you"),
+    (FeedbackItem.Kind.COMPLAINT, "Complaint — something went wrong"),
+]
+
+
+def fill_token(organization, *, issued_at: float | None = None) -> str:
+    """A signed note of when (and for which organisation) the form was handed out."""
+    return signing.dumps(
+        {"o": organization.pk, "t": time.time() if issued_at is None else issued_at}, salt=STARTED_AT_SALT
+    )
+
+
+class PublicFeedbackForm(forms.Form):
+    """Fields in the order the page shows them, so the error summary lists problems in that order too."""
+
+    kind = forms.ChoiceField(
+        label="What kind of feedback is it?",
+        choices=KIND_CHOICES,
+        error_messages={
+            "required": "Choose what kind of feedback this is.",
+            "invalid_choice": "Choose one of the kinds.",
+        },
+    )
+    message = forms.CharField(label="Your message", error_messages={"required": "Write your message."})
+    product = forms.CharField(label="Product or service it is about", max_length=200, required=False)
+    name = forms.CharField(label="Your name", max_length=200, required=False)
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        required=False,
+        error_messages={"invalid": "Enter an email address like name@example.com."},
+    )
+    send_confirmation = forms.BooleanField(label="Email me a confirmation with my reference number", required=False)
+    may_contact = forms.BooleanField(label="You may contact me about this feedback", required=False)
+    started = forms.CharField(required=False)
+    website = forms.CharField(required=False)  # the honeypot: hidden from people, filled in by scripts
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    @property
+    def caught_in_honeypot(self) -> bool:
+        return bool(self.data.get(HONEYPOT_FIELD, "").strip())
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if not message:
+            raise forms.ValidationError("Write your message.")
+        if len(message) > MESSAGE_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Your message is {len(message):,} characters long; the limit is {MESSAGE_MAX_LENGTH:,}. "
+                "Shorten it, or send the rest in a second message."
+            )
+        return message
+
+    def clean(self):
+        data = super().clean()
+        if data.get("send_confirmation") and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter your email address so that we can send you the confirmation.")
+        self._check_fill_time(data.get("started", ""))
+        return data
+
+    def _check_fill_time(self, token: str) -> None:
+        try:
+            started = signing.loads(token, salt=STARTED_AT_SALT, max_age=MAX_FILL_SECONDS)
+        except signing.BadSignature:  # also SignatureExpired
+            raise forms.ValidationError(
+                "This form was open for too long. Check your message and press “Send feedback” again."
+            ) from None
+        if started.get("o") != self.organization.pk:
+            raise forms.ValidationError("Check your message and press “Send feedback” again.")
+        if time.time() - started.get("t", 0) < MIN_FILL_SECONDS:
+            raise forms.ValidationError("That was very quick. Check your message and press “Send feedback” again.")

@@ -1,0 +1,85 @@
+"""Reads of the clause 9.1.2 register of monitoring methods, and when each is next due for review."""
+
+import calendar
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from feedback.models import MonitoringMethod
+from qms.tenancy.access import get_object_for_member
+
+Frequency = MonitoringMethod.Frequency
+MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.HALF_YEARLY: 6, Frequency.YEARLY: 12}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), clamped to the end of a shorter month: 31 Aug + 6 → 28 Feb."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _latest_base_due_by(today: date, months: int) -> date:
+    """The latest review date whose next review falls on or before `today` (the inverse of add_months)."""
+    earlier = add_months(today, -months)
+    if today.day == calendar.monthrange(today.year, today.month)[1]:
+        return earlier.replace(day=calendar.monthrange(earlier.year, earlier.month)[1])
+    return earlier
+
+
+def method_next_review_on(method: MonitoringMethod) -> date:
+    """A method is reviewed every period from its last review; one never reviewed counts from its creation."""
+    base = method.last_reviewed_on or timezone.localdate(method.created_at)
+    return add_months(base, MONTHS[method.review_frequency])
+
+
+def _with_base(queryset: QuerySet) -> QuerySet:
+    return queryset.annotate(review_base=Coalesce("last_reviewed_on", TruncDate("created_at")))
+
+
+def _due_q(today: date) -> Q:
+    due = Q(pk__in=[])
+    for frequency, months in MONTHS.items():
+        due |= Q(review_frequency=frequency, review_base__lte=_latest_base_due_by(today, months))
+    return due
+
+
+def methods_for_organization(
+    *,
+    organization,
+    today: date,
+    kind: str | None = None,
+    owner_id: int | None = None,
+    due_only: bool = False,
+    include_retired: bool = False,
+    search: str | None = None,
+) -> QuerySet[MonitoringMethod]:
+    qs = _with_base(MonitoringMethod.objects.filter(organization=organization).select_related("owner"))
+    if not include_retired:
+        qs = qs.filter(retired_at__isnull=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if due_only:
+        qs = qs.filter(_due_q(today))
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return qs.order_by("name", "pk")
+
+
+def methods_due(*, organization, today: date) -> list[MonitoringMethod]:
+    """Active methods whose review is due today or overdue, most overdue first, each with `next_review_on`."""
+    methods = list(methods_for_organization(organization=organization, today=today, due_only=True))
+    for method in methods:
+        method.next_review_on = method_next_review_on(method)
+    return sorted(methods, key=lambda m: (m.next_review_on, m.name))
+
+
+def access_method(*, organization, method_id: int) -> MonitoringMethod:
+    return get_object_for_member(
+        MonitoringMethod.objects.select_related("owner"), organization=organization, pk=method_id
+    )
