@@ -4,6 +4,7 @@ On PostgreSQL the test database is created and migrated as the owner role; then 
 to the application role (SET ROLE), so the whole suite runs under row-level security.
 """
 
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ override_settings(
     STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     OUTBOX_RETRY_BASE_SECONDS=0,
+    MEDIA_ROOT=tempfile.mkdtemp(prefix="closeloop-test-media-"),
 ).enable()
 
 APP_ROLE = settings.DATABASE_APP_ROLE

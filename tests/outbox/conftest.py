@@ -178,9 +178,14 @@ def _reset_pools(app):
 
 
 @pytest.fixture
-def broker(redis_server):
-    """The project's Celery app, pointed at our redis-server for the length of one test."""
+def broker(redis_server, monkeypatch):
+    """The project's Celery app, pointed at our redis-server for the length of one test.
+
+    Celery reads the CELERY_BROKER_URL environment variable before app.conf.broker_url, so CI's variable (the
+    shared Redis on 6379) must be replaced too, or producer and worker would quietly use that one instead.
+    """
     app = celery_app
+    monkeypatch.setenv("CELERY_BROKER_URL", redis_server.url)
     saved = {
         "broker_url": app.conf.broker_url,
         "broker_transport_options": app.conf.broker_transport_options,

@@ -70,7 +70,7 @@ def discover_organization_routes() -> dict[str, Route]:
     routes = {}
     for name, route in _walk(get_resolver().url_patterns):
         kwargs = frozenset(re.findall(r"<(?:\w+:)?(\w+)>", route))
-        if "org_slug" in kwargs:
+        if "org_slug" in kwargs and route.startswith(("o/", "api/v1/o/")):
             routes[name] = Route(name=name, route=route, kwargs=kwargs)
     return routes
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from feedback.demo import seed_feedback
 from qms.accounts.demo import DEMO_ORGANIZATIONS, seed_people
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Organization
@@ -8,7 +9,7 @@ from qms.tenancy.models import Organization
 DEFAULT_PASSWORD = "closeloop-demo"
 
 # Each feature adds its seeder here: a callable (organization=..., password=...) run inside the organisation.
-SEEDERS: list = []
+SEEDERS: list = [seed_feedback]
 
 
 class Command(BaseCommand):
