@@ -38,6 +38,7 @@ from qms.audit.services import audit_record
 from qms.listing import FORMULA_PREFIXES
 
 from .customers import email_address, language_code, phone_number
+from .import_writers import PostgresRows
 
 log = logging.getLogger(__name__)
 Status, Mode, Consent = ImportJob.Status, ImportJob.Mode, Contact.Consent
@@ -600,7 +601,7 @@ def _import_rows(job: ImportJob, progress):
         header, rows = read_table(binary)
         columns, notes = header_columns(header)
         checker = RowChecker(columns=columns, owners=account_owner_emails(organization=job.organization))
-        tally, writer, batch = Tally(columns, notes), DirectoryWriter(organization=job.organization), []
+        tally, writer, batch = Tally(columns, notes), directory_writer(job.organization), []
         refusing = False
         for number, cells in numbered_rows(rows):
             row, problems = checker.check(number, cells)
@@ -731,7 +732,10 @@ class DirectoryWriter:
     """Upserts checked rows batch by batch: one query finds a batch's existing customers and one (two when some
     contacts have no email) its existing contacts; new rows go in with bulk_create, changed ones with bulk_update.
     No query is made per row. Customers are found by external_ref, else by exact name; contacts by email, else
-    by name within their customer."""
+    by name within their customer.
+
+    The decisions (new, changed, unchanged) are made here; reading and writing the rows are the methods at the
+    end, which PostgresDirectoryWriter replaces with set-based SQL on plain rows instead of model instances."""
 
     CUSTOMER_UPDATE = ["name", "kind", "segment", "region", "external_ref", "account_owner_id", "updated_at"]
     CONTACT_UPDATE = [
@@ -768,7 +772,7 @@ class DirectoryWriter:
         for key, fields in pending.items():
             customer = existing.get(key)
             if customer is None:
-                customer = Customer(organization=self.organization, created_at=self.now, updated_at=self.now, **fields)
+                customer = self._new_customer(fields)
                 created.append(customer)
                 existing[key] = customer
             elif _assign(customer, fields):
@@ -776,8 +780,7 @@ class DirectoryWriter:
                 changed.append(customer)
             else:
                 counts["unchanged"] += 1
-        Customer.objects.bulk_create(created)
-        Customer.objects.bulk_update(changed, self.CUSTOMER_UPDATE, batch_size=500)
+        self._save_customers(created, changed)
         counts["created"] += len(created)
         counts["updated"] += len(changed)
         self.customer_ids.update((key, customer.pk) for key, customer in existing.items())
@@ -786,22 +789,20 @@ class DirectoryWriter:
         refs = [value for kind, value in keys if kind == "ref"]
         names = [value for kind, value in keys if kind == "name"]
         found = {}
-        customers = Customer.objects.filter(organization=self.organization)
-        for customer in customers.filter(Q(external_ref__in=refs) | Q(external_ref="", name__in=names)).order_by("pk"):
+        for customer in self._customers_found(refs, names):
             key = ("ref", customer.external_ref) if customer.external_ref else ("name", customer.name)
             found.setdefault(key, customer)  # two customers of one name and no reference: the oldest
         return found
 
     def _write_contacts(self, rows: list[CheckedRow]) -> None:
-        live = Contact.objects.filter(organization=self.organization, erased_at__isnull=True)
         emails = [row.contact["email"] for row in rows if row.contact.get("email")]
-        by_email = {contact.email: contact for contact in live.filter(email__in=emails)} if emails else {}
+        by_email = {contact.email: contact for contact in self._live_contacts_with_emails(emails)} if emails else {}
         by_name = {}
         unnamed = [row for row in rows if not row.contact.get("email")]
         if unnamed:
             customer_ids = {self.customer_ids[row.customer_key] for row in unnamed}
             names = {row.contact["name"] for row in unnamed}
-            for contact in live.filter(email="", customer_id__in=customer_ids, name__in=names).order_by("pk"):
+            for contact in self._live_contacts_without_email(customer_ids, names):
                 by_name.setdefault((contact.customer_id, contact.name), contact)
         created, changed, counts, now = [], [], self.counts["contacts"], self.now
         for row in rows:
@@ -811,14 +812,7 @@ class DirectoryWriter:
             if contact is None:
                 consent = fields.get("consent", Consent.UNKNOWN)
                 changed_at = now if consent != Consent.UNKNOWN else None
-                contact = Contact(
-                    organization=self.organization,
-                    created_at=now,
-                    updated_at=now,
-                    consent_changed_at=changed_at,
-                    **fields,
-                )
-                created.append(contact)
+                created.append(self._new_contact(fields, consent_changed_at=changed_at))
                 continue
             consent_before = contact.consent
             if _assign(contact, fields):
@@ -828,7 +822,53 @@ class DirectoryWriter:
                 changed.append(contact)
             else:
                 counts["unchanged"] += 1
-        Contact.objects.bulk_create(created)
-        Contact.objects.bulk_update(changed, self.CONTACT_UPDATE, batch_size=500)
+        self._save_contacts(created, changed)
         counts["created"] += len(created)
         counts["updated"] += len(changed)
+
+    # Reading and writing rows: model instances, bulk_create and bulk_update (any database).
+
+    def _customers_found(self, refs: list[str], names: list[str]):
+        """The customers with one of the references, or with no reference and one of the names; oldest first."""
+        customers = Customer.objects.filter(organization=self.organization)
+        return customers.filter(Q(external_ref__in=refs) | Q(external_ref="", name__in=names)).order_by("pk")
+
+    def _live_contacts_with_emails(self, emails: list[str]):
+        return self._live_contacts().filter(email__in=emails)
+
+    def _live_contacts_without_email(self, customer_ids: set[int], names: set[str]):
+        """The contacts without email of the customers with one of the names; oldest first."""
+        return self._live_contacts().filter(email="", customer_id__in=customer_ids, name__in=names).order_by("pk")
+
+    def _live_contacts(self):
+        return Contact.objects.filter(organization=self.organization, erased_at__isnull=True)
+
+    def _new_customer(self, fields: dict) -> Customer:
+        return Customer(organization=self.organization, created_at=self.now, updated_at=self.now, **fields)
+
+    def _new_contact(self, fields: dict, *, consent_changed_at) -> Contact:
+        return Contact(
+            organization=self.organization,
+            created_at=self.now,
+            updated_at=self.now,
+            consent_changed_at=consent_changed_at,
+            **fields,
+        )
+
+    def _save_customers(self, created: list, changed: list) -> None:
+        Customer.objects.bulk_create(created)
+        Customer.objects.bulk_update(changed, self.CUSTOMER_UPDATE, batch_size=500)
+
+    def _save_contacts(self, created: list, changed: list) -> None:
+        Contact.objects.bulk_create(created)
+        Contact.objects.bulk_update(changed, self.CONTACT_UPDATE, batch_size=500)
+
+
+class PostgresDirectoryWriter(PostgresRows, DirectoryWriter):
+    """The same upserts, read and written as plain columns with set-based SQL (see import_writers)."""
+
+
+def directory_writer(organization) -> DirectoryWriter:
+    if connection.vendor == "postgresql":
+        return PostgresDirectoryWriter(organization=organization)
+    return DirectoryWriter(organization=organization)
