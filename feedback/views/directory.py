@@ -40,6 +40,7 @@ from feedback.services.imports import (
     import_job_create,
     import_job_requeue,
 )
+from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
 from qms.tenancy.access import MANAGERS, WRITERS, require_manager, require_role
 from qms.tenancy.models import Role
@@ -87,7 +88,7 @@ def customer_create_view(request, org_slug):
         try:
             customer = customer_create(organization=request.organization, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Customer {customer.name} added.")
             return redirect("feedback:customer_detail", org_slug=org_slug, customer_id=customer.pk)
@@ -109,7 +110,7 @@ def customer_edit(request, org_slug, customer_id):
         try:
             customer_update(customer=customer, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Customer {form.cleaned_data['name']} saved.")
             return redirect("feedback:customer_detail", org_slug=org_slug, customer_id=customer.pk)
@@ -127,7 +128,7 @@ def contact_create_view(request, org_slug, customer_id):
                 organization=request.organization, actor=request.user, customer=customer, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Contact {contact.name} added to {customer.name}.")
             return redirect("feedback:customer_detail", org_slug=org_slug, customer_id=customer.pk)
@@ -143,7 +144,7 @@ def contact_edit(request, org_slug, contact_id):
         try:
             contact_update(contact=contact, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Contact {form.cleaned_data['name']} saved.")
             if contact.customer_id:
@@ -172,7 +173,7 @@ def import_start(request, org_slug):
                     organization=request.organization, actor=request.user, upload=form.cleaned_data["file"]
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 return redirect("feedback:import_detail", org_slug=org_slug, job_id=job.pk)
         status = 400
@@ -258,14 +259,6 @@ def _job_context(job: ImportJob) -> dict:
 
 def _suggested_mode(job: ImportJob) -> str:
     return ImportJob.Mode.VALID_ONLY if job.error_rows else ImportJob.Mode.ALL_OR_NOTHING
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 urlpatterns = [

@@ -61,6 +61,7 @@ from feedback.services.inbox import (
     saved_view_create,
     saved_view_delete,
 )
+from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
 from qms.tenancy.access import WRITERS, has_role, require_role
 from qms.tenancy.models import Role
@@ -233,7 +234,7 @@ def feedback_create_view(request, org_slug):
                 if form.cleaned_data.get("attachment"):
                     attachment_add(feedback=item, actor=request.user, upload=form.cleaned_data["attachment"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Recorded {item.reference}.")
             return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
@@ -308,7 +309,7 @@ def feedback_edit(request, org_slug, item):
         try:
             feedback_update(feedback=item, actor=request.user, **form.recorded())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Saved {item.reference}.")
             return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
@@ -322,7 +323,7 @@ def _apply(request, item, form, form_key: str, action):
             message = action(form.cleaned_data)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.error(request, " ".join(exc.messages))
         else:
@@ -453,14 +454,6 @@ def attachment_download(request, org_slug, feedback_id, attachment_id):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 item_path = "feedback/<int:feedback_id>/"

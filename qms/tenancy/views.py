@@ -9,6 +9,7 @@ from qms.accounts.forms import InvitationForm, MembershipForm, OrganizationForm
 from qms.accounts.selectors import access_invitation, invitations_pending
 from qms.accounts.services import invitation_create, invitation_revoke
 from qms.audit.selectors import audit_events
+from qms.forms import add_service_errors
 
 from .access import MANAGERS, access_membership, has_role, require_owner, require_role
 from .models import Role
@@ -56,7 +57,7 @@ def members(request, org_slug):
             try:
                 invitation = invitation_create(organization=organization, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("tenancy:members", org_slug=org_slug)
@@ -98,7 +99,7 @@ def member_edit(request, org_slug, membership_id):
                     expires_at=form.cleaned_data["expires_at"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
                 return redirect("tenancy:members", org_slug=org_slug)
@@ -125,11 +126,3 @@ def invitation_revoke_view(request, org_slug, invitation_id):
     invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("tenancy:members", org_slug=org_slug)
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
