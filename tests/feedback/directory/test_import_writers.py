@@ -3,16 +3,16 @@ and the same counts: first import, a re-import of the same file, and a changed f
 
 import pytest
 
-from feedback.services import imports
+from feedback.services import import_writers, imports
 from tests.conftest import IS_POSTGRES
 from tests.factories import ContactFactory, CustomerFactory
 
 from .conftest import contacts, csv_bytes, customers, import_file, row
 
 WRITERS = [
-    pytest.param(imports.DirectoryWriter, id="orm"),
+    pytest.param(import_writers.DirectoryWriter, id="orm"),
     pytest.param(
-        imports.PostgresDirectoryWriter,
+        import_writers.PostgresDirectoryWriter,
         id="postgres",
         marks=pytest.mark.skipif(not IS_POSTGRES, reason="set-based SQL for PostgreSQL only"),
     ),
