@@ -9,26 +9,15 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import Prefetch
 
 from feedback.models import Contact, Customer, ImportJob
+from feedback.services.import_rows import COLUMN_NAMES
 from qms.tenancy.access import WRITERS, get_object_for_member
 from qms.tenancy.models import Membership
 
 ARCHIVED_CHOICES = [("", "Active"), ("archived", "Archived"), ("all", "Active and archived")]
 UNASSIGNED = "none"
 
-# The columns of the export, which are also the columns the import reads: an export can be edited and imported.
-EXPORT_COLUMNS = [
-    "customer_name",
-    "customer_kind",
-    "segment",
-    "region",
-    "external_ref",
-    "account_owner_email",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "preferred_language",
-    "consent",
-]
+# The export's columns are the import's, so an export can be edited and imported again.
+EXPORT_COLUMNS = list(COLUMN_NAMES)
 
 
 @dataclass(frozen=True)
