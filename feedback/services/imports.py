@@ -14,6 +14,7 @@ file would otherwise bury the trail, and the job itself (file, person, errors, c
 
 import logging
 import random
+import time
 import uuid
 from contextlib import contextmanager
 from functools import partial
@@ -48,6 +49,7 @@ Status, Mode = ImportJob.Status, ImportJob.Mode
 
 BATCH_ROWS = 2000
 PROGRESS_EVERY = 1000
+PROGRESS_MIN_SECONDS = 0.25  # a person watching sees four updates a second at most; each costs a commit
 QUEUE_TIMEOUT_SECONDS = 1
 WAITING = (Status.VALIDATING, Status.IMPORTING)
 
@@ -61,16 +63,21 @@ class JobProgress:
     On PostgreSQL the task body is one transaction (organization_context), so the count goes through a second
     connection, in short transactions of its own that the job page reads at once. SQLite admits one writer at a
     time: there the count is written directly while no transaction is open (the check), and the import's count
-    lands when it commits. Publishing is best effort: a lost count never fails the job.
+    lands when it commits. Publishing is best effort: a lost count never fails the job, and a count comes at most
+    every PROGRESS_MIN_SECONDS (the final count is the job's own, saved when it finishes).
     """
 
     def __init__(self, *, organization_id: int, job_id: int):
         self.organization_id, self.job_id = organization_id, job_id
-        self._side = None
+        self._side, self._published_at = None, None
         if connection.vendor == "postgresql":
             self._side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, processed: int) -> None:
+        now = time.monotonic()
+        if self._published_at is not None and now - self._published_at < PROGRESS_MIN_SECONDS:
+            return
+        self._published_at = now
         try:
             if self._side is not None:
                 self._publish_aside(processed)

@@ -293,6 +293,7 @@ def _many_rows(count):
 @pytest.mark.django_db(transaction=True)
 def test_the_check_publishes_its_progress_before_it_finishes(alpha, monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 100)
+    monkeypatch.setattr(imports, "PROGRESS_MIN_SECONDS", 0)
     job = create_job(alpha, _many_rows(350))
     progress = WatchedProgress(tenant=alpha, organization_id=alpha.organization.pk, job_id=job.pk)
     with progress, alpha.context():
@@ -302,9 +303,22 @@ def test_the_check_publishes_its_progress_before_it_finishes(alpha, monkeypatch)
 
 
 @pytest.mark.django_db(transaction=True)
+def test_progress_is_published_at_most_every_few_tenths_of_a_second(alpha, monkeypatch):
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 100)
+    monkeypatch.setattr(imports, "PROGRESS_MIN_SECONDS", 3600)
+    job = create_job(alpha, _many_rows(350))
+    progress = WatchedProgress(tenant=alpha, organization_id=alpha.organization.pk, job_id=job.pk)
+    with progress, alpha.context():
+        imports.import_job_validate(job_id=job.pk, progress=progress)
+    assert progress.seen == [100, 100, 100]  # the first count went out; the next two came too soon
+    assert fresh(alpha, job).processed_rows == 350  # the finished job has its own count
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has one writer: the import's progress lands when it commits")
 def test_the_import_publishes_its_progress_while_its_transaction_is_still_open(alpha, monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 100)
+    monkeypatch.setattr(imports, "PROGRESS_MIN_SECONDS", 0)
     monkeypatch.setattr(imports, "BATCH_ROWS", 100)
     job = validate(alpha, create_job(alpha, _many_rows(350)))
     with alpha.context():
