@@ -7,6 +7,7 @@ from django.db import OperationalError
 
 from qms.tenancy.context import organization_context
 
+from .services.import_upkeep import import_upkeep
 from .services.imports import JobProgress, import_job_fail, import_job_run, import_job_validate, retry_delay
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,14 @@ def import_validate(self, organization_id, job_id):
 @shared_task(name="feedback.import_run", bind=True, acks_late=True, ignore_result=True, **LIMITS)
 def import_run(self, organization_id, job_id):
     _run(self, import_job_run, organization_id, job_id)
+
+
+@shared_task(name="feedback.import_upkeep", acks_late=True, ignore_result=True, time_limit=300, soft_time_limit=240)
+def import_upkeep_task():
+    """Beat, every minute: queue stranded import jobs again and delete expired import files."""
+    done = import_upkeep()
+    if any(done.values()):
+        log.info("import upkeep: %(requeued)s job(s) queued again, %(files_deleted)s file(s) deleted", done)
 
 
 def _run(task, service, organization_id, job_id):

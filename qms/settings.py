@@ -178,6 +178,11 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 # --- Uploads --------------------------------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Import upkeep (beat): a job with no row processed this long after it was queued is queued again, at most
+# IMPORT_AUTO_REQUEUES times; uploaded files (people's personal data) are deleted this many days after the job ends.
+IMPORT_REQUEUE_AFTER_SECONDS = env.int("IMPORT_REQUEUE_AFTER_SECONDS", default=300)
+IMPORT_AUTO_REQUEUES = env.int("IMPORT_AUTO_REQUEUES", default=3)
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PUBLIC_FORM_RATE_LIMIT = env.int("PUBLIC_FORM_RATE_LIMIT", default=5)  # submissions per IP per window
 PUBLIC_FORM_RATE_WINDOW_MINUTES = env.int("PUBLIC_FORM_RATE_WINDOW_MINUTES", default=10)
@@ -215,6 +220,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0)},
+    "import-upkeep": {"task": "feedback.import_upkeep", "schedule": env.float("IMPORT_UPKEEP_SECONDS", default=60.0)},
 }
 
 # --- API ------------------------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def import_job_create(*, organization, actor, upload) -> ImportJob:
         # The stored name is ours (organisation folder, random name): the uploaded name is only displayed.
         job.file.save(f"{organization.pk}/{uuid.uuid4().hex}.{kind}", upload, save=False)
         job.save(force_insert=True)
-        _queue_on_commit("feedback.import_validate", job)
+        queue_job_on_commit("feedback.import_validate", job)
     return job
 
 
@@ -220,7 +220,7 @@ def import_job_confirm(*, job: ImportJob, actor, mode: str) -> ImportJob:
             "queued_at": timezone.now().isoformat(),
         }
         job.save(update_fields=["status", "mode", "processed_rows", "summary"])
-        _queue_on_commit("feedback.import_run", job)
+        queue_job_on_commit("feedback.import_run", job)
     return job
 
 
@@ -252,8 +252,7 @@ def import_job_requeue(*, job: ImportJob, actor) -> ImportJob:
         now = timezone.now().isoformat()
         job.summary = {**job.summary, "queued_at": now, "requeued": {"by": actor.email, "at": now}}
         job.save(update_fields=["summary"])
-        name = "feedback.import_validate" if job.status == Status.VALIDATING else "feedback.import_run"
-        _queue_on_commit(name, job)
+        queue_waiting_job_on_commit(job)
     return job
 
 
@@ -389,7 +388,12 @@ def _hold_job_lock(job_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('feedback.import'), %s)", [job_id % 2**31])
 
 
-def _queue_on_commit(task_name: str, job: ImportJob) -> None:
+def queue_waiting_job_on_commit(job: ImportJob) -> None:
+    """Queue the task a waiting job waits for: its check, or its import."""
+    queue_job_on_commit("feedback.import_validate" if job.status == Status.VALIDATING else "feedback.import_run", job)
+
+
+def queue_job_on_commit(task_name: str, job: ImportJob) -> None:
     transaction.on_commit(partial(queue_import_task, task_name, job.organization_id, job.pk))
 
 

@@ -4,6 +4,7 @@ Every member reads the directory, auditors included; owners, managers and staff 
 import. Imports are read by owners, managers and auditors.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -254,6 +255,8 @@ def _job_context(job: ImportJob) -> dict:
         "not_started": waiting and job.processed_rows == 0,
         "offer_requeue": waiting and job.processed_rows == 0 and waited >= REQUEUE_AFTER_SECONDS,
         "percent": min(100, job.processed_rows * 100 // job.total_rows) if job.total_rows else None,
+        "file_deleted_at": parse_datetime(job.summary.get("file_deleted_at") or ""),
+        "retention_days": settings.IMPORT_FILE_RETENTION_DAYS,
     }
 
 
