@@ -166,6 +166,58 @@ def test_on_postgresql_search_matches_other_forms_of_a_word(alpha, inbox):
     assert _refs(inbox(q="delivery")) == ["A"]
 
 
+@pytest.mark.skipif(not IS_POSTGRES, reason="the stored search document is PostgreSQL's (triggers, GIN index)")
+def test_on_postgresql_a_renamed_customer_is_found_by_its_new_name_only(alpha, login, inbox):
+    with alpha.context():
+        customer = CustomerFactory(organization=alpha.organization, name="Hydro Pumps plc")
+    make_item(alpha, reference="F-2026-0001", text="Friendly engineer", customer=customer)
+    response = login(alpha.manager).post(
+        url(alpha, "customer_edit", customer_id=customer.pk),
+        {"name": "Aquaflow Systems", "kind": customer.kind, "segment": "", "region": "", "external_ref": "",
+         "account_owner": "", "notes": ""},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert _refs(inbox(q="aquaflow")) == ["F-2026-0001"]
+    assert _refs(inbox(q="hydro")) == []
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the stored search document is PostgreSQL's (triggers, GIN index)")
+def test_on_postgresql_an_erased_submitter_is_no_longer_found(alpha, login, inbox):
+    with alpha.context():
+        contact = ContactFactory(organization=alpha.organization, name="Marguerite Okafor", email="mo@x.test")
+    make_item(alpha, reference="F-2026-0002", text="Invoice was wrong", submitter_name="Marguerite Okafor",
+              submitter_email="mo@x.test", contact=contact)  # fmt: skip
+    assert _refs(inbox(q="okafor")) == ["F-2026-0002"]
+    response = login(alpha.owner).post(url(alpha, "contact_erase", contact_id=contact.pk), {"confirm": "ERASE"})
+    assert response.status_code == 302
+    assert _refs(inbox(q="okafor")) == []
+    assert _refs(inbox(q="invoice")) == ["F-2026-0002"]
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the stored search document is PostgreSQL's (triggers, GIN index)")
+def test_on_postgresql_search_under_row_level_security_uses_the_gin_index(alpha):
+    from feedback.selectors.inbox import feedback_search
+
+    make_item(alpha, reference="F-2026-0001", text="The valve leaked")
+    with alpha.context(), connection.cursor() as cursor:
+        # An inbox of some size, as the app role under the tenant policy; statistics taken as the owner.
+        cursor.execute(
+            "INSERT INTO feedback_feedbackitem (organization_id, reference, channel, kind, status, submitter_name,"
+            " submitter_email, product, received_on, text, sentiment, closing_note, converted_to, source_ip_hash,"
+            " created_at, updated_at) SELECT %s, 'B-' || g, 'email', 'concern', 'new', '', '', '', current_date,"
+            " 'Routine note ' || g, '', '', '', '', now(), now() FROM generate_series(1, 3000) g",
+            [alpha.organization.pk],
+        )
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == "closeloop_app"
+        cursor.execute("RESET ROLE; ANALYZE feedback_feedbackitem; SET ROLE closeloop_app")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a small table all the same: ask what else it can use
+        items = feedback_search(FeedbackItem.objects.filter(organization=alpha.organization), "valve")
+        plan = items.explain()
+        assert [item.reference for item in items] == ["F-2026-0001"]
+    assert "feedback_item_search_gin" in plan, f"Is ts_match_vq LEAKPROOF? See deploy/postgres/roles.sql.\n{plan}"
+
+
 # --- saved views --------------------------------------------------------------------------------------------
 
 
