@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from feedback.models import Attachment, Contact, FeedbackItem
 from qms.audit.models import AuditEvent
+from qms.audit.sealing import unseal_events
 from qms.audit.services import object_label
 from qms.tenancy.access import get_object_for_member
 
@@ -121,6 +122,8 @@ def contact_personal_data(*, organization, contact: Contact) -> dict:
         "consent_history": _consent_history(organization=organization, contact=contact, items=items),
         "record_history": [
             {"at": e.created_at, "by": e.actor_label, "action": e.action, "changes": e.changes}
-            for e in _events_about(organization=organization, obj=contact).order_by("seq")
+            for e in unseal_events(
+                organization=organization, events=_events_about(organization=organization, obj=contact).order_by("seq")
+            )
         ],
     }

@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from feedback.models import Contact, Customer
-from qms.audit.services import audit_record, diff, snapshot
+from qms.audit.sealing import subject_of
+from qms.audit.services import audit_record, diff, object_label, snapshot
 from qms.tenancy.access import WRITERS
 from qms.tenancy.models import Membership
 
@@ -191,6 +192,20 @@ def customer_update(
     return customer
 
 
+CONTACT_PERSONAL = ("name", "email", "phone")  # sealed in audit events (qms/audit/sealing.py)
+
+
+def contact_audit_label(contact: Contact) -> dict:
+    """How audit events name a contact: by number, never by name, and with its personal fields sealed."""
+    object_type, object_id, _ = object_label(contact)
+    return {
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": f"Contact #{contact.pk}",
+        "personal": (subject_of(contact), CONTACT_PERSONAL),
+    }
+
+
 def contact_create(
     *,
     organization,
@@ -221,8 +236,8 @@ def contact_create(
             organization=organization,
             actor=actor,
             action="contact.create",
-            obj=contact,
             changes={"customer": [None, customer.name], **_created(snapshot(contact, CONTACT_AUDITED))},
+            **contact_audit_label(contact),
         )
     return contact
 
@@ -246,5 +261,11 @@ def contact_update(
         if changes:
             contact.updated_at = timezone.now()
             _save_unique(contact, message={"email": DUPLICATE_EMAIL})
-            audit_record(organization=organization, actor=actor, action="contact.update", obj=contact, changes=changes)
+            audit_record(
+                organization=organization,
+                actor=actor,
+                action="contact.update",
+                changes=changes,
+                **contact_audit_label(contact),
+            )
     return contact

@@ -11,6 +11,7 @@ from django.utils import timezone
 from feedback.conversion import NOT_AVAILABLE, get_conversion
 from feedback.models import Attachment, FeedbackItem, FeedbackLink, FeedbackTheme, SavedView, Theme
 from feedback.selectors.inbox import assignable_members, feedback_by_reference
+from qms.audit.sealing import subject_of
 from qms.audit.services import audit_record, diff
 from qms.tenancy.references import next_reference
 
@@ -38,6 +39,8 @@ RECORDED_FIELDS = (
     "received_on",
     "text",
 )
+# Sealed in audit events (qms/audit/sealing.py): erasing the contact makes them unreadable there.
+PERSONAL_FIELDS = ("contact", "submitter_name", "submitter_email", "text", "closing_note")
 
 
 def _display(value):
@@ -78,7 +81,14 @@ def _refuse_if_closed(item: FeedbackItem) -> None:
 
 
 def _audit(item: FeedbackItem, actor, action: str, changes: dict) -> None:
-    audit_record(organization=item.organization, actor=actor, action=action, obj=item, changes=changes)
+    audit_record(
+        organization=item.organization,
+        actor=actor,
+        action=action,
+        obj=item,
+        changes=changes,
+        personal=(subject_of(item), PERSONAL_FIELDS),
+    )
 
 
 def _check_parties(*, organization, customer, contact):

@@ -2,7 +2,8 @@
 
 Erasure pseudonymises rather than deletes: the contact and their feedback stay as records (kind, dates, themes,
 sentiment and status keep the statistics true) while the personal data goes. The new audit events name the
-fields that were erased, never their values.
+fields that were erased, never their values; the earlier events sealed what they held of the person under the
+contact's and the items' keys (qms/audit/sealing.py), and those keys are deleted.
 """
 
 import re
@@ -13,33 +14,34 @@ from django.utils import timezone
 
 from feedback.models import Contact, FeedbackItem
 from feedback.selectors.privacy import contact_feedback
-from qms.audit.services import audit_record, object_label
+from feedback.services.customers import contact_audit_label
+from qms.audit.sealing import shred, subject_of
+from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage
 
 ERASED = "[erased]"
+MIN_IDENTIFIER = 2  # a one-letter "name" would erase every word that is that letter
 CONTACT_FIELDS = ("name", "email", "phone", "consent")
-
-
-def _label(contact: Contact) -> dict:
-    """How new audit events name the contact: by number, so they never copy the person's name."""
-    object_type, object_id, _ = object_label(contact)
-    return {"object_type": object_type, "object_id": object_id, "object_repr": f"Contact #{contact.pk}"}
 
 
 def contact_export_record(*, contact: Contact, actor) -> None:
     """Leave a trace that someone downloaded everything held about this contact."""
-    audit_record(organization=contact.organization, actor=actor, action="contact.export", **_label(contact))
+    audit_record(
+        organization=contact.organization, actor=actor, action="contact.export", **contact_audit_label(contact)
+    )
 
 
 def _scrub(text: str, identifiers: list[str]) -> str:
+    """Each identifier replaced where it stands as a whole (the name Ann goes, "Annual" stays), any case."""
     for identifier in identifiers:
-        text = re.sub(re.escape(identifier), ERASED, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<!\w){re.escape(identifier)}(?!\w)", ERASED, text, flags=re.IGNORECASE)
     return text
 
 
 def _erase_from_feedback(item: FeedbackItem, identifiers: list[str]) -> list[str]:
-    """Clear the submitter and replace the person's email or phone where it appears verbatim in the text."""
-    identifiers = sorted({*identifiers, *([item.submitter_email] if item.submitter_email else [])}, key=len)[::-1]
+    """Clear the submitter and replace the person's name, email or phone where it appears verbatim in the text."""
+    own = [value for value in (item.submitter_email, item.submitter_name.strip()) if len(value) >= MIN_IDENTIFIER]
+    identifiers = sorted({*identifiers, *own}, key=len)[::-1]
     values = {
         "submitter_name": "",
         "submitter_email": "",
@@ -76,7 +78,9 @@ def contact_erase(*, contact: Contact, actor) -> Contact:
             raise ValidationError(
                 f"This contact's personal data was already erased on {timezone.localtime(contact.erased_at):%-d %B %Y}."
             )
-        identifiers = [value for value in (contact.email, contact.phone) if value]
+        identifiers = [
+            value for value in (contact.email, contact.phone, contact.name.strip()) if len(value) >= MIN_IDENTIFIER
+        ]
         items = list(contact_feedback(organization=organization, contact=contact).select_for_update())
         emails = sorted({e.lower() for e in [contact.email, *(i.submitter_email for i in items)] if e})
         for item in items:
@@ -89,6 +93,8 @@ def contact_erase(*, contact: Contact, actor) -> Contact:
                     obj=item,
                     changes={"erased_fields": [None, ", ".join(erased)]},
                 )
+        # What earlier audit events hold of the person was sealed under these keys: without them it is unreadable.
+        shredded = shred(organization=organization, subjects=[subject_of(contact), *map(subject_of, items)])
         now = timezone.now()
         contact.name = f"Erased contact #{contact.pk}"
         contact.email = contact.phone = ""
@@ -104,7 +110,8 @@ def contact_erase(*, contact: Contact, actor) -> Contact:
                 "erased_fields": [None, ", ".join(CONTACT_FIELDS)],
                 "feedback_items": [None, len(items)],
                 "emails_erased": [None, _erase_from_outbox(organization=organization, emails=emails)],
+                "audit_keys_deleted": [None, shredded],
             },
-            **_label(contact),
+            **contact_audit_label(contact),
         )
     return contact

@@ -61,6 +61,7 @@ from feedback.services.inbox import (
     saved_view_create,
     saved_view_delete,
 )
+from qms.audit.sealing import unseal_events
 from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
 from qms.tenancy.access import WRITERS, has_role, require_role
@@ -270,7 +271,9 @@ def _detail_response(request, item, **bound):
         "links_to": feedback_links_to(organization=organization, feedback=item),
         "timeline": [
             {"event": event, "label": TIMELINE_LABELS.get(event.action, event.action)}
-            for event in feedback_timeline(organization=organization, feedback=item)
+            for event in unseal_events(
+                organization=organization, events=feedback_timeline(organization=organization, feedback=item)
+            )
         ],
         "conversions_available": bool(conversions()),
         "not_available": NOT_AVAILABLE,

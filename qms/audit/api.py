@@ -4,6 +4,7 @@ from rest_framework import generics, serializers
 from qms.tenancy.api import OrganizationQuerysetMixin
 
 from .models import AuditEvent
+from .sealing import unseal_events
 from .selectors import audit_events
 
 
@@ -50,6 +51,10 @@ class AuditEventList(OrganizationQuerysetMixin, generics.ListAPIView):
     def organization_queryset(self, organization):
         return audit_events(organization=organization)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return unseal_events(organization=self.request.organization, events=page if page is not None else queryset)
+
 
 class AuditEventDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
     model = AuditEvent
@@ -57,3 +62,8 @@ class AuditEventDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
 
     def organization_queryset(self, organization):
         return audit_events(organization=organization)
+
+    def get_object(self):
+        event = super().get_object()
+        unseal_events(organization=self.request.organization, events=[event])
+        return event

@@ -41,3 +41,22 @@ class AuditEvent(TenantOwned):
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class PersonalDataKey(TenantOwned):
+    """The key that seals one person's (or one record's) personal data in audit events; see audit/sealing.py.
+
+    Erasure deletes the key: the events stay, hash chain intact, and their sealed values can no longer be read.
+    """
+
+    subject = models.CharField(max_length=100, help_text="app_label.model:pk of what the data is about.")
+    key = models.CharField(max_length=64, help_text="Fernet key (urlsafe base64).")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "subject"], name="personal_data_key_one_per_subject")
+        ]
+
+    def __str__(self):
+        return self.subject

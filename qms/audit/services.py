@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from .chain import event_hash, normalise
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
+from .sealing import seal_changes
 
 SYSTEM_LABEL = "system"
 
@@ -40,15 +41,23 @@ def audit_record(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
+    personal: tuple[str, tuple[str, ...]] | None = None,
 ) -> AuditEvent:
     """Append one event to the organisation's chain, inside the caller's transaction.
+
+    `personal` is (subject, field names): those fields' values are sealed under the subject's key (sealing.py),
+    so that erasing the subject later makes them unreadable without touching the chain.
 
     The chain head row is locked (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction holds the write
     lock), so concurrent writers queue up behind each other instead of forking the chain.
     """
     if obj is not None:
         object_type, object_id, object_repr = object_label(obj)
+    changes = _changed_only(normalise(changes or {}))
     with transaction.atomic(savepoint=False):
+        if personal is not None:
+            subject, fields = personal
+            changes = seal_changes(organization=organization, changes=changes, subject=subject, fields=fields)
         head = AuditChainHead.objects.select_for_update().get(organization=organization)
         event = AuditEvent(
             organization=organization,
@@ -60,7 +69,7 @@ def audit_record(
             object_type=object_type,
             object_id=object_id,
             object_repr=object_repr[:300],
-            changes=_changed_only(normalise(changes or {})),
+            changes=changes,
             prev_hash=head.hash,
         )
         event.hash = event_hash(head.hash, event)

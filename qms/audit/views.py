@@ -7,6 +7,7 @@ from qms.tenancy.models import Role
 from qms.tenancy.selectors import members_for_organization
 
 from .models import AuditEvent
+from .sealing import unseal_events, unsealed_stream
 from .selectors import audit_events, audit_object_types
 
 READERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
@@ -29,6 +30,7 @@ def _filtered(request):
 def audit_trail(request, org_slug):
     require_role(request.membership, *READERS)
     page = paginate(request, _filtered(request))
+    page.object_list = unseal_events(organization=request.organization, events=page.object_list)
     members = members_for_organization(organization=request.organization)
     return render(
         request,
@@ -56,7 +58,7 @@ def audit_trail_csv(request, org_slug):
             e.changes,
             e.hash,
         )
-        for e in _filtered(request).iterator(chunk_size=2000)
+        for e in unsealed_stream(organization=request.organization, events=_filtered(request).iterator(chunk_size=2000))
     )
     return csv_response(
         f"audit-trail-{org_slug}.csv",
@@ -70,4 +72,5 @@ def audit_event_detail(request, org_slug, event_id):
     event = get_object_for_member(
         AuditEvent.objects.select_related("actor"), organization=request.organization, pk=event_id
     )
+    unseal_events(organization=request.organization, events=[event])
     return render(request, "audit/event.html", {"event": event})

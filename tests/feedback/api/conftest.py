@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from qms.audit.models import AuditEvent
+from qms.audit.sealing import unseal_events
 from qms.tenancy.models import Membership
 from tests.factories import ApiTokenFactory
 
@@ -54,7 +55,8 @@ def api():
 
 def events(tenant, action: str) -> list[AuditEvent]:
     with tenant.context():
-        return list(AuditEvent.objects.filter(organization=tenant.organization, action=action).order_by("seq"))
+        found = AuditEvent.objects.filter(organization=tenant.organization, action=action).order_by("seq")
+        return unseal_events(organization=tenant.organization, events=found)  # as the trail shows them
 
 
 def results(response) -> list[dict]:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from feedback.models import Contact
 from feedback.services.customers import DUPLICATE_EMAIL
 from qms.audit.models import AuditEvent
+from qms.audit.sealing import unseal_events
 from qms.tenancy.models import Role
 from tests.factories import ContactFactory, CustomerFactory
 
@@ -41,7 +42,10 @@ def test_a_member_who_may_write_adds_a_contact_and_it_is_audited(alpha, login, r
     assert contact.consent_changed_at is not None
     with alpha.context():
         event = AuditEvent.objects.get(organization=alpha.organization, action="contact.create")
-    assert event.changes["customer"] == [None, "Acme"]
+        assert event.object_repr == f"Contact #{contact.pk}"  # never the person's name
+        assert "ann@acme.example" not in str(event.changes)  # sealed as stored...
+        [event] = unseal_events(organization=alpha.organization, events=[event])
+    assert event.changes["customer"] == [None, "Acme"]  # ...and readable while the contact is not erased
     assert event.changes["email"] == [None, "ann@acme.example"]
 
 

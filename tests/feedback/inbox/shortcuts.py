@@ -8,6 +8,7 @@ from PIL import Image
 
 from feedback.models import FeedbackItem
 from qms.audit.models import AuditEvent
+from qms.audit.sealing import unseal_events
 from tests.factories import FeedbackItemFactory
 
 
@@ -27,7 +28,8 @@ def reload(tenant, item) -> FeedbackItem:
 def events(tenant, action: str | None = None) -> list[AuditEvent]:
     with tenant.context():
         qs = AuditEvent.objects.filter(organization=tenant.organization).order_by("seq")
-        return list(qs.filter(action=action) if action else qs)
+        # As the trail shows them: personal fields unsealed (tests/audit covers the sealed form).
+        return unseal_events(organization=tenant.organization, events=qs.filter(action=action) if action else qs)
 
 
 def png_bytes() -> bytes:

@@ -162,3 +162,18 @@ def test_another_organisations_contact_is_not_found(alpha, bravo, login):
     assert erase(client, theirs).status_code == 404
     assert erase(client, theirs, slug="bravo").status_code == 404
     assert fresh(bravo, theirs).name == "Bravo Person"
+
+
+def test_the_person_s_name_is_erased_from_the_text_as_a_whole_word_only(alpha, login):
+    ann = ContactFactory(customer__organization=alpha.organization, name="Ann", email="ann@example.org", phone="")
+    item = FeedbackItemFactory(
+        organization=alpha.organization,
+        contact=ann,
+        submitter_name="Ann Smith",
+        text="Ann Smith here: our annual order arrived late. ANN",
+        closing_note="Called Ann about the Annual review.",
+    )
+    erase(login(alpha.owner), ann)
+    item = fresh(alpha, item)
+    assert item.text == "[erased] here: our annual order arrived late. [erased]"
+    assert item.closing_note == "Called [erased] about the Annual review."
