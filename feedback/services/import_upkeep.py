@@ -4,7 +4,8 @@
   when it was queued, or restarted empty). It is queued again, up to IMPORT_AUTO_REQUEUES times; after that the
   job page's "Queue it again" button is the way. Running a task twice is harmless (see import_job_requeue).
 - An uploaded file holds people's names and addresses. IMPORT_FILE_RETENTION_DAYS after a job ends its file is
-  deleted; the job stays, with its counts, errors and audit event, as the record of the import. A preview
+  deleted, with the preview of its first rows; the job stays, with its counts, errors and audit event, as the
+  record of the import. A preview
   nobody confirmed within that time is cancelled and its file deleted too.
 
 Jobs are found across organisations; each change is then made in its own organisation's context.
@@ -103,7 +104,9 @@ def _delete_file(job_id: int, *, now, cutoff, days: int) -> int:
             return 0  # confirmed or changed meanwhile
         name = job.file.name
         job.file = ""
-        job.summary = {**job.summary, "file_deleted_at": now.isoformat()}
+        # The preview's first rows are the file's too: names and addresses. Counts and error messages stay.
+        summary = {name: value for name, value in job.summary.items() if name != "preview"}
+        job.summary = {**summary, "file_deleted_at": now.isoformat()}
         job.save(update_fields=fields)
         # The row says the file is gone before the file goes: a crash in between leaves an orphan file for an
         # operator to sweep, never a job pointing at nothing.

@@ -110,6 +110,7 @@ def test_the_file_of_an_ended_import_is_deleted_after_the_retention_period(
 def test_a_preview_nobody_confirmed_is_cancelled_and_its_file_deleted(alpha, login, django_capture_on_commit_callbacks):
     days = settings.IMPORT_FILE_RETENTION_DAYS
     stale = _age(alpha, validate(alpha, create_job(alpha, csv_bytes([row()]))), created_days_ago=days + 1)
+    assert "ann@acme.example" in str(stale.summary["preview"])
     fresh_preview = validate(alpha, create_job(alpha, csv_bytes([row()])))
     path = _stored(stale)
 
@@ -119,6 +120,7 @@ def test_a_preview_nobody_confirmed_is_cancelled_and_its_file_deleted(alpha, log
     job = fresh(alpha, stale)
     assert (job.status, job.file.name, job.finished_at) == (Status.CANCELLED, "", NOW)
     assert job.message == f"Not confirmed within {days} days: cancelled, and the uploaded file deleted."
+    assert "preview" not in job.summary  # its first rows were the file's personal data too
     assert not path.exists()
     assert fresh(alpha, fresh_preview).status == Status.PREVIEW
     page = login(alpha.manager).get(url("import_detail", alpha, job_id=fresh_preview.pk)).content.decode()
