@@ -3,6 +3,8 @@ import shutil
 
 import pytest
 
+from tests.outbox.conftest import broker, redis_server  # noqa: F401 - the import journey's worker fixtures
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

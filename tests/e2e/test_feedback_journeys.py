@@ -1,0 +1,119 @@
+"""The feedback module's journeys in a real browser (Debian's chromium): a customer sends feedback with
+JavaScript off, a manager imports a directory while a real Celery worker checks and writes it and the page
+follows its progress by itself, and a manager triages an item with the keyboard alone."""
+
+import csv
+import io
+import re
+
+import pytest
+
+import feedback.forms.public
+from feedback.models import Contact, FeedbackItem, ImportJob
+from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory
+from tests.outbox.conftest import running_worker
+
+from .test_sign_in_and_invite import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_customer_sends_feedback_with_javascript_off_and_gets_a_reference(live_server, browser, alpha, monkeypatch):
+    monkeypatch.setattr(feedback.forms.public, "MIN_FILL_SECONDS", 0)  # a person would take a few seconds
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/p/alpha/feedback/")
+        assert page.get_by_role("heading", name=re.compile("Alpha Instruments")).is_visible()
+        page.get_by_label("Complaint — something went wrong").check()
+        page.get_by_label("Your message").fill("The <b>gauge</b> arrived cracked.")
+        page.get_by_label("Your name").fill("Grace Hopper")
+        page.get_by_role("button", name="Send feedback").click()
+
+        assert page.get_by_role("heading", name=re.compile("Thank you")).is_visible()
+        with alpha.context():
+            item = FeedbackItem.objects.get(organization=alpha.organization)
+        assert page.get_by_text(item.reference).first.is_visible()
+        assert (item.channel, item.kind, item.submitter_name) == ("web_form", "complaint", "Grace Hopper")
+        assert item.text == "The <b>gauge</b> arrived cracked."  # kept as typed; escaped wherever it is shown
+    finally:
+        context.close()
+
+
+def _directory_csv() -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["customer_name", "external_ref", "contact_name", "contact_email"])
+    for n in range(30):
+        writer.writerow([f"Customer {n // 3}", f"C-{n // 3}", f"Person {n}", f"person{n}@example.org"])
+    writer.writerow(["", "C-99", "Nobody", "nobody@example.org"])  # row 32: no customer name
+    return buffer.getvalue().encode()
+
+
+@pytest.mark.redis
+def test_a_manager_imports_a_directory_and_the_page_follows_the_worker(live_server, page, alpha, broker):
+    sign_in(page, live_server.url, alpha.manager.email)
+    page.wait_for_url(re.compile(r"/o/alpha/$"))
+    with running_worker(broker):
+        page.goto(f"{live_server.url}/o/alpha/customers/import/")
+        page.get_by_label("CSV or Excel file").set_input_files(
+            {"name": "crm.csv", "mimeType": "text/csv", "buffer": _directory_csv()}
+        )
+        page.get_by_role("button", name="Upload and check").click()
+        page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
+        # No reload by hand: htmx polls the status box and refreshes the page once the worker is done.
+        page.get_by_role("heading", name="Import these rows").wait_for(timeout=20_000)
+        assert page.get_by_text("A customer name is required.").is_visible()
+        page.get_by_label("Import the valid rows, skip the others").check()
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_role("heading", name="What was written").wait_for(timeout=20_000)
+
+    summary = page.get_by_role("table", name="Import summary")
+    assert summary.get_by_role("row", name=re.compile("Contacts")).inner_text().split()[1:] == ["30", "0", "0"]
+    assert page.get_by_text("1 row with errors skipped.").is_visible()
+    with alpha.context():
+        job = ImportJob.objects.get(organization=alpha.organization)
+        assert job.status == ImportJob.Status.DONE
+        assert Contact.objects.filter(organization=alpha.organization).count() == 30
+
+
+def test_a_manager_triages_an_item_with_the_keyboard(live_server, page, alpha):
+    with alpha.context():
+        customer = CustomerFactory(organization=alpha.organization, name="Hydro Pumps plc")
+        item = FeedbackItemFactory(
+            organization=alpha.organization, customer=customer, text="The valve leaked.",
+            contact=ContactFactory(customer=customer),
+        )  # fmt: skip
+    sign_in(page, live_server.url, alpha.manager.email)
+    page.wait_for_url(re.compile(r"/o/alpha/$"))
+    page.goto(f"{live_server.url}/o/alpha/feedback/")
+
+    page.get_by_role("link", name=item.reference).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/feedback/{item.pk}/$"))
+
+    staff = f"{alpha.staff.get_full_name() or alpha.staff.email} (Staff)"
+    page.get_by_label("Assign to").focus()
+    page.keyboard.type(staff)  # type-ahead on the focused list picks the option
+    assert page.get_by_label("Assign to").evaluate("select => select.selectedOptions[0].text") == staff
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save assignee"
+    page.keyboard.press("Enter")
+    page.get_by_role("alert").filter(has_text="Assigned").wait_for()
+
+    page.get_by_label("Closing note").focus()
+    page.keyboard.type("Replaced the valve under warranty.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == f"Close {item.reference}"
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name=f"Reopen {item.reference}").wait_for()
+
+    timeline = page.get_by_role("region", name="Timeline")
+    assert timeline.locator("strong").all_inner_texts() == ["Assigned", "Closed"]  # oldest first
+    with alpha.context():
+        item = FeedbackItem.objects.get(pk=item.pk)
+    assert (item.status, item.assignee, item.closing_note) == (
+        "closed",
+        alpha.staff,
+        "Replaced the valve under warranty.",
+    )
