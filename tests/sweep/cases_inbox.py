@@ -1,4 +1,5 @@
-"""Sweep cases for the feedback inbox (feedback/views/inbox.py): list, export, record, triage, files, saved views."""
+"""Sweep cases for the feedback inbox (feedback/views/inbox.py and triage.py): list, export, record, triage, files,
+saved views."""
 
 import hashlib
 
