@@ -166,6 +166,14 @@ def test_on_postgresql_search_matches_other_forms_of_a_word(alpha, inbox):
     assert _refs(inbox(q="delivery")) == ["A"]
 
 
+def test_search_finds_only_this_organisation_s_feedback(alpha, bravo, inbox):
+    make_item(alpha, reference="F-2026-0001", text="The valve leaked")
+    make_item(bravo, reference="F-2026-0002", text="The valve leaked too")
+    make_item(bravo, reference="F-2026-0003", text="Another matter")
+    assert _refs(inbox(q="valve")) == ["F-2026-0001"]
+    assert _refs(inbox(q="F-2026-0003")) == []  # nor by another organisation's reference
+
+
 @pytest.mark.skipif(not IS_POSTGRES, reason="the stored search document is PostgreSQL's (triggers, GIN index)")
 def test_on_postgresql_a_renamed_customer_is_found_by_its_new_name_only(alpha, login, inbox):
     with alpha.context():
