@@ -5,8 +5,7 @@
   job page's "Queue it again" button is the way. Running a task twice is harmless (see import_job_requeue).
 - An uploaded file holds people's names and addresses. IMPORT_FILE_RETENTION_DAYS after a job ends its file is
   deleted, with the preview of its first rows; the job stays, with its counts, errors and audit event, as the
-  record of the import. A preview
-  nobody confirmed within that time is cancelled and its file deleted too.
+  record of the import. A preview nobody confirmed within that time is cancelled and its file deleted too.
 
 Jobs are found across organisations; each change is then made in its own organisation's context.
 """
