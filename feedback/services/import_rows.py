@@ -28,20 +28,58 @@ class Column:
     name: str
     help: str
     required: bool = False
+    aliases: tuple[str, ...] = ()  # other headers read as this column: what CRMs and spreadsheets call it
 
 
 COLUMNS = (
-    Column("customer_name", "The customer's name. Every row of one customer repeats its details.", required=True),
-    Column("customer_kind", "organisation or person. Empty keeps the current kind (a new customer: organisation)."),
-    Column("segment", "Free text, such as Industrial."),
-    Column("region", "Free text, such as North."),
-    Column("external_ref", "Your CRM's reference. A customer is found by it; without one, by its exact name."),
-    Column("account_owner_email", "Email of an owner, manager or staff member of this organisation."),
-    Column("contact_name", "Required when the row has any contact details; leave them all empty for none."),
-    Column("contact_email", "A contact is found by email; without one, by its name within the customer."),
-    Column("contact_phone", "Digits, spaces, + ( ) - . / and an optional extension (x12)."),
-    Column("preferred_language", "A code such as en, de or fr-ca. Empty keeps the current one (new: en)."),
-    Column("consent", "granted, opted_out or unknown. Empty keeps the current state (new: unknown)."),
+    Column(
+        "customer_name",
+        "The customer's name. Every row of one customer repeats its details.",
+        required=True,
+        aliases=("customer", "company", "company name", "account", "account name", "organisation", "organization"),
+    ),
+    Column(
+        "customer_kind",
+        "organisation or person. Empty keeps the current kind (a new customer: organisation).",
+        aliases=("customer type", "kind"),
+    ),
+    Column("segment", "Free text, such as Industrial.", aliases=("industry", "sector")),
+    Column("region", "Free text, such as North.", aliases=("territory", "area")),
+    Column(
+        "external_ref",
+        "Your CRM's reference. A customer is found by it; without one, by its exact name.",
+        aliases=("reference", "customer id", "account id", "account number", "crm id", "external id"),
+    ),
+    Column(
+        "account_owner_email",
+        "Email of an owner, manager or staff member of this organisation.",
+        aliases=("account owner", "owner", "owner email"),
+    ),
+    Column(
+        "contact_name",
+        "Required when the row has any contact details; leave them all empty for none.",
+        aliases=("contact", "full name", "contact person"),
+    ),
+    Column(
+        "contact_email",
+        "A contact is found by email; without one, by its name within the customer.",
+        aliases=("email", "email address"),  # E-mail, E-Mail Address: hyphens and case do not matter
+    ),
+    Column(
+        "contact_phone",
+        "Digits, spaces, + ( ) - . / and an optional extension (x12).",
+        aliases=("phone", "telephone", "phone number", "tel", "mobile"),
+    ),
+    Column(
+        "preferred_language",
+        "A code such as en, de or fr-ca. Empty keeps the current one (new: en).",
+        aliases=("language", "locale"),
+    ),
+    Column(
+        "consent",
+        "granted, opted_out or unknown. Empty keeps the current state (new: unknown).",
+        aliases=("consent status", "marketing consent"),
+    ),
 )
 COLUMN_NAMES = tuple(column.name for column in COLUMNS)
 CUSTOMER_FIELDS = {  # column -> model attribute
@@ -167,17 +205,32 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+def _header_key(raw: str) -> str:
+    """A header as compared: case, spaces, underscores and hyphens do not matter ("E-mail" is "email")."""
+    return "".join(character for character in raw.lower() if character.isalnum())
+
+
+HEADERS = {_header_key(alias): column.name for column in COLUMNS for alias in (column.name, *column.aliases)}
+
+
 def header_columns(header: list[str]) -> tuple[dict[str, int], list[dict]]:
-    """({column name: position}, notes on row 1); unknown columns are reported once and ignored."""
+    """({column name: position}, notes on row 1); unknown columns are reported once and ignored. A header may
+    also be one of a column's aliases ("Company" is customer_name); header_sources says which were read so."""
     columns, notes = {}, []
     for index, raw in enumerate(header):
-        name = "_".join(raw.strip().lower().split())
-        if not name:
+        key = _header_key(raw)
+        if not key:
             continue
-        if name not in COLUMN_NAMES:
+        name = HEADERS.get(key)
+        if name is None:
             notes.append(_error(1, raw.strip()[:100], "Unknown column: it is ignored."))
         elif name in columns:
-            raise ImportFileError(f"The column {name} appears twice in the first row.")
+            first = header[columns[name]].strip()
+            raise ImportFileError(
+                f"The columns “{first}” and “{raw.strip()}” are both read as {name}: keep one of them."
+                if _header_key(first) != key
+                else f"The column “{raw.strip()}” appears twice in the first row."
+            )
         else:
             columns[name] = index
     if "customer_name" not in columns:
@@ -185,6 +238,15 @@ def header_columns(header: list[str]) -> tuple[dict[str, int], list[dict]]:
             "The first row must name the columns, and customer_name is required: download the template to see them."
         )
     return columns, notes
+
+
+def header_sources(header: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """{column name: the file's header} for the columns whose header was an alias, to show how it was read."""
+    return {
+        name: header[index].strip()[:100]
+        for name, index in columns.items()
+        if _header_key(header[index]) != _header_key(name)
+    }
 
 
 def numbered_rows(rows):
@@ -312,8 +374,9 @@ class RowChecker:
 class Tally:
     """What the rows of one pass came to: counts, the first errors, and the first rows for the preview."""
 
-    def __init__(self, columns: dict[str, int], notes: list[dict]):
+    def __init__(self, columns: dict[str, int], notes: list[dict], sources: dict[str, str] | None = None):
         self.columns = sorted(columns, key=columns.get)
+        self.sources = sources or {}  # column name -> the file's header, where it was an alias
         self.positions = [columns[name] for name in self.columns]
         self.rows = self.valid = self.invalid = 0
         self.errors, self.error_count, self.preview = list(notes), len(notes), []

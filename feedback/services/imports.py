@@ -38,6 +38,7 @@ from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_RO
     RowChecker,
     Tally,
     header_columns,
+    header_sources,
     numbered_rows,
     read_table,
     sniff_upload,
@@ -168,6 +169,7 @@ def import_job_validate(*, job_id: int, progress=_no_progress) -> ImportJob | No
             job.summary = {
                 **job.summary,
                 "columns": tally.columns,
+                "read_as": tally.sources,
                 "preview": tally.preview,
                 "error_count": tally.error_count,
             }
@@ -194,7 +196,7 @@ def _check_file(job: ImportJob, progress) -> Tally:
         header, rows = read_table(binary)
         columns, notes = header_columns(header)
         checker = RowChecker(columns=columns, owners=account_owner_emails(organization=job.organization))
-        tally = Tally(columns, notes)
+        tally = Tally(columns, notes, header_sources(header, columns))
         for number, cells in numbered_rows(rows):
             _, problems = checker.check(number, cells)
             tally.add(number, cells, problems)

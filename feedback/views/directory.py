@@ -256,6 +256,10 @@ def _job_context(job: ImportJob) -> dict:
         "offer_requeue": waiting and job.processed_rows == 0 and waited >= REQUEUE_AFTER_SECONDS,
         "percent": min(100, job.processed_rows * 100 // job.total_rows) if job.total_rows else None,
         "file_deleted_at": parse_datetime(job.summary.get("file_deleted_at") or ""),
+        "preview_columns": [
+            {"name": name, "read_from": job.summary.get("read_as", {}).get(name, "")}
+            for name in job.summary.get("columns", [])
+        ],
         "retention_days": settings.IMPORT_FILE_RETENTION_DAYS,
     }
 

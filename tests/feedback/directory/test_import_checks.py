@@ -8,9 +8,21 @@ import pytest
 
 from feedback.models import ImportJob
 from feedback.services import imports
+from feedback.services.import_rows import _header_key
 from tests.factories import MembershipFactory, UserFactory
 
-from .conftest import HEADER, create_job, csv_bytes, customers, row, validate, xlsx_bytes
+from .conftest import (
+    HEADER,
+    confirm_and_run,
+    contacts,
+    create_job,
+    csv_bytes,
+    customers,
+    row,
+    url,
+    validate,
+    xlsx_bytes,
+)
 
 Status = ImportJob.Status
 
@@ -117,6 +129,48 @@ def test_headers_are_matched_whatever_their_case_and_spacing(alpha):
     )
     job = _check(alpha, content)
     assert (job.status, job.valid_rows, job.errors) == (Status.PREVIEW, 1, [])
+
+
+def test_the_usual_names_from_other_systems_are_read_as_our_columns(alpha, login):
+    content = csv_bytes(
+        [["Acme", "CRM-7", "Ann Smith", "ann@acme.example", "+44 20 7946 0001", "Industrial"]],
+        header=["Company", "CRM ID", "Contact", "E-mail", "Phone Number", "Industry"],
+    )
+    job = _check(alpha, content)
+    assert (job.status, job.valid_rows, job.errors) == (Status.PREVIEW, 1, [])
+    assert job.summary["read_as"] == {
+        "customer_name": "Company",
+        "external_ref": "CRM ID",
+        "contact_name": "Contact",
+        "contact_email": "E-mail",
+        "contact_phone": "Phone Number",
+        "segment": "Industry",
+    }
+    page = login(alpha.manager).get(url("import_detail", alpha, job_id=job.pk)).content.decode()
+    assert "<code>contact_email</code><div" in page and "from “E-mail”" in page
+    job = confirm_and_run(alpha, job)
+    assert job.status == Status.DONE, job.message
+    [contact] = contacts(alpha)
+    assert (contact.customer.name, contact.customer.external_ref, contact.customer.segment) == (
+        "Acme",
+        "CRM-7",
+        "Industrial",
+    )
+    assert (contact.name, contact.email, contact.phone) == ("Ann Smith", "ann@acme.example", "+44 20 7946 0001")
+
+
+def test_two_headers_read_as_one_column_are_refused_with_both_names(alpha):
+    job = _check(
+        alpha, csv_bytes([["Acme", "a@x.example", "b@x.example"]], header=["Company", "Email", "Email address"])
+    )
+    assert job.status == Status.INVALID
+    assert job.message == "The columns “Email” and “Email address” are both read as contact_email: keep one of them."
+
+
+def test_no_header_is_read_as_two_columns():
+    names = [alias for column in imports.COLUMNS for alias in (column.name, *column.aliases)]
+    keys = [_header_key(name) for name in names]
+    assert len(set(keys)) == len(keys), sorted(key for key in keys if keys.count(key) > 1)
 
 
 def test_a_semicolon_separated_file_with_a_byte_order_mark_is_read(alpha):
