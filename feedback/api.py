@@ -23,7 +23,7 @@ from feedback.models import Contact, Customer, FeedbackItem
 from feedback.selectors.inbox import can_triage, feedback_items
 from feedback.services.customers import contact_create, contact_update, customer_create, customer_update
 from feedback.services.inbox import feedback_create, feedback_set_sentiment, feedback_update
-from qms.tenancy.api import OrganizationQuerysetMixin, api_membership
+from qms.tenancy.api import OrganizationQuerysetMixin, api_membership, id_filter
 from qms.tenancy.models import Membership
 
 
@@ -55,11 +55,6 @@ class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
 
     def fail(self, key, **kwargs):
         return super().fail(key, noun=self.noun, **kwargs)
-
-
-def id_filter(field_name: str, **kwargs) -> django_filters.NumberFilter:
-    """A filter on a row id; a value no id can have is a 400 rather than a database error."""
-    return django_filters.NumberFilter(field_name=field_name, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 def _customers(organization):

@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework import generics, serializers
 
-from qms.tenancy.api import OrganizationQuerysetMixin
+from qms.tenancy.api import OrganizationQuerysetMixin, id_filter
 
 from .models import AuditEvent
 from .sealing import unseal_events
@@ -10,7 +10,7 @@ from .selectors import audit_events
 
 class AuditEventFilter(django_filters.FilterSet):
     # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
-    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor = id_filter("actor_id")
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
     action = django_filters.CharFilter()

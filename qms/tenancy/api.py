@@ -1,3 +1,5 @@
+import django_filters
+from django import forms
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -44,3 +46,12 @@ class OrganizationQuerysetMixin:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no organisation
             return self.model.objects.none()
         return self.organization_queryset(self.request.organization)
+
+
+class _IdFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+def id_filter(field_name: str, **kwargs) -> django_filters.Filter:
+    """A filter on a row id: a whole number an id can be, else a 400 saying so (never a database error)."""
+    return _IdFilter(field_name=field_name, min_value=1, max_value=2**63 - 1, **kwargs)
