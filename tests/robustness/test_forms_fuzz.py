@@ -5,6 +5,8 @@ takes, impossible dates, repeated and unknown fields — answers with a status b
 The routes, the objects they name and a valid body for each come from the isolation sweep's registry
 (tests/tenancy/test_isolation_sweep.py), so a new page is fuzzed as soon as it is registered there."""
 
+from urllib.parse import quote
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -77,5 +79,43 @@ def test_no_form_body_makes_a_write_fail(world, name):
     def probe(body):
         response = client.post(url, body)
         assert response.status_code < 500, (url, body)
+
+    probe()
+
+
+PUBLIC_FIELDS = [
+    "kind",
+    "message",
+    "product",
+    "name",
+    "email",
+    "send_confirmation",
+    "may_contact",
+    "started",
+    "website",
+]
+
+
+def test_no_body_makes_the_public_feedback_form_fail(alpha, settings):
+    settings.PUBLIC_FORM_RATE_LIMIT = 10**6  # the fuzzing comes from one address; the limit has its own tests
+    client = Client(raise_request_exception=True)
+
+    @FUZZ
+    @given(body=st.dictionaries(st.sampled_from(PUBLIC_FIELDS), st.lists(values, min_size=1, max_size=3)))
+    def probe(body):
+        response = client.post("/p/alpha/feedback/", body)
+        assert response.status_code < 500, body
+
+    probe()
+
+
+def test_no_token_makes_the_public_confirmation_page_fail(alpha):
+    client = Client(raise_request_exception=True)
+
+    @FUZZ
+    @given(token=st.one_of(st.sampled_from(NASTY), st.text(min_size=1, max_size=300)))
+    def probe(token):
+        response = client.get(f"/p/alpha/feedback/thanks/{quote(token, safe='')}/")
+        assert response.status_code < 500, token
 
     probe()
