@@ -1,4 +1,4 @@
-"""Pagination and CSV export shared by every list page."""
+"""Pagination, query-string filters and CSV export shared by every list page."""
 
 import csv
 import io
@@ -8,6 +8,23 @@ from django.http import HttpResponse
 
 PAGE_SIZE = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_ID = 2**63 - 1
+
+
+def query_text(params, name: str, max_length: int = 200) -> str:
+    """A free-text filter from the query string: stripped and cut to max_length. A value with a NUL character
+    (which no database text can hold, and no person types) is no filter at all."""
+    value = params.get(name, "").strip()[:max_length]
+    return "" if "\x00" in value else value
+
+
+def query_id(params, name: str) -> int | None:
+    """A row id from the query string, or None when the value is not one (ASCII digits, 1 to 2**63 - 1)."""
+    value = params.get(name, "")
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def paginate(request, queryset, *, per_page: int = PAGE_SIZE):

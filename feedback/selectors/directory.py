@@ -10,6 +10,7 @@ from django.db.models.query import Prefetch
 
 from feedback.models import Contact, Customer, ImportJob
 from feedback.services.import_rows import COLUMN_NAMES
+from qms.listing import query_id, query_text
 from qms.tenancy.access import WRITERS, get_object_for_member
 from qms.tenancy.models import Membership
 
@@ -33,11 +34,11 @@ class DirectoryFilters:
     def from_query(cls, params) -> "DirectoryFilters":
         owner = params.get("owner", "")
         return cls(
-            search=params.get("q", "").strip()[:200],
-            segment=params.get("segment", "")[:100],
-            region=params.get("region", "")[:100],
+            search=query_text(params, "q"),
+            segment=query_text(params, "segment", 100),
+            region=query_text(params, "region", 100),
             kind=params.get("kind", "") if params.get("kind", "") in Customer.Kind.values else "",
-            owner=owner if owner == UNASSIGNED or owner.isdigit() else "",
+            owner=owner if owner == UNASSIGNED or query_id(params, "owner") else "",
             archived=params.get("archived", "") if params.get("archived", "") in ("archived", "all") else "",
         )
 

@@ -11,20 +11,19 @@ from feedback.forms.methods import MonitoringMethodForm
 from feedback.models import MonitoringMethod
 from feedback.selectors.methods import access_method, method_next_review_on, methods_for_organization
 from feedback.services.methods import method_create, method_retire, method_review, method_update
-from qms.listing import csv_response, paginate
+from qms.listing import csv_response, paginate, query_id, query_text
 from qms.tenancy.access import WRITERS, require_manager
 from qms.tenancy.selectors import members_for_organization
 
 
 def _filters(request) -> dict:
     params = request.GET
-    owner = params.get("owner", "")
     return {
         "kind": params.get("kind") if params.get("kind") in MonitoringMethod.Kind.values else None,
-        "owner_id": int(owner) if owner.isdigit() else None,
+        "owner_id": query_id(params, "owner"),
         "due_only": params.get("due") == "1",
         "include_retired": params.get("retired") == "1",
-        "search": params.get("q", "").strip() or None,
+        "search": query_text(params, "q") or None,
     }
 
 

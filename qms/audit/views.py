@@ -1,11 +1,11 @@
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 
 from qms.listing import csv_response, paginate
 from qms.tenancy.access import get_object_for_member, require_role
 from qms.tenancy.models import Role
 from qms.tenancy.selectors import members_for_organization
 
+from .forms import AuditFilterForm
 from .models import AuditEvent
 from .sealing import unseal_events, unsealed_stream
 from .selectors import audit_events, audit_object_types
@@ -13,23 +13,15 @@ from .selectors import audit_events, audit_object_types
 READERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
 
 
-def _filtered(request):
-    params = request.GET
-    filters = {
-        "actor_id": params.get("actor") or None,
-        "object_type": params.get("type") or None,
-        "since": parse_date(params.get("since", "")) if params.get("since") else None,
-        "until": parse_date(params.get("until", "")) if params.get("until") else None,
-        "search": params.get("q", "").strip() or None,
-    }
-    if filters["actor_id"] and not str(filters["actor_id"]).isdigit():
-        filters["actor_id"] = None
-    return audit_events(organization=request.organization, **filters)
+def _filtered(request, form: AuditFilterForm | None = None):
+    form = form or AuditFilterForm(request.GET)
+    return audit_events(organization=request.organization, **form.filters())
 
 
 def audit_trail(request, org_slug):
     require_role(request.membership, *READERS)
-    page = paginate(request, _filtered(request))
+    form = AuditFilterForm(request.GET)
+    page = paginate(request, _filtered(request, form))
     page.object_list = unseal_events(organization=request.organization, events=page.object_list)
     members = members_for_organization(organization=request.organization)
     return render(
@@ -40,6 +32,7 @@ def audit_trail(request, org_slug):
             "members": members,
             "object_types": audit_object_types(organization=request.organization),
             "filters": request.GET,
+            "ignored_filters": form.ignored(),
         },
     )
 

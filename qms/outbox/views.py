@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from qms.listing import paginate
+from qms.listing import paginate, query_text
 from qms.tenancy.access import MANAGERS, get_object_for_member, require_role
 
 from .models import OutboxMessage
@@ -19,7 +19,7 @@ from .services import outbox_retry
 def delivery_log(request, org_slug):
     require_role(request.membership, *MANAGERS)
     state = request.GET.get("state", "")
-    search = request.GET.get("q", "").strip()
+    search = query_text(request.GET, "q")
     page = paginate(request, outbox_messages(organization=request.organization, state=state, search=search))
     counts = outbox_counts(organization=request.organization)
     states = [(value, label, counts.get(value, 0)) for value, label in OutboxMessage.State.choices]

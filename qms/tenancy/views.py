@@ -10,6 +10,7 @@ from qms.accounts.selectors import access_invitation, invitations_pending
 from qms.accounts.services import invitation_create, invitation_revoke
 from qms.audit.selectors import audit_events
 from qms.forms import add_service_errors
+from qms.listing import query_text
 
 from .access import MANAGERS, access_membership, has_role, require_owner, require_role
 from .models import Role
@@ -61,7 +62,7 @@ def members(request, org_slug):
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("tenancy:members", org_slug=org_slug)
-    query = request.GET.get("q", "").strip()
+    query = query_text(request.GET, "q")
     role = request.GET.get("role", "")
     people = members_for_organization(organization=organization)
     if query:

@@ -153,3 +153,16 @@ def test_the_export_makes_the_same_number_of_queries_for_5_or_50_customers(alpha
     few = _query_count(client, url("customer_export", alpha))
     _customers_with_contacts(alpha, 45)
     assert _query_count(client, url("customer_export", alpha)) == few
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "a\x00b"},  # a NUL byte was a 500 on PostgreSQL (found by tests/robustness)
+        {"segment": "\x00", "region": "North\x00"},
+        {"owner": "²"},  # a digit to str.isdigit, not to int()
+        {"owner": "99999999999999999999"},  # beyond any id
+    ],
+)
+def test_filter_values_no_one_would_type_are_no_filter(alpha, login, directory, params):
+    assert _names(login(alpha.manager), alpha, **params) == ["Acme Ltd", "Globex", "Grace Hopper"]
