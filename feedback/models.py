@@ -296,3 +296,4 @@ class ImportJob(TenantOwned):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "created_at"])]

@@ -16,7 +16,9 @@ class OutboxMessage(TenantTable):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     purpose = models.CharField(max_length=64)
     to_email = models.EmailField()
     subject = models.CharField(max_length=300)

@@ -6,8 +6,8 @@ the import task (every row read and checked again, customers and contacts upsert
 one audit event). The baseline is COPY of the same bytes into an unindexed table with no checks.
 
 Two references show how much of the ratio the tables themselves cost:
-- the floor for this schema: the same rows written with hand-written set-based SQL into the real tables (six
-  indexes on contacts, seven on customers, four foreign keys, forced row-level security), as the app role;
+- the floor for this schema: the same rows written with hand-written set-based SQL into the real tables (five
+  indexes on contacts, six on customers, four foreign keys, forced row-level security), as the app role;
 - the ceiling of any writer: the rows already shaped (ids given, customers and contacts split) and COPYed
   straight into the real tables by a superuser, who bypasses row-level security: no checks, no lookups, no
   upsert. Nothing that writes into these tables can be faster. It needs a superuser login to the test database

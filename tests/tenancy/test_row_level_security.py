@@ -81,6 +81,26 @@ def test_every_tenant_table_has_rls_enabled_forced_and_a_policy(db):
     assert carrying - {"audit_auditchainhead"} <= model_tables
 
 
+def test_every_tenant_table_has_an_index_that_begins_with_organization_id_and_no_single_column_one(db):
+    """Every query of a tenant table filters by organisation: a full (not partial) index must begin with it. A
+    single-column index on it beside composite ones only costs writes (unless it is the table's unique key)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname,
+                   bool_or(i.indpred IS NULL AND a.attname = 'organization_id'),
+                   bool_or(i.indnatts = 1 AND NOT i.indisunique AND a.attname = 'organization_id')
+            FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+            WHERE c.relname = ANY(%s) GROUP BY c.relname
+        """,
+            [[m._meta.db_table for m in tenant_models()]],
+        )
+        found = {name: (leading, single) for name, leading, single in cursor.fetchall()}
+    assert sorted(name for name in found if not found[name][0]) == []
+    assert sorted(name for name in found if found[name][1]) == []
+
+
 def test_the_application_role_cannot_update_or_delete_audit_events(alpha):
     for statement in ("UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"):
         with pytest.raises((ProgrammingError, IntegrityError)), transaction.atomic():
