@@ -1,6 +1,43 @@
-from django.apps import AppConfig
+from qms import modules
 
 
-class FeedbackConfig(AppConfig):
+class FeedbackConfig(modules.ModuleConfig):
     name = "feedback"
-    verbose_name = "Customers and feedback"
+    verbose_name = "Feedback"
+
+    urls = "feedback.urls"
+    navigation = (modules.NavEntry("Feedback", "feedback:inbox", order=20, also_active=("feedback:method_list",)),)
+    demo_seeder = "feedback.demo.seed_feedback"
+    privacy_handlers = ("feedback.privacy.feedback_privacy",)
+    dashboard_cards = "feedback.selectors.overview.dashboard_cards"
+    customer_panels = ("feedback.selectors.overview.customer_feedback_panel",)
+    notification_kinds = (
+        modules.NotificationKind(
+            "feedback.received", "New feedback", "Feedback arrived from the form, the API or an import."
+        ),
+        modules.NotificationKind(
+            "feedback.assigned", "Feedback assigned to me", "Someone assigned a feedback item to you."
+        ),
+    )
+    audit_actions = {
+        "feedback.create": "Recorded",
+        "feedback.update": "Edited",
+        "feedback.assign": "Assigned",
+        "feedback.themes": "Themes changed",
+        "feedback.sentiment": "Sentiment marked",
+        "feedback.link": "Linked",
+        "feedback.convert": "Converted",
+        "feedback.close": "Closed",
+        "feedback.reopen": "Reopened",
+        "feedback.attachment_add": "File attached",
+        "feedback.contact_consent": "Consent to be contacted given",
+        "feedback.erase_personal_data": "Personal data erased",
+        "monitoring_method.create": "Monitoring method added",
+        "monitoring_method.update": "Monitoring method edited",
+        "monitoring_method.review": "Monitoring method reviewed",
+        "monitoring_method.retire": "Monitoring method retired",
+        "saved_view.create": "View saved",
+        "saved_view.delete": "View deleted",
+        "theme.create": "Theme added",
+    }
+    sweep_cases = ("tests.feedback.sweep_cases", "tests.feedback.sweep_cases_api")

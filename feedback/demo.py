@@ -1,14 +1,14 @@
-"""Demo data for seed_demo: a customer directory, a few months of varied feedback and a methods register."""
+"""Demo data for seed_demo: a few months of varied feedback from the demo customers, and a methods register."""
 
 import random
 from datetime import timedelta
 
 from django.utils import timezone
 
+from customers.selectors.directory import customers_with_live_contacts
 from qms.tenancy.models import Membership, Role
 
-from .models import Contact, Customer, FeedbackItem, MonitoringMethod
-from .services.customers import contact_create, customer_create
+from .models import FeedbackItem, MonitoringMethod
 from .services.inbox import (
     feedback_assign,
     feedback_close,
@@ -18,61 +18,6 @@ from .services.inbox import (
 )
 from .services.methods import method_create
 
-CUSTOMERS = {
-    "northwind": [
-        ("Hartwell Engineering", "OEM", "North"),
-        ("Brightline Automotive", "Automotive", "Midlands"),
-        ("Calder Pumps", "Industrial", "North"),
-        ("Severn Rail Systems", "Rail", "West"),
-        ("Kestrel Aerospace", "Aerospace", "South"),
-        ("Marlow Agritech", "Agriculture", "East"),
-        ("Tyne Offshore", "Energy", "North"),
-        ("Pennine Robotics", "OEM", "North"),
-        ("Solent Marine", "Marine", "South"),
-        ("Anglia Foods Machinery", "Industrial", "East"),
-        ("Dr. Helen Morris", "Aftermarket", "Midlands"),
-        ("Quarry & Co", "Construction", "West"),
-    ],
-    "acme": [
-        ("Orbis Medical", "Medical devices", "EU"),
-        ("Lumen Optics", "Optics", "UK"),
-        ("Vantage Semiconductors", "Electronics", "EU"),
-        ("Halden Instruments", "Laboratory", "Nordics"),
-        ("Crestview Dental", "Medical devices", "UK"),
-        ("Norda Energy", "Energy", "Nordics"),
-        ("Pioneer Defence Systems", "Defence", "UK"),
-        ("Atlas Watchworks", "Luxury", "EU"),
-        ("Mr. James Whitfield", "Private", "UK"),
-        ("Blue Fjord Subsea", "Energy", "Nordics"),
-    ],
-}
-FIRST = [
-    "Amira",
-    "Ben",
-    "Chloe",
-    "Dev",
-    "Elena",
-    "Femi",
-    "Grace",
-    "Hugo",
-    "Isla",
-    "Jonas",
-    "Kai",
-    "Lena",
-    "Mateo",
-    "Nia",
-    "Oscar",
-    "Priya",
-    "Rosa",
-    "Sam",
-    "Tariq",
-    "Uma",
-    "Viktor",
-    "Wen",
-    "Yusuf",
-    "Zoe",
-]
-LAST = ["Patel", "Okafor", "Nowak", "Jensen", "Moreau", "Silva", "Khan", "Evans", "Larsen", "Rossi", "Murphy"]
 THEMES = [
     "Delivery time",
     "Product quality",
@@ -150,7 +95,9 @@ def seed_feedback(*, organization, password=None):
     rng = random.Random(organization.slug)
     people = {m.role: m.user for m in Membership.objects.active().filter(organization=organization)}
     owner, manager, staff = people[Role.OWNER], people[Role.MANAGER], people[Role.STAFF]
-    customers = _seed_customers(organization, owner, rng)
+    customers = [
+        (c, c.live_contacts) for c in customers_with_live_contacts(organization=organization) if c.live_contacts
+    ]
     _seed_feedback_items(organization, customers, (owner, manager, staff), rng)
     today = timezone.localdate()
     for index, (name, kind, frequency) in enumerate(METHODS):
@@ -163,48 +110,6 @@ def seed_feedback(*, organization, password=None):
             owner=manager if index % 2 else owner,
             last_reviewed_on=today - timedelta(days=rng.randint(10, 400)),
         )
-
-
-def _seed_customers(organization, owner, rng) -> list[tuple[Customer, list[Contact]]]:
-    domain_names = CUSTOMERS.get(organization.slug, CUSTOMERS["northwind"])
-    result = []
-    for index, (name, segment, region) in enumerate(domain_names, start=1):
-        person = name.startswith(("Dr.", "Mr.", "Ms."))
-        customer = customer_create(
-            organization=organization,
-            actor=owner,
-            name=name,
-            segment=segment,
-            region=region,
-            kind=Customer.Kind.PERSON if person else Customer.Kind.ORGANISATION,
-            external_ref=f"CRM-{organization.slug[:2].upper()}-{1000 + index}",
-            account_owner=owner,
-        )
-        domain = "".join(ch for ch in name.lower() if ch.isalnum())[:14] + ".example"
-        contacts = []
-        for _ in range(1 if person else rng.randint(1, 3)):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
-            contacts.append(
-                contact_create(
-                    organization=organization,
-                    actor=owner,
-                    customer=customer,
-                    name=f"{first} {last}",
-                    email=f"{first}.{last}.{len(contacts)}@{domain}".lower(),
-                    phone=f"+44 20 7946 {rng.randint(0, 9999):04d}",
-                    preferred_language=rng.choice(["en", "en", "en", "de", "fr", "nl"]),
-                    consent=rng.choice(
-                        [
-                            Contact.Consent.GRANTED,
-                            Contact.Consent.GRANTED,
-                            Contact.Consent.UNKNOWN,
-                            Contact.Consent.OPTED_OUT,
-                        ]
-                    ),
-                )
-            )
-        result.append((customer, contacts))
-    return result
 
 
 def _seed_feedback_items(organization, customers, people, rng):

@@ -1,86 +1,11 @@
-"""Customers, their contacts, and every unsolicited word they send: the feedback inbox (ISO 9001 clause 9.1.2)."""
+"""Every unsolicited word customers send: the feedback inbox (ISO 9001 clause 9.1.2), and the methods register."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from customers.models import Contact, Customer
 from qms.tenancy.models import TenantOwned
-
-
-class Customer(TenantOwned):
-    class Kind(models.TextChoices):
-        ORGANISATION = "organisation", "Organisation"
-        PERSON = "person", "Person"
-
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORGANISATION)
-    name = models.CharField(max_length=200)
-    segment = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    account_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    external_ref = models.CharField("external reference", max_length=100, blank=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    archived_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "external_ref"],
-                condition=~models.Q(external_ref=""),
-                name="customer_external_ref_unique",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["organization", "name"]),
-            models.Index(fields=["organization", "segment"]),
-            models.Index(fields=["organization", "region"]),
-        ]
-
-    def __str__(self):
-        return self.name
-
-
-class Contact(TenantOwned):
-    class Consent(models.TextChoices):
-        UNKNOWN = "unknown", "Not asked"
-        GRANTED = "granted", "Consented"
-        OPTED_OUT = "opted_out", "Opted out"
-
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    preferred_language = models.CharField(max_length=10, blank=True, default="en")
-    consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
-    consent_changed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    erased_at = models.DateTimeField(null=True, blank=True, help_text="Personal data erased on request.")
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "email"],
-                condition=~models.Q(email="") & models.Q(erased_at__isnull=True),
-                name="contact_email_unique",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["organization", "customer"]),
-            models.Index(fields=["organization", "name"]),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def can_be_emailed(self) -> bool:
-        return bool(self.email) and self.consent != self.Consent.OPTED_OUT and self.erased_at is None
 
 
 class Theme(TenantOwned):
@@ -261,39 +186,3 @@ class MonitoringMethod(TenantOwned):
 
     def __str__(self):
         return self.name
-
-
-class ImportJob(TenantOwned):
-    """An upload of customers and contacts: validated into a preview, then written as a Celery task."""
-
-    class Status(models.TextChoices):
-        VALIDATING = "validating", "Checking the file"
-        PREVIEW = "preview", "Ready to import"
-        INVALID = "invalid", "File could not be read"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-
-    class Mode(models.TextChoices):
-        ALL_OR_NOTHING = "all", "Import only if every row is valid"
-        VALID_ONLY = "valid_only", "Import the valid rows, skip the others"
-
-    file = models.FileField(upload_to="imports/")
-    original_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALIDATING)
-    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    valid_rows = models.PositiveIntegerField(default=0)
-    error_rows = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], the first 1000.")
-    summary = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "created_at"])]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "qms.accounts",
     "qms.audit",
     "qms.outbox",
+    "customers",
     "feedback",
 ]
 
@@ -183,6 +184,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_REQUEUE_AFTER_SECONDS = env.int("IMPORT_REQUEUE_AFTER_SECONDS", default=300)
 IMPORT_AUTO_REQUEUES = env.int("IMPORT_AUTO_REQUEUES", default=3)
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
+IMPORT_UPKEEP_SECONDS = env.float("IMPORT_UPKEEP_SECONDS", default=60.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PUBLIC_FORM_RATE_LIMIT = env.int("PUBLIC_FORM_RATE_LIMIT", default=5)  # submissions per IP per window
 PUBLIC_FORM_RATE_WINDOW_MINUTES = env.int("PUBLIC_FORM_RATE_WINDOW_MINUTES", default=10)
@@ -218,9 +220,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Each module adds its own entries (ModuleConfig.periodic_tasks, qms/modules.py).
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0)},
-    "import-upkeep": {"task": "feedback.import_upkeep", "schedule": env.float("IMPORT_UPKEEP_SECONDS", default=60.0)},
 }
 
 # --- API ------------------------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Two models have a `kind` with different choices; name their enums instead of numbering them.
     "ENUM_NAME_OVERRIDES": {
-        "CustomerKindEnum": "feedback.models.Customer.Kind",
+        "CustomerKindEnum": "customers.models.Customer.Kind",
         "FeedbackKindEnum": "feedback.models.FeedbackItem.Kind",
     },
 }

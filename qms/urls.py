@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from feedback import urls as feedback_urls
 from qms.accounts import urls as accounts_urls
 from qms.accounts import views as accounts_views
 from qms.audit import urls as audit_urls
@@ -10,22 +9,27 @@ from qms.outbox import urls as outbox_urls
 from qms.tenancy import urls as tenancy_urls
 
 from . import health
+from .modules import url_patterns
 
 # Everything under /o/<org_slug>/ and /api/v1/o/<org_slug>/ is resolved to an organisation by
-# qms.tenancy.middleware.TenantMiddleware and covered by tests/tenancy/test_isolation_sweep.py.
+# qms.tenancy.middleware.TenantMiddleware and covered by tests/tenancy/test_isolation_sweep.py. Each installed
+# module (qms/modules.py) adds its staff routes as namespace <label>, its API as <label>_api, and its public
+# routes to the shared namespace `public`.
 organization_patterns = [
     path("", include((tenancy_urls.urlpatterns, "tenancy"))),
     path("", include((audit_urls.urlpatterns, "audit"))),
     path("", include((outbox_urls.urlpatterns, "outbox"))),
     path("", include((accounts_urls.org_urlpatterns, "tokens"))),
-    path("", include((feedback_urls.urlpatterns, "feedback"))),
+    *(path("", include((patterns, module.label))) for module, patterns in url_patterns("urlpatterns")),
 ]
 
 api_patterns = [
     path("", include((tenancy_urls.api_urlpatterns, "tenancy_api"))),
     path("", include((audit_urls.api_urlpatterns, "audit_api"))),
-    path("", include((feedback_urls.api_urlpatterns, "feedback_api"))),
+    *(path("", include((patterns, f"{module.label}_api"))) for module, patterns in url_patterns("api_urlpatterns")),
 ]
+
+public_patterns = [pattern for _, patterns in url_patterns("public_urlpatterns") for pattern in patterns]
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
@@ -33,7 +37,7 @@ urlpatterns = [
     path("i/<str:token>/", accounts_views.invitation_accept_view, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/o/<slug:org_slug>/", include(api_patterns)),
-    path("p/<slug:org_slug>/", include((feedback_urls.public_urlpatterns, "public"))),
+    path("p/<slug:org_slug>/", include((public_patterns, "public"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "api/docs/",

@@ -126,3 +126,6 @@ def login(client):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+from tests.api_client import api  # noqa: E402,F401 - the bearer-token client fixture, for every app's API tests

@@ -8,7 +8,8 @@ from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from feedback.models import Attachment, Contact, Customer, FeedbackItem, FeedbackLink, SavedView, Theme
+from customers.models import Contact, Customer
+from feedback.models import Attachment, FeedbackItem, FeedbackLink, SavedView, Theme
 from qms.audit.models import AuditEvent
 from qms.tenancy.access import MANAGERS, get_object_for_member, has_role
 from qms.tenancy.models import Membership, Role

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from customers.models import Contact
 from feedback.emails import send_feedback_received
-from feedback.models import Contact, FeedbackItem
+from feedback.models import FeedbackItem
 from qms.audit.services import audit_record
 
 from .inbox import feedback_create

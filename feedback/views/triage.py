@@ -51,21 +51,9 @@ from feedback.services.inbox import (
 from feedback.views.inbox import _feedback_form
 from qms.audit.sealing import unseal_events
 from qms.forms import add_service_errors
+from qms.modules import audit_action_label
 from qms.tenancy.access import has_role
 from qms.tenancy.models import Role
-
-TIMELINE_LABELS = {
-    "feedback.create": "Recorded",
-    "feedback.update": "Edited",
-    "feedback.assign": "Assigned",
-    "feedback.themes": "Themes changed",
-    "feedback.sentiment": "Sentiment marked",
-    "feedback.link": "Linked",
-    "feedback.convert": "Converted",
-    "feedback.close": "Closed",
-    "feedback.reopen": "Reopened",
-    "feedback.attachment_add": "File attached",
-}
 
 # --- one item -----------------------------------------------------------------------------------------------
 
@@ -95,7 +83,7 @@ def _detail_response(request, item, **bound):
         "links_from": feedback_links_from(organization=organization, feedback=item),
         "links_to": feedback_links_to(organization=organization, feedback=item),
         "timeline": [
-            {"event": event, "label": TIMELINE_LABELS.get(event.action, event.action)}
+            {"event": event, "label": audit_action_label(event.action)}
             for event in unseal_events(
                 organization=organization, events=feedback_timeline(organization=organization, feedback=item)
             )

@@ -25,6 +25,12 @@ def subject_of(obj) -> str:
     return f"{meta.app_label}.{meta.model_name}:{obj.pk}"
 
 
+def subjects_of(obj) -> list[str]:
+    """The subject of the record now and under the former object types of its model (`audit_former_types`): events
+    written before a model moved to another app sealed its data under the old name, and erasure shreds both."""
+    return [subject_of(obj), *(f"{former}:{obj.pk}" for former in getattr(obj, "audit_former_types", ()))]
+
+
 def _is_sealed(value) -> bool:
     return isinstance(value, dict) and set(value) == {"sealed", "token"}
 

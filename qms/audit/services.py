@@ -8,9 +8,20 @@ from .sealing import seal_changes
 SYSTEM_LABEL = "system"
 
 
+def object_type_of(model) -> str:
+    """The audit object type of a model or instance: "app_label.model_name"."""
+    meta = model._meta
+    return f"{meta.app_label}.{meta.model_name}"
+
+
+def object_types_of(model) -> tuple[str, ...]:
+    """Its object type now and the ones its events were written under before it moved to another app (a model
+    declares them as `audit_former_types`): a record's history is read under all of them."""
+    return (object_type_of(model), *getattr(model, "audit_former_types", ()))
+
+
 def object_label(obj) -> tuple[str, str, str]:
-    meta = obj._meta
-    return f"{meta.app_label}.{meta.model_name}", str(obj.pk or ""), str(obj)[:300]
+    return object_type_of(obj), str(obj.pk or ""), str(obj)[:300]
 
 
 def snapshot(obj, fields) -> dict:

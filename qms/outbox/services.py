@@ -1,5 +1,4 @@
 import logging
-import random
 import smtplib
 from datetime import timedelta
 from email.utils import make_msgid
@@ -11,13 +10,13 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from qms.queueing import queue_now, retry_delay
 from qms.tenancy.context import cross_tenant
 
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 State = OutboxMessage.State
-NUDGE_TIMEOUT_SECONDS = 1
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -51,16 +50,9 @@ def email_enqueue(*, organization, to: str, template: str, context: dict) -> Out
     return message
 
 
-def nudge_relay():
+def nudge_relay() -> bool:
     """Best effort: ask a worker to relay now. The periodic relay is the guarantee, so a dead broker is fine."""
-    from .tasks import relay_outbox
-
-    try:
-        with relay_outbox.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=0, timeout=NUDGE_TIMEOUT_SECONDS)
-            relay_outbox.apply_async(retry=False, connection=connection)
-    except Exception as exc:  # noqa: BLE001 - any broker failure must not touch the customer's request
-        log.warning("outbox nudge not delivered (%s); the periodic relay will pick the message up", exc)
+    return queue_now("outbox.relay")
 
 
 def outbox_claim_due(*, limit: int = 100) -> list[tuple[int | None, int]]:
@@ -89,9 +81,9 @@ def is_permanent(exc: Exception) -> bool:
     return False
 
 
-def retry_delay(attempts: int) -> timedelta:
-    ceiling = min(settings.OUTBOX_RETRY_CAP_SECONDS, settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+def outbox_retry_delay(attempts: int) -> timedelta:
+    seconds = retry_delay(attempts - 1, base=settings.OUTBOX_RETRY_BASE_SECONDS, cap=settings.OUTBOX_RETRY_CAP_SECONDS)
+    return timedelta(seconds=seconds)
 
 
 def _send(message: OutboxMessage) -> None:
@@ -124,7 +116,7 @@ def outbox_deliver(*, message_id: int) -> str:
             if is_permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 message.state = State.FAILED
             else:
-                message.next_attempt_at = timezone.now() + retry_delay(message.attempts)
+                message.next_attempt_at = timezone.now() + outbox_retry_delay(message.attempts)
             message.save()
             log.warning("outbox message %s not delivered (%s): %s", message.pk, message.state, exc)
             return message.state

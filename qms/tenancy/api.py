@@ -1,5 +1,12 @@
+from contextlib import contextmanager
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -55,3 +62,33 @@ class _IdFilter(django_filters.Filter):
 def id_filter(field_name: str, **kwargs) -> django_filters.Filter:
     """A filter on a row id: a whole number an id can be, else a 400 saying so (never a database error)."""
     return _IdFilter(field_name=field_name, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+@contextmanager
+def service_errors():
+    """A service's ValidationError becomes a 400 with its messages; a half-done write is rolled back."""
+    try:
+        with transaction.atomic():
+            yield
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
+    """The id of a row of the request's organisation; another organisation's id reads as unknown."""
+
+    default_error_messages = {
+        "does_not_exist": "No {noun} with id {pk_value} in this organisation.",
+        "incorrect_type": "Give the {noun}'s id as a number.",
+    }
+
+    def __init__(self, *, noun: str, rows, **kwargs):
+        self.noun, self.rows = noun, rows
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.rows(self.context["request"].organization)
+
+    def fail(self, key, **kwargs):
+        return super().fail(key, noun=self.noun, **kwargs)

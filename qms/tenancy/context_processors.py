@@ -1,3 +1,7 @@
+from django.urls import reverse
+
+from qms.modules import coming_modules, navigation_entries
+
 from .access import MANAGERS, can_write, has_role
 from .models import Role
 from .selectors import memberships_for_user
@@ -14,4 +18,16 @@ def tenancy(request):
         "can_write": can_write(membership),
         "is_manager": has_role(membership, *MANAGERS),
         "is_owner": has_role(membership, Role.OWNER),
+        "module_navigation": _module_navigation(request.path, request.organization.slug),
+        "coming_modules": coming_modules(),
     }
+
+
+def _module_navigation(path: str, slug: str) -> list[dict]:
+    """Each installed module's entry, active on its own pages (and on the pages it names as its own too)."""
+    entries = []
+    for entry in navigation_entries():
+        url = reverse(entry.url_name, kwargs={"org_slug": slug})
+        prefixes = [url, *(reverse(name, kwargs={"org_slug": slug}) for name in entry.also_active)]
+        entries.append({"label": entry.label, "url": url, "active": any(path.startswith(p) for p in prefixes)})
+    return entries

@@ -11,6 +11,7 @@ from qms.accounts.services import invitation_create, invitation_revoke
 from qms.audit.selectors import audit_events
 from qms.forms import add_service_errors
 from qms.listing import query_text
+from qms.modules import audit_action_label, dashboard_cards
 
 from .access import MANAGERS, access_membership, has_role, require_owner, require_role
 from .models import Role
@@ -22,13 +23,16 @@ MEMBER_VIEWERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
 
 def organization_home(request, org_slug):
     organization = request.organization
-    recent = audit_events(organization=organization)[:8] if has_role(request.membership, *MEMBER_VIEWERS) else []
+    recent = list(audit_events(organization=organization)[:8]) if has_role(request.membership, *MEMBER_VIEWERS) else []
+    for event in recent:
+        event.label = audit_action_label(event.action)
     return render(
         request,
         "tenancy/home.html",
         {
             "recent_events": recent,
             "member_count": members_for_organization(organization=organization).count(),
+            "dashboard_cards": dashboard_cards(organization=organization, membership=request.membership),
         },
     )
 

@@ -27,9 +27,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 
-from feedback.models import Contact, Customer, ImportJob
-from feedback.services.imports import COLUMN_NAMES, import_job_confirm, import_job_create
-from feedback.tasks import import_run, import_validate
+from customers.models import Contact, Customer, ImportJob
+from customers.services.imports import COLUMN_NAMES, import_job_confirm, import_job_create
+from customers.tasks import import_run, import_validate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +81,7 @@ def _copy_seconds(path) -> float:
 
 
 FLOOR_CUSTOMERS = """
-    INSERT INTO feedback_customer (organization_id, kind, name, segment, region, external_ref, account_owner_id,
+    INSERT INTO customers_customer (organization_id, kind, name, segment, region, external_ref, account_owner_id,
                                    notes, created_at, updated_at)
     SELECT DISTINCT ON (b.external_ref) %s, b.customer_kind, b.customer_name, b.segment, b.region, b.external_ref,
            u.id, '', now(), now()
@@ -89,11 +89,11 @@ FLOOR_CUSTOMERS = """
     ORDER BY b.external_ref
 """
 FLOOR_CONTACTS = """
-    INSERT INTO feedback_contact (organization_id, customer_id, name, email, phone, preferred_language, consent,
+    INSERT INTO customers_contact (organization_id, customer_id, name, email, phone, preferred_language, consent,
                                   consent_changed_at, created_at, updated_at)
     SELECT %s, c.id, b.contact_name, b.contact_email, b.contact_phone, b.preferred_language, b.consent,
            now(), now(), now()
-    FROM bench_floor b JOIN feedback_customer c ON c.organization_id = %s AND c.external_ref = b.external_ref
+    FROM bench_floor b JOIN customers_customer c ON c.organization_id = %s AND c.external_ref = b.external_ref
 """
 
 
@@ -138,9 +138,9 @@ def _shaped_files(path, owner_id: int, organization_id: int) -> tuple[str, str]:
 
 
 CEILING_COPIES = (
-    "COPY feedback_customer (id, organization_id, kind, name, segment, region, external_ref, account_owner_id, "
+    "COPY customers_customer (id, organization_id, kind, name, segment, region, external_ref, account_owner_id, "
     "notes, created_at, updated_at) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-    "COPY feedback_contact (organization_id, customer_id, name, email, phone, preferred_language, consent, "
+    "COPY customers_contact (organization_id, customer_id, name, email, phone, preferred_language, consent, "
     "consent_changed_at, created_at, updated_at) FROM STDIN WITH (FORMAT csv)",
 )
 
@@ -171,7 +171,7 @@ def _superuser_ceiling_seconds(path, tenant) -> float | None:
                 for sql, rows in zip(CEILING_COPIES, shaped, strict=True):
                     cursor.copy_expert(sql, io.StringIO(rows))
                 timings.append(time.perf_counter() - start)
-                cursor.execute("SELECT count(*) FROM feedback_contact WHERE customer_id >= %s", [10**12])
+                cursor.execute("SELECT count(*) FROM customers_contact WHERE customer_id >= %s", [10**12])
                 assert cursor.fetchone()[0] == CONTACTS
                 superuser.rollback()
     finally:

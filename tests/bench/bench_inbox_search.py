@@ -40,7 +40,7 @@ SQLITE = {
     "series": "(WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %s) SELECT n FROM g)",
 }
 OLD_WAY = """
-    SELECT count(*) FROM feedback_feedbackitem f LEFT JOIN feedback_customer c ON c.id = f.customer_id
+    SELECT count(*) FROM feedback_feedbackitem f LEFT JOIN customers_customer c ON c.id = f.customer_id
     WHERE f.organization_id = %s AND to_tsvector('english', concat_ws(' ', f.reference, f.text, f.product,
         f.submitter_name, c.name)) @@ websearch_to_tsquery('english', %s)
 """

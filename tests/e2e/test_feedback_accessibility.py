@@ -6,7 +6,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from feedback.models import ImportJob
+from customers.models import ImportJob
 from qms.audit.models import AuditEvent
 from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage

@@ -9,7 +9,8 @@ import re
 import pytest
 
 import feedback.forms.public
-from feedback.models import Contact, FeedbackItem, ImportJob
+from customers.models import Contact, ImportJob
+from feedback.models import FeedbackItem
 from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory
 from tests.outbox.conftest import running_worker
 

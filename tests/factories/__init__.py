@@ -128,18 +128,10 @@ class AuditEventFactory(factory.Factory):
             return audit_record(organization=organization, **kwargs)
 
 
-# --- feedback -------------------------------------------------------------------------------------------------
+# --- customers and feedback ---------------------------------------------------------------------------------
 
-from feedback.models import (  # noqa: E402
-    Contact,
-    Customer,
-    FeedbackItem,
-    FeedbackTheme,
-    ImportJob,
-    MonitoringMethod,
-    SavedView,
-    Theme,
-)
+from customers.models import Contact, Customer, ImportJob  # noqa: E402
+from feedback.models import FeedbackItem, FeedbackTheme, MonitoringMethod, SavedView, Theme  # noqa: E402
 
 
 class CustomerFactory(TenantFactory):

@@ -1,6 +1,6 @@
 """What the isolation sweep (tests/tenancy/test_isolation_sweep.py) is made of, for the case modules to share.
 
-Each area of the product registers its organisation routes in a module `tests/sweep/cases_<area>.py` with:
+Each app registers its organisation routes in the test modules its AppConfig names (`sweep_cases`), each with:
 - `populate(tenant, marker) -> dict`: create rows of every kind the routes show, carrying `marker` in their text;
   the objects land in `world.extra` under the returned keys;
 - `snapshot(tenant) -> dict`: everything a request to those routes could change, read inside the tenant's context;

@@ -16,7 +16,6 @@ missing check would show up as a changed snapshot, not just a different status c
 """
 
 import importlib
-import pkgutil
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -25,9 +24,9 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-import tests.sweep
 from qms.accounts.models import ApiToken, Invitation
 from qms.audit.models import AuditEvent
+from qms.modules import installed_modules, sweep_case_modules
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership, Organization, Role
 from tests.factories import ApiTokenFactory, AuditEventFactory, InvitationFactory, OutboxMessageFactory
@@ -177,11 +176,8 @@ FOUNDATION: dict[str, Case] = {
     "audit_api:api_event": Case(target=lambda w: {"pk": w.event.pk}),
 }
 
-CASE_MODULES = [
-    importlib.import_module(f"tests.sweep.{info.name}")
-    for info in pkgutil.iter_modules(tests.sweep.__path__)
-    if info.name.startswith("cases_")
-]
+# Each installed module names the test modules holding its cases (its AppConfig's `sweep_cases`).
+CASE_MODULES = [importlib.import_module(name) for name in sweep_case_modules()]
 REGISTRY: dict[str, Case] = {**FOUNDATION}
 for _module in CASE_MODULES:
     REGISTRY.update(_module.CASES)
@@ -203,7 +199,7 @@ def case_for(name: str) -> Case:
     if name not in REGISTRY:
         pytest.fail(
             f"{name} ({ROUTES[name].route}) is an organisation route missing from the sweep: "
-            "register it in tests/sweep/cases_<area>.py"
+            "register it in the sweep cases its app's AppConfig names (sweep_cases)"
         )
     return REGISTRY[name]
 
@@ -246,6 +242,12 @@ def test_every_organisation_route_is_registered_in_the_sweep():
     for name, route in ROUTES.items():
         target = REGISTRY[name].target
         assert bool(route.object_kwargs) == (target is not None), f"{name}: target must name {route.object_kwargs}"
+
+
+def test_every_module_with_organisation_routes_names_its_sweep_cases():
+    for module in installed_modules():
+        routes = [name for name in ROUTES if name.split(":")[0] in (module.label, f"{module.label}_api")]
+        assert not routes or module.sweep_cases, f"{module.label} has routes {routes} but names no sweep_cases"
 
 
 def test_the_registry_targets_name_exactly_each_routes_object(worlds):

@@ -5,9 +5,8 @@ from datetime import date
 import pytest
 
 from feedback.models import FeedbackItem
+from tests.api_client import events, results
 from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory, FeedbackThemeFactory
-
-from .conftest import events, results
 
 
 def items_of(tenant):

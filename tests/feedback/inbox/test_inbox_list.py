@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import FeedbackItem, SavedView
@@ -180,7 +181,7 @@ def test_on_postgresql_a_renamed_customer_is_found_by_its_new_name_only(alpha, l
         customer = CustomerFactory(organization=alpha.organization, name="Hydro Pumps plc")
     make_item(alpha, reference="F-2026-0001", text="Friendly engineer", customer=customer)
     response = login(alpha.manager).post(
-        url(alpha, "customer_edit", customer_id=customer.pk),
+        reverse("customers:customer_edit", kwargs={"org_slug": alpha.slug, "customer_id": customer.pk}),
         {"name": "Aquaflow Systems", "kind": customer.kind, "segment": "", "region": "", "external_ref": "",
          "account_owner": "", "notes": ""},
     )  # fmt: skip
@@ -196,7 +197,10 @@ def test_on_postgresql_an_erased_submitter_is_no_longer_found(alpha, login, inbo
     make_item(alpha, reference="F-2026-0002", text="Invoice was wrong", submitter_name="Marguerite Okafor",
               submitter_email="mo@x.test", contact=contact)  # fmt: skip
     assert _refs(inbox(q="okafor")) == ["F-2026-0002"]
-    response = login(alpha.owner).post(url(alpha, "contact_erase", contact_id=contact.pk), {"confirm": "ERASE"})
+    response = login(alpha.owner).post(
+        reverse("customers:contact_erase", kwargs={"org_slug": alpha.slug, "contact_id": contact.pk}),
+        {"confirm": "ERASE"},
+    )
     assert response.status_code == 302
     assert _refs(inbox(q="okafor")) == []
     assert _refs(inbox(q="invoice")) == ["F-2026-0002"]

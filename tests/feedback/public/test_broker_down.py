@@ -43,7 +43,7 @@ def unreachable_broker(monkeypatch):
 def test_a_submission_with_a_confirmation_succeeds_while_the_broker_is_unreachable(
     alpha, client, unreachable_broker, caplog
 ):
-    caplog.set_level(logging.WARNING, logger="qms.outbox.services")
+    caplog.set_level(logging.WARNING, logger="qms.queueing")
     started = time.monotonic()
     response = submit(client, alpha, send_confirmation="on")
     elapsed = time.monotonic() - started
@@ -52,5 +52,5 @@ def test_a_submission_with_a_confirmation_succeeds_while_the_broker_is_unreachab
     [item] = items_of(alpha)
     [message] = outbox_of(alpha)
     assert (message.state, message.to_email) == ("pending", item.submitter_email)
-    assert "outbox nudge not delivered" in caplog.text  # the nudge really tried, and failed
+    assert "outbox.relay() not queued" in caplog.text  # the nudge really tried, and failed
     assert item.reference in client.get(response["Location"]).content.decode()

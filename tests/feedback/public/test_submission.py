@@ -2,7 +2,8 @@
 
 import pytest
 
-from feedback.models import Contact, FeedbackItem
+from customers.models import Contact
+from feedback.models import FeedbackItem
 from feedback.services.intake import source_ip_hash
 from qms.audit.models import AuditEvent
 from tests.factories import ContactFactory

@@ -1,15 +1,12 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from feedback.demo import seed_feedback
 from qms.accounts.demo import DEMO_ORGANIZATIONS, seed_people
+from qms.modules import demo_seeders
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Organization
 
 DEFAULT_PASSWORD = "closeloop-demo"
-
-# Each feature adds its seeder here: a callable (organization=..., password=...) run inside the organisation.
-SEEDERS: list = [seed_feedback]
 
 
 class Command(BaseCommand):
@@ -26,7 +23,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             for organization, _ in seed_people(password=password):
-                for seeder in SEEDERS:
+                # Each module's seeder (ModuleConfig.demo_seeder), in INSTALLED_APPS order.
+                for seeder in demo_seeders():
                     with organization_context(organization):
                         seeder(organization=organization, password=password)
         self._print_logins(password=password)

@@ -1,0 +1,229 @@
+"""The directory's API under /api/v1/o/<org_slug>/: customers and contacts.
+
+Every write goes through the same service as the staff pages, so it is validated and audited the same way. An
+id in a request body must name a row of the URL's organisation: anything else is a 400, never a link across
+organisations.
+"""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from customers.models import Contact, Customer
+from customers.services.customers import contact_create, contact_update, customer_create, customer_update
+from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, id_filter, service_errors
+from qms.tenancy.models import Membership
+
+
+def customers_of(organization):
+    return Customer.objects.filter(organization=organization)
+
+
+def live_contacts_of(organization):
+    return Contact.objects.filter(organization=organization, erased_at__isnull=True)
+
+
+def members_of(organization):
+    members = Membership.objects.active().filter(organization=organization).values("user_id")
+    return get_user_model().objects.filter(pk__in=members)
+
+
+# --- customers ----------------------------------------------------------------------------------------------
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "segment",
+            "region",
+            "account_owner",
+            "external_ref",
+            "notes",
+            "created_at",
+            "updated_at",
+            "archived_at",
+        ]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
+    search = django_filters.CharFilter(method="filter_search", label="Name or external reference contains")
+    segment = django_filters.CharFilter(lookup_expr="iexact")
+    region = django_filters.CharFilter(lookup_expr="iexact")
+    kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
+    external_ref = django_filters.CharFilter()
+
+    class Meta:
+        model = Customer
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(external_ref__icontains=value))
+
+
+class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
+    """The organisation's customers (archived ones included); staff and above may add one."""
+
+    class CustomerInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        kind = serializers.ChoiceField(choices=Customer.Kind.choices, default=Customer.Kind.ORGANISATION)
+        segment = serializers.CharField(max_length=100, allow_blank=True, default="")
+        region = serializers.CharField(max_length=100, allow_blank=True, default="")
+        account_owner = OrganizationRelatedField(noun="member", rows=members_of, allow_null=True, default=None)
+        external_ref = serializers.CharField(max_length=100, allow_blank=True, default="")
+        notes = serializers.CharField(allow_blank=True, default="")
+
+    model = Customer
+    serializer_class = CustomerOutput
+    filterset_class = CustomerFilter
+
+    def organization_queryset(self, organization):
+        return customers_of(organization).select_related("account_owner").order_by("name", "pk")
+
+    @extend_schema(request=CustomerInput, responses={201: CustomerOutput})
+    def post(self, request, org_slug):
+        data = self.CustomerInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            customer = customer_create(organization=request.organization, actor=request.user, **data.validated_data)
+        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    class CustomerUpdateInput(CustomerList.CustomerInput):
+        archived = serializers.BooleanField(required=False)
+
+    model = Customer
+    serializer_class = CustomerOutput
+
+    def organization_queryset(self, organization):
+        return customers_of(organization).select_related("account_owner")
+
+    @extend_schema(request=CustomerUpdateInput, responses={200: CustomerOutput})
+    def patch(self, request, org_slug, pk):
+        customer = self.get_object()
+        data = self.CustomerUpdateInput(data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        current = {
+            "name": customer.name,
+            "kind": customer.kind,
+            "segment": customer.segment,
+            "region": customer.region,
+            "account_owner": customer.account_owner,
+            "external_ref": customer.external_ref,
+            "notes": customer.notes,
+            "archived": customer.archived_at is not None,
+        }
+        with service_errors():
+            customer = customer_update(customer=customer, actor=request.user, **{**current, **data.validated_data})
+        return Response(CustomerOutput(customer).data)
+
+
+# --- contacts -----------------------------------------------------------------------------------------------
+
+
+class ContactOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "email",
+            "phone",
+            "preferred_language",
+            "consent",
+            "consent_changed_at",
+            "created_at",
+            "updated_at",
+            "erased_at",
+        ]
+
+
+class ContactFilter(django_filters.FilterSet):
+    customer = id_filter("customer_id")
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    consent = django_filters.ChoiceFilter(choices=Contact.Consent.choices)
+
+    class Meta:
+        model = Contact
+        fields = []
+
+
+class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
+    """The organisation's contacts. Erased contacts stay listed (pseudonymised, with `erased_at`), so a connected
+    system learns about the erasure and can erase its own copy."""
+
+    class ContactInput(serializers.Serializer):
+        customer = OrganizationRelatedField(noun="customer", rows=customers_of)
+        name = serializers.CharField(max_length=200)
+        email = serializers.CharField(max_length=254, allow_blank=True, default="")
+        phone = serializers.CharField(max_length=40, allow_blank=True, default="")
+        preferred_language = serializers.CharField(max_length=10, allow_blank=True, default="en")
+        consent = serializers.ChoiceField(choices=Contact.Consent.choices, default=Contact.Consent.UNKNOWN)
+
+    model = Contact
+    serializer_class = ContactOutput
+    filterset_class = ContactFilter
+
+    def organization_queryset(self, organization):
+        return Contact.objects.filter(organization=organization).order_by("name", "pk")
+
+    @extend_schema(request=ContactInput, responses={201: ContactOutput})
+    def post(self, request, org_slug):
+        data = self.ContactInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        with service_errors():
+            contact = contact_create(organization=request.organization, actor=request.user, **data.validated_data)
+        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+
+
+class ContactDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    class ContactUpdateInput(serializers.Serializer):
+        """A contact's customer is fixed once it is created (the directory has no move between customers)."""
+
+        name = serializers.CharField(max_length=200)
+        email = serializers.CharField(max_length=254, allow_blank=True)
+        phone = serializers.CharField(max_length=40, allow_blank=True)
+        preferred_language = serializers.CharField(max_length=10, allow_blank=True)
+        consent = serializers.ChoiceField(choices=Contact.Consent.choices)
+
+    model = Contact
+    serializer_class = ContactOutput
+
+    def organization_queryset(self, organization):
+        return Contact.objects.filter(organization=organization)
+
+    @extend_schema(request=ContactUpdateInput, responses={200: ContactOutput})
+    def patch(self, request, org_slug, pk):
+        contact = self.get_object()
+        if contact.erased_at is not None:
+            raise serializers.ValidationError("This contact's personal data was erased; it cannot be changed.")
+        data = self.ContactUpdateInput(data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        current = {
+            "name": contact.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "preferred_language": contact.preferred_language,
+            "consent": contact.consent,
+        }
+        with service_errors():
+            contact = contact_update(contact=contact, actor=request.user, **{**current, **data.validated_data})
+        return Response(ContactOutput(contact).data)
+
+
+urlpatterns = [
+    path("customers/", CustomerList.as_view(), name="api_customers"),
+    path("customers/<int:pk>/", CustomerDetail.as_view(), name="api_customer"),
+    path("contacts/", ContactList.as_view(), name="api_contacts"),
+    path("contacts/<int:pk>/", ContactDetail.as_view(), name="api_contact"),
+]

@@ -1,0 +1,27 @@
+from django.conf import settings
+
+from qms import modules
+
+
+class CustomersConfig(modules.ModuleConfig):
+    name = "customers"
+    verbose_name = "Customers"
+
+    urls = "customers.urls"
+    navigation = (modules.NavEntry("Customers", "customers:customer_list", order=10),)
+    demo_seeder = "customers.demo.seed_customers"
+    dashboard_cards = "customers.selectors.directory.dashboard_cards"
+    audit_actions = {
+        "customer.create": "Customer added",
+        "customer.update": "Customer edited",
+        "contact.create": "Contact added",
+        "contact.update": "Contact edited",
+        "contact.export": "Personal data exported",
+        "contact.erase": "Personal data erased",
+        "import.complete": "Import written",
+        "import.cancel": "Import cancelled",
+    }
+    sweep_cases = ("tests.customers.sweep_cases",)
+
+    def periodic_tasks(self) -> dict[str, dict]:
+        return {"import-upkeep": {"task": "customers.import_upkeep", "schedule": settings.IMPORT_UPKEEP_SECONDS}}

@@ -1,0 +1,91 @@
+"""Forms of the customer directory. They parse input; the rules (unique references and emails, who may own an
+account, phone and language formats) are in customers.services.customers and come back as field errors."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from customers.models import Contact, Customer, ImportJob
+from customers.selectors.directory import account_owner_choices
+
+
+class _Crispy:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class AccountOwnerField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+class CustomerForm(_Crispy, forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Customer.Kind.choices, initial=Customer.Kind.ORGANISATION)
+    segment = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(max_length=100, required=False)
+    account_owner = AccountOwnerField(queryset=None, required=False, empty_label="Nobody yet")
+    external_ref = forms.CharField(
+        label="External reference", max_length=100, required=False, help_text="The customer's number in your CRM."
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, organization, customer: Customer | None = None, **kwargs):
+        if customer is not None:
+            kwargs["initial"] = {
+                "name": customer.name,
+                "kind": customer.kind,
+                "segment": customer.segment,
+                "region": customer.region,
+                "account_owner": customer.account_owner_id,
+                "external_ref": customer.external_ref,
+                "notes": customer.notes,
+                "archived": customer.archived_at is not None,
+            }
+        super().__init__(*args, **kwargs)
+        current = customer.account_owner_id if customer is not None else None
+        # Only this organisation's people: an id from elsewhere is "not one of the available choices".
+        owners = account_owner_choices(organization=organization, include_user_id=current)
+        self.fields["account_owner"].queryset = owners
+        if customer is not None:
+            self.fields["archived"] = forms.BooleanField(
+                required=False, help_text="Archived customers are hidden from the directory unless you ask for them."
+            )
+
+
+class ContactForm(_Crispy, forms.Form):
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    preferred_language = forms.CharField(
+        max_length=10, initial="en", help_text="A language code such as en, de or fr-ca.", required=False
+    )
+    consent = forms.ChoiceField(
+        choices=Contact.Consent.choices,
+        initial=Contact.Consent.UNKNOWN,
+        help_text="Whether this person agreed to be asked for feedback. A change is dated.",
+    )
+
+    def __init__(self, *args, contact: Contact | None = None, **kwargs):
+        if contact is not None:
+            kwargs["initial"] = {
+                "name": contact.name,
+                "email": contact.email,
+                "phone": contact.phone,
+                "preferred_language": contact.preferred_language,
+                "consent": contact.consent,
+            }
+        super().__init__(*args, **kwargs)
+
+
+class ImportUploadForm(_Crispy, forms.Form):
+    file = forms.FileField(
+        label="CSV or Excel file",
+        help_text="A .csv file (UTF-8) or an .xlsx workbook (its first sheet is read).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+
+class ImportConfirmForm(forms.Form):
+    mode = forms.ChoiceField(choices=ImportJob.Mode.choices, widget=forms.RadioSelect)

@@ -1,0 +1,209 @@
+"""Reads of the customer directory and its imports. Every function takes the organisation and filters by it."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.query import Prefetch
+from django.urls import reverse
+
+from customers.models import Contact, Customer, ImportJob
+from customers.services.import_rows import COLUMN_NAMES
+from qms.listing import query_id, query_text
+from qms.modules import DashboardCard
+from qms.tenancy.access import WRITERS, get_object_for_member
+from qms.tenancy.models import Membership
+
+ARCHIVED_CHOICES = [("", "Active"), ("archived", "Archived"), ("all", "Active and archived")]
+UNASSIGNED = "none"
+
+# The export's columns are the import's, so an export can be edited and imported again.
+EXPORT_COLUMNS = list(COLUMN_NAMES)
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    search: str = ""
+    segment: str = ""
+    region: str = ""
+    kind: str = ""
+    owner: str = ""  # a user id, UNASSIGNED, or "" for anyone
+    archived: str = ""  # "", "archived" or "all"
+
+    @classmethod
+    def from_query(cls, params) -> "DirectoryFilters":
+        owner = params.get("owner", "")
+        return cls(
+            search=query_text(params, "q"),
+            segment=query_text(params, "segment", 100),
+            region=query_text(params, "region", 100),
+            kind=params.get("kind", "") if params.get("kind", "") in Customer.Kind.values else "",
+            owner=owner if owner == UNASSIGNED or query_id(params, "owner") else "",
+            archived=params.get("archived", "") if params.get("archived", "") in ("archived", "all") else "",
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return any((self.search, self.segment, self.region, self.kind, self.owner, self.archived))
+
+
+def _live_contacts(organization) -> QuerySet[Contact]:
+    return Contact.objects.filter(organization=organization, erased_at__isnull=True)
+
+
+def customers_filtered(*, organization, filters: DirectoryFilters) -> QuerySet[Customer]:
+    qs = Customer.objects.filter(organization=organization)
+    if filters.archived == "archived":
+        qs = qs.filter(archived_at__isnull=False)
+    elif filters.archived != "all":
+        qs = qs.filter(archived_at__isnull=True)
+    if filters.segment:
+        qs = qs.filter(segment=filters.segment)
+    if filters.region:
+        qs = qs.filter(region=filters.region)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.owner == UNASSIGNED:
+        qs = qs.filter(account_owner__isnull=True)
+    elif filters.owner:
+        qs = qs.filter(account_owner_id=int(filters.owner))
+    if filters.search:
+        term = filters.search
+        # Exists, not a join: a customer with two matching contacts is still one row of the list.
+        matching_contact = _live_contacts(organization).filter(customer=OuterRef("pk"))
+        matching_contact = matching_contact.filter(Q(name__icontains=term) | Q(email__icontains=term))
+        qs = qs.filter(Q(name__icontains=term) | Q(external_ref__icontains=term) | Exists(matching_contact))
+    return qs
+
+
+def customer_directory(*, organization, filters: DirectoryFilters) -> QuerySet[Customer]:
+    """The list page's rows: each customer with its account owner, its number of contacts and its first contact.
+
+    Everything is in one query (subqueries, not a query per row), whatever the page size.
+    """
+    contacts = _live_contacts(organization).filter(customer=OuterRef("pk")).order_by()
+    count = contacts.values("customer").annotate(n=Count("pk")).values("n")
+    first = contacts.order_by("name", "pk")
+    return (
+        customers_filtered(organization=organization, filters=filters)
+        .select_related("account_owner")
+        .annotate(
+            contact_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+            first_contact_name=Subquery(first.values("name")[:1]),
+            first_contact_email=Subquery(first.values("email")[:1]),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def directory_export_rows(*, organization, filters: DirectoryFilters) -> Iterator[tuple]:
+    """One row per contact with its customer's fields, in EXPORT_COLUMNS order; a customer without contacts
+    still has one row (a LEFT JOIN on its live contacts). One query, streamed."""
+    rows = (
+        customers_filtered(organization=organization, filters=filters)
+        .annotate(live=FilteredRelation("contacts", condition=Q(contacts__erased_at__isnull=True)))
+        .order_by("name", "pk", "live__name", "live__pk")
+        .values_list(
+            "name",
+            "kind",
+            "segment",
+            "region",
+            "external_ref",
+            "account_owner__email",
+            "live__name",
+            "live__email",
+            "live__phone",
+            "live__preferred_language",
+            "live__consent",
+        )
+    )
+    return rows.iterator(chunk_size=2000)
+
+
+def directory_facets(*, organization) -> dict[str, list[str]]:
+    """The segments and regions in use, for the filter drop-downs."""
+    customers = Customer.objects.filter(organization=organization).order_by()
+    return {
+        field: list(customers.exclude(**{field: ""}).values_list(field, flat=True).distinct().order_by(field))
+        for field in ("segment", "region")
+    }
+
+
+def account_owner_choices(*, organization, include_user_id: int | None = None) -> QuerySet:
+    """People who may own a customer account: this organisation's active owners, managers and staff.
+
+    `include_user_id` keeps a customer's current owner selectable after they left, so editing other fields of
+    that customer does not force a new owner on the person editing.
+    """
+    members = Membership.objects.active().filter(organization=organization, role__in=WRITERS).values("user_id")
+    condition = Q(pk__in=members)
+    if include_user_id:
+        condition |= Q(pk=include_user_id)
+    return get_user_model().objects.filter(condition).order_by("email")
+
+
+def account_owner_emails(*, organization) -> dict[str, int]:
+    """{email in lower case: user id} of the people who may own a customer account (for the import)."""
+    return {
+        email.lower(): pk for pk, email in account_owner_choices(organization=organization).values_list("pk", "email")
+    }
+
+
+def access_customer(*, organization, customer_id) -> Customer:
+    return get_object_for_member(
+        Customer.objects.select_related("account_owner"), organization=organization, pk=customer_id
+    )
+
+
+def access_contact(*, organization, contact_id) -> Contact:
+    return get_object_for_member(
+        Contact.objects.select_related("customer").filter(erased_at__isnull=True),
+        organization=organization,
+        pk=contact_id,
+    )
+
+
+def customer_with_contacts(*, organization, customer_id) -> Customer:
+    """One customer and its live contacts (two queries)."""
+    queryset = Customer.objects.select_related("account_owner").prefetch_related(
+        Prefetch("contacts", queryset=_live_contacts(organization).order_by("name", "pk"), to_attr="live_contacts")
+    )
+    return get_object_for_member(queryset, organization=organization, pk=customer_id)
+
+
+def customers_with_live_contacts(*, organization) -> list[Customer]:
+    """Every current customer with its live contacts (two queries), in name order."""
+    return list(
+        Customer.objects.filter(organization=organization, archived_at__isnull=True)
+        .order_by("name", "pk")
+        .prefetch_related(
+            Prefetch("contacts", queryset=_live_contacts(organization).order_by("name", "pk"), to_attr="live_contacts")
+        )
+    )
+
+
+def access_import_job(*, organization, job_id) -> ImportJob:
+    return get_object_for_member(ImportJob.objects.select_related("created_by"), organization=organization, pk=job_id)
+
+
+def import_jobs_recent(*, organization, limit: int = 10) -> list[ImportJob]:
+    return list(
+        ImportJob.objects.filter(organization=organization)
+        .select_related("created_by")
+        .defer("errors", "summary")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def dashboard_cards(*, organization, membership) -> list[DashboardCard]:
+    counts = Customer.objects.filter(organization=organization, archived_at__isnull=True).aggregate(
+        customers=Count("pk", distinct=True),
+        contacts=Count("contacts", filter=Q(contacts__erased_at__isnull=True), distinct=True),
+    )
+    directory = reverse("customers:customer_list", kwargs={"org_slug": organization.slug})
+    return [
+        DashboardCard("Customers", counts["customers"], directory),
+        DashboardCard("Contacts", counts["contacts"], directory),
+    ]

@@ -1,0 +1,64 @@
+"""Import tasks: ids in (organisation first), the organisation's context, one service call; retries live here."""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from qms.queueing import retry_delay
+from qms.tenancy.context import organization_context
+
+from .services.import_upkeep import import_upkeep
+from .services.imports import JobProgress, import_job_fail, import_job_run, import_job_validate
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+# A 50 MB file is a few hundred thousand rows: far longer than the project's default limit of five minutes.
+LIMITS = {"time_limit": 1800, "soft_time_limit": 1740}
+GAVE_UP = (
+    "The import stopped before it finished, and nothing was written. Upload the file again; if it happens again, "
+    "tell your administrator (the error is in the worker's log)."
+)
+
+
+@shared_task(name="customers.import_validate", bind=True, acks_late=True, ignore_result=True, **LIMITS)
+def import_validate(self, organization_id, job_id):
+    _run(self, import_job_validate, organization_id, job_id)
+
+
+@shared_task(name="customers.import_run", bind=True, acks_late=True, ignore_result=True, **LIMITS)
+def import_run(self, organization_id, job_id):
+    _run(self, import_job_run, organization_id, job_id)
+
+
+@shared_task(name="customers.import_upkeep", acks_late=True, ignore_result=True, time_limit=300, soft_time_limit=240)
+def import_upkeep_task():
+    """Beat, every minute: queue stranded import jobs again and delete expired import files."""
+    done = import_upkeep()
+    if any(done.values()):
+        log.info("import upkeep: %(requeued)s job(s) queued again, %(files_deleted)s file(s) deleted", done)
+
+
+def _run(task, service, organization_id, job_id):
+    try:
+        with JobProgress(organization_id=organization_id, job_id=job_id) as progress:
+            with organization_context(organization_id):
+                service(job_id=job_id, progress=progress)
+    except OperationalError as exc:  # the database went away: try again later, then give up visibly
+        if task.request.retries < MAX_RETRIES and not task.request.called_directly:
+            raise task.retry(exc=exc, countdown=retry_delay(task.request.retries)) from exc
+        _give_up(organization_id, job_id)
+        raise
+    except Exception:  # the time limit, or a bug: the job must not stay "waiting" for ever
+        _give_up(organization_id, job_id)
+        raise
+
+
+def _give_up(organization_id, job_id):
+    log.exception("import %s of organisation %s failed", job_id, organization_id)
+    try:
+        with organization_context(organization_id):
+            import_job_fail(job_id=job_id, message=GAVE_UP)
+    except Exception:  # noqa: BLE001 - already failing; the log above has the cause
+        log.exception("import %s could not be marked failed", job_id)

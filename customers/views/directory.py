@@ -1,0 +1,288 @@
+"""The customer directory: customers and their contacts (list, detail, forms, CSV export), and their import.
+
+Every member reads the directory, auditors included; owners, managers and staff edit it; owners and managers
+import. Imports are read by owners, managers and auditors.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from customers.forms import ContactForm, CustomerForm, ImportConfirmForm, ImportUploadForm
+from customers.models import Customer, ImportJob
+from customers.selectors.directory import (
+    ARCHIVED_CHOICES,
+    EXPORT_COLUMNS,
+    UNASSIGNED,
+    DirectoryFilters,
+    access_contact,
+    access_customer,
+    access_import_job,
+    account_owner_choices,
+    customer_directory,
+    customer_with_contacts,
+    directory_export_rows,
+    directory_facets,
+    import_jobs_recent,
+)
+from customers.services.customers import contact_create, contact_update, customer_create, customer_update
+from customers.services.imports import (
+    COLUMNS,
+    TEMPLATE_ROWS,
+    WAITING,
+    import_job_cancel,
+    import_job_confirm,
+    import_job_create,
+    import_job_requeue,
+)
+from qms.forms import add_service_errors
+from qms.listing import csv_response, paginate
+from qms.modules import customer_panels
+from qms.tenancy.access import MANAGERS, WRITERS, require_manager, require_role
+from qms.tenancy.models import Role
+
+IMPORT_READERS = (*MANAGERS, Role.AUDITOR)
+ERRORS_PER_PAGE = 50
+REQUEUE_AFTER_SECONDS = 10
+
+
+# --- customers and contacts --------------------------------------------------------------------------------------
+
+
+@require_GET
+def customer_list(request, org_slug):
+    organization = request.organization
+    filters = DirectoryFilters.from_query(request.GET)
+    return render(
+        request,
+        "customers/customer_list.html",
+        {
+            "page": paginate(request, customer_directory(organization=organization, filters=filters)),
+            "filters": filters,
+            "facets": directory_facets(organization=organization),
+            "owners": account_owner_choices(organization=organization),
+            "kinds": Customer.Kind.choices,
+            "archived_choices": ARCHIVED_CHOICES,
+            "unassigned": UNASSIGNED,
+        },
+    )
+
+
+@require_GET
+def customer_export(request, org_slug):
+    filters = DirectoryFilters.from_query(request.GET)
+    rows = directory_export_rows(organization=request.organization, filters=filters)
+    stamp = timezone.localdate().isoformat()
+    return csv_response(f"customers-{org_slug}-{stamp}.csv", EXPORT_COLUMNS, rows)
+
+
+@require_http_methods(["GET", "POST"])
+def customer_create_view(request, org_slug):
+    require_role(request.membership, *WRITERS)
+    form = CustomerForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_create(organization=request.organization, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Customer {customer.name} added.")
+            return redirect("customers:customer_detail", org_slug=org_slug, customer_id=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+@require_GET
+def customer_detail(request, org_slug, customer_id):
+    customer = customer_with_contacts(organization=request.organization, customer_id=customer_id)
+    panels = customer_panels(organization=request.organization, membership=request.membership, customer=customer)
+    return render(request, "customers/customer_detail.html", {"customer": customer, "panels": panels})
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit(request, org_slug, customer_id):
+    require_role(request.membership, *WRITERS)
+    customer = access_customer(organization=request.organization, customer_id=customer_id)
+    form = CustomerForm(request.POST or None, organization=request.organization, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_update(customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Customer {form.cleaned_data['name']} saved.")
+            return redirect("customers:customer_detail", org_slug=org_slug, customer_id=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create_view(request, org_slug, customer_id):
+    require_role(request.membership, *WRITERS)
+    customer = access_customer(organization=request.organization, customer_id=customer_id)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = contact_create(
+                organization=request.organization, actor=request.user, customer=customer, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Contact {contact.name} added to {customer.name}.")
+            return redirect("customers:customer_detail", org_slug=org_slug, customer_id=customer.pk)
+    return render(request, "customers/contact_form.html", {"form": form, "customer": customer})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, org_slug, contact_id):
+    require_role(request.membership, *WRITERS)
+    contact = access_contact(organization=request.organization, contact_id=contact_id)
+    form = ContactForm(request.POST or None, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_update(contact=contact, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Contact {form.cleaned_data['name']} saved.")
+            if contact.customer_id:
+                return redirect("customers:customer_detail", org_slug=org_slug, customer_id=contact.customer_id)
+            return redirect("customers:customer_list", org_slug=org_slug)
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": contact.customer, "contact": contact},
+    )
+
+
+# --- import ------------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def import_start(request, org_slug):
+    require_role(request.membership, *IMPORT_READERS)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        require_manager(request.membership)
+        if form.is_valid():
+            try:
+                job = import_job_create(
+                    organization=request.organization, actor=request.user, upload=form.cleaned_data["file"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("customers:import_detail", org_slug=org_slug, job_id=job.pk)
+        status = 400
+    context = {"form": form, "columns": COLUMNS, "jobs": import_jobs_recent(organization=request.organization)}
+    return render(request, "customers/import_start.html", context, status=status)
+
+
+@require_GET
+def import_template(request, org_slug):
+    require_role(request.membership, *IMPORT_READERS)
+    return csv_response("customer-import-template.csv", [column.name for column in COLUMNS], TEMPLATE_ROWS)
+
+
+@require_GET
+def import_detail(request, org_slug, job_id):
+    require_role(request.membership, *IMPORT_READERS)
+    job = access_import_job(organization=request.organization, job_id=job_id)
+    context = {
+        **_job_context(job),
+        "errors_page": paginate(request, job.errors, per_page=ERRORS_PER_PAGE),
+        "confirm_form": ImportConfirmForm(initial={"mode": _suggested_mode(job)}),
+    }
+    return render(request, "customers/import_detail.html", context)
+
+
+@require_GET
+def import_progress(request, org_slug, job_id):
+    """The job's status box, polled by htmx every second while a worker has it; then the whole page reloads."""
+    require_role(request.membership, *IMPORT_READERS)
+    job = access_import_job(organization=request.organization, job_id=job_id)
+    if request.htmx and job.status not in WAITING:
+        return HttpResponseClientRefresh()
+    return render(request, "customers/partials/_import_progress.html", _job_context(job))
+
+
+@require_POST
+def import_confirm(request, org_slug, job_id):
+    require_manager(request.membership)
+    job = access_import_job(organization=request.organization, job_id=job_id)
+    form = ImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how to import: every row or nothing, or only the valid rows.")
+        return redirect("customers:import_detail", org_slug=org_slug, job_id=job.pk)
+    return _job_action(request, job, import_job_confirm, "Import queued.", mode=form.cleaned_data["mode"])
+
+
+@require_POST
+def import_cancel(request, org_slug, job_id):
+    require_manager(request.membership)
+    job = access_import_job(organization=request.organization, job_id=job_id)
+    return _job_action(request, job, import_job_cancel, "Import cancelled: nothing was written.")
+
+
+@require_POST
+def import_requeue(request, org_slug, job_id):
+    require_manager(request.membership)
+    job = access_import_job(organization=request.organization, job_id=job_id)
+    return _job_action(request, job, import_job_requeue, "Queued again for a worker.")
+
+
+def _job_action(request, job: ImportJob, service, done: str, **kwargs):
+    try:
+        service(job=job, actor=request.user, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("customers:import_detail", org_slug=request.organization.slug, job_id=job.pk)
+
+
+def _job_context(job: ImportJob) -> dict:
+    waiting = job.status in WAITING
+    queued_at = parse_datetime(job.summary.get("queued_at") or "") if waiting else None
+    waited = (timezone.now() - queued_at).total_seconds() if queued_at else 0
+    return {
+        "job": job,
+        "waiting": waiting,
+        "not_started": waiting and job.processed_rows == 0,
+        "offer_requeue": waiting and job.processed_rows == 0 and waited >= REQUEUE_AFTER_SECONDS,
+        "percent": min(100, job.processed_rows * 100 // job.total_rows) if job.total_rows else None,
+        "file_deleted_at": parse_datetime(job.summary.get("file_deleted_at") or ""),
+        "preview_columns": [
+            {"name": name, "read_from": job.summary.get("read_as", {}).get(name, "")}
+            for name in job.summary.get("columns", [])
+        ],
+        "retention_days": settings.IMPORT_FILE_RETENTION_DAYS,
+    }
+
+
+def _suggested_mode(job: ImportJob) -> str:
+    return ImportJob.Mode.VALID_ONLY if job.error_rows else ImportJob.Mode.ALL_OR_NOTHING
+
+
+urlpatterns = [
+    path("customers/", customer_list, name="customer_list"),
+    path("customers/new/", customer_create_view, name="customer_create"),
+    path("customers/export.csv", customer_export, name="customer_export"),
+    path("customers/<int:customer_id>/", customer_detail, name="customer_detail"),
+    path("customers/<int:customer_id>/edit/", customer_edit, name="customer_edit"),
+    path("customers/<int:customer_id>/contacts/new/", contact_create_view, name="contact_create"),
+    path("contacts/<int:contact_id>/edit/", contact_edit, name="contact_edit"),
+    path("customers/import/", import_start, name="import_start"),
+    path("customers/import/template.csv", import_template, name="import_template"),
+    path("customers/import/<int:job_id>/", import_detail, name="import_detail"),
+    path("customers/import/<int:job_id>/progress/", import_progress, name="import_progress"),
+    path("customers/import/<int:job_id>/confirm/", import_confirm, name="import_confirm"),
+    path("customers/import/<int:job_id>/cancel/", import_cancel, name="import_cancel"),
+    path("customers/import/<int:job_id>/requeue/", import_requeue, name="import_requeue"),
+]

@@ -1,0 +1,137 @@
+"""What the feedback inbox holds about a contact, for the directory's export and erasure (customers/privacy.py).
+
+A contact's feedback is what is linked to the contact, and what was sent from the contact's email address.
+Erasure clears the submitter and replaces the person's name, email and phone where they stand in the text and
+the closing note; the item itself (kind, dates, themes, sentiment, status) stays, so the statistics stay true.
+"""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from customers.models import Contact
+from customers.privacy import Erased, HeldData, identifiers_of, scrub
+from qms.audit.models import AuditEvent
+from qms.audit.sealing import subject_of
+from qms.audit.services import audit_record, object_label
+
+from .models import Attachment, FeedbackItem
+
+CONSENT_ACTION = "feedback.contact_consent"
+
+
+def contact_feedback(*, organization, contact: Contact) -> QuerySet[FeedbackItem]:
+    """The feedback items linked to the contact, and those sent from the contact's email address."""
+    condition = Q(contact=contact)
+    if contact.email:
+        condition |= Q(submitter_email__iexact=contact.email)
+    return FeedbackItem.objects.filter(organization=organization).filter(condition).order_by("received_on", "pk")
+
+
+def _attachment(attachment: Attachment) -> dict:
+    return {
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_at": attachment.uploaded_at,
+    }
+
+
+def _feedback(item: FeedbackItem) -> dict:
+    return {
+        "reference": item.reference,
+        "received_on": item.received_on,
+        "channel": item.channel,
+        "kind": item.kind,
+        "status": item.status,
+        "product": item.product,
+        "text": item.text,
+        "submitter_name": item.submitter_name,
+        "submitter_email": item.submitter_email,
+        "sentiment": item.sentiment,
+        "themes": [theme.name for theme in item.themes.all()],
+        "closing_note": item.closing_note,
+        "closed_at": item.closed_at,
+        "attachments": [_attachment(a) for a in item.attachments.all()],
+    }
+
+
+def _consent_given(*, organization, items: list[FeedbackItem]) -> list[dict]:
+    """Each consent to be contacted that the person gave with their feedback (the public form asks)."""
+    if not items:
+        return []
+    object_type, _, _ = object_label(items[0])
+    given = AuditEvent.objects.filter(
+        organization=organization,
+        object_type=object_type,
+        object_id__in=[str(item.pk) for item in items],
+        action=CONSENT_ACTION,
+    ).order_by("seq")
+    references = {str(item.pk): item.reference for item in items}
+    return [
+        {
+            "at": e.created_at,
+            "by": e.actor_label,
+            "action": e.action,
+            "feedback": references[e.object_id],
+            "may_contact": e.changes.get("may_contact", [None, None])[1],
+        }
+        for e in given
+    ]
+
+
+def _erase_from_item(item: FeedbackItem, identifiers: list[str]) -> list[str]:
+    """Clear the submitter and scrub the person from the text; the names of the fields that changed."""
+    identifiers = identifiers_of(*identifiers, item.submitter_email, item.submitter_name)
+    values = {
+        "submitter_name": "",
+        "submitter_email": "",
+        "text": scrub(item.text, identifiers),
+        "closing_note": scrub(item.closing_note, identifiers),
+    }
+    erased = sorted(name for name, value in values.items() if getattr(item, name) != value)
+    if erased:
+        for name, value in values.items():
+            setattr(item, name, value)
+        item.updated_at = timezone.now()
+        item.save(update_fields=[*values, "updated_at"])
+    return erased
+
+
+class FeedbackPrivacy:
+    def export(self, *, organization, contact: Contact) -> HeldData:
+        items = list(
+            contact_feedback(organization=organization, contact=contact).prefetch_related("themes", "attachments")
+        )
+        return HeldData(
+            sections={"feedback": [_feedback(item) for item in items]},
+            consent_history=_consent_given(organization=organization, items=items),
+        )
+
+    def erasure_summary(self, *, organization, contact: Contact) -> str:
+        count = contact_feedback(organization=organization, contact=contact).count()
+        items = f"{count} feedback item" + ("" if count == 1 else "s")
+        return (
+            f"the sender’s name and email on their {items}, and their name, email address or phone number "
+            "wherever it appears word for word in that feedback"
+        )
+
+    def erase(self, *, organization, contact: Contact, identifiers: list[str], actor) -> Erased:
+        items = list(contact_feedback(organization=organization, contact=contact).select_for_update())
+        emails = [item.submitter_email for item in items if item.submitter_email]
+        for item in items:
+            erased = _erase_from_item(item, identifiers)
+            if erased:
+                audit_record(
+                    organization=organization,
+                    actor=actor,
+                    action="feedback.erase_personal_data",
+                    obj=item,
+                    changes={"erased_fields": [None, ", ".join(erased)]},
+                )
+        return Erased(
+            subjects=[subject_of(item) for item in items], emails=emails, counts={"feedback_items": len(items)}
+        )
+
+
+feedback_privacy = FeedbackPrivacy()

@@ -1,0 +1,52 @@
+"""What the feedback inbox shows elsewhere: its dashboard cards and its panel on a customer's page."""
+
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from customers.models import Customer
+from feedback.models import FeedbackItem
+from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
+from qms.modules import CustomerPanel, DashboardCard
+from qms.tenancy.models import Membership
+
+Status = FeedbackItem.Status
+RECENT_ON_CUSTOMER_PAGE = 5
+
+
+def dashboard_cards(*, organization, membership: Membership) -> list[DashboardCard]:
+    counts = FeedbackItem.objects.filter(organization=organization).aggregate(
+        open=Count("pk", filter=~Q(status=Status.CLOSED)),
+        unassigned=Count("pk", filter=~Q(status=Status.CLOSED) & Q(assignee__isnull=True)),
+        mine=Count("pk", filter=~Q(status=Status.CLOSED) & Q(assignee_id=membership.user_id)),
+    )
+    inbox = reverse("feedback:inbox", kwargs={"org_slug": organization.slug})
+    return [
+        DashboardCard("Open feedback", counts["open"], f"{inbox}?{urlencode({'status': OPEN})}"),
+        DashboardCard(
+            "Unassigned feedback",
+            counts["unassigned"],
+            f"{inbox}?{urlencode({'status': OPEN, 'assignee': UNASSIGNED})}",
+        ),
+        DashboardCard("Assigned to me", counts["mine"], f"{inbox}?{urlencode({'status': OPEN, 'assignee': ME})}"),
+    ]
+
+
+def customer_feedback_panel(*, organization, membership: Membership, customer: Customer) -> CustomerPanel:
+    """The customer's latest feedback, with how much there is and a link to all of it in the inbox."""
+    items = FeedbackItem.objects.filter(organization=organization, customer=customer).order_by(
+        "-received_on", "-created_at", "-pk"
+    )
+    inbox = reverse("feedback:inbox", kwargs={"org_slug": organization.slug})
+    return CustomerPanel(
+        title="Feedback",
+        template="feedback/partials/_customer_panel.html",
+        context={
+            "recent": list(items[:RECENT_ON_CUSTOMER_PAGE]),
+            "total": items.count(),
+            "open": items.exclude(status=Status.CLOSED).count(),
+            "all_url": f"{inbox}?{urlencode({'customer': customer.pk})}",
+        },
+        order=20,
+    )

@@ -1,0 +1,170 @@
+"""How a domain app plugs in: its AppConfig subclasses ModuleConfig and declares what it brings.
+
+`qms/` never names a domain app. The project's URLs, navigation, demo data, privacy registry, dashboard cards,
+customer page panels, notification kinds, audit action labels and beat schedule are gathered here from the
+installed apps, in INSTALLED_APPS order (so an app comes after the apps it builds on). docs/adding-a-module.md
+walks through the declarations with feedback/ as the worked example.
+
+Dotted paths are imported on first use, never at import time, so an app's AppConfig stays cheap to load and a
+declaration cannot create an import loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the organisation's side navigation; active on its own pages and on `also_active` ones."""
+
+    label: str
+    url_name: str
+    order: int = 100
+    also_active: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A figure a dashboard shows: "Open feedback 12", linking to the list behind it."""
+
+    title: str
+    value: int | str
+    url: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """A section another app adds to a customer's page, rendered from its own template and context."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """Something a person can be told about (routed and delivered by the notification service)."""
+
+    key: str
+    label: str
+    description: str = ""
+
+
+class ModuleConfig(AppConfig):
+    """The AppConfig of a domain app. Every declaration is optional; docs/adding-a-module.md explains each.
+
+    Import the module, not the class (`from qms import modules` ... `class FeedbackConfig(modules.ModuleConfig)`):
+    Django picks an app's config only when apps.py holds exactly one AppConfig subclass.
+    """
+
+    # A module with `urlpatterns` (staff pages under /o/<slug>/), `api_urlpatterns` (under /api/v1/o/<slug>/) and
+    # `public_urlpatterns` (under /p/<slug>/, no account). Staff and API routes are namespaced by the app's label
+    # (`feedback:inbox`, `feedback_api:api_feedback`); public routes of every app share the `public` namespace.
+    urls: str = ""
+    navigation: tuple[NavEntry, ...] = ()
+    # callable(*, organization, password) run inside the organisation's context by seed_demo
+    demo_seeder: str = ""
+    # objects with export() and erase() for a contact: see customers/privacy.py
+    privacy_handlers: tuple[str, ...] = ()
+    # callable(*, organization, membership) -> list[DashboardCard]
+    dashboard_cards: str = ""
+    # callables(*, organization, membership, customer) -> CustomerPanel | None
+    customer_panels: tuple[str, ...] = ()
+    notification_kinds: tuple[NotificationKind, ...] = ()
+    # audit action -> what a timeline calls it ("feedback.close" -> "Closed")
+    audit_actions: dict[str, str] = {}
+    # test modules holding this app's isolation-sweep cases: named here, imported only by the test suite
+    sweep_cases: tuple[str, ...] = ()
+
+    def periodic_tasks(self) -> dict[str, dict]:
+        """Beat entries {name: {"task": "<app>.<task>", "schedule": seconds}}: tasks are named, never imported."""
+        return {}
+
+    def ready(self) -> None:
+        # Celery reads this dict (through django.conf:settings) when beat starts, after every app is ready.
+        for name, entry in self.periodic_tasks().items():
+            settings.CELERY_BEAT_SCHEDULE.setdefault(name, entry)
+
+
+def installed_modules() -> list[ModuleConfig]:
+    return [config for config in apps.get_app_configs() if isinstance(config, ModuleConfig)]
+
+
+@cache
+def _load(path: str) -> Any:
+    return import_string(path)
+
+
+def url_patterns(kind: str) -> Iterator[tuple[ModuleConfig, list]]:
+    """(module, patterns) for each module declaring `kind` ("urlpatterns", "api_urlpatterns", ...)."""
+    for module in installed_modules():
+        if module.urls:
+            patterns = getattr(import_module(module.urls), kind, None)
+            if patterns:
+                yield module, patterns
+
+
+# The product's modules still to come, shown greyed out in the navigation until an app with that label is installed.
+COMING_MODULES = (("surveys", "Surveys"), ("complaints", "Complaints"), ("capa", "CAPA"), ("suppliers", "Suppliers"),
+                  ("reports", "Reports"))  # fmt: skip
+
+
+def navigation_entries() -> list[NavEntry]:
+    return sorted((entry for m in installed_modules() for entry in m.navigation), key=lambda e: e.order)
+
+
+def coming_modules() -> list[str]:
+    installed = {config.label for config in apps.get_app_configs()}
+    return [label for app_label, label in COMING_MODULES if app_label not in installed]
+
+
+def demo_seeders() -> list[Callable[..., None]]:
+    return [_load(m.demo_seeder) for m in installed_modules() if m.demo_seeder]
+
+
+def privacy_handlers() -> list[Any]:
+    return [_load(path) for m in installed_modules() for path in m.privacy_handlers]
+
+
+def dashboard_cards(*, organization, membership) -> list[DashboardCard]:
+    cards: list[DashboardCard] = []
+    for module in installed_modules():
+        if module.dashboard_cards:
+            cards.extend(_load(module.dashboard_cards)(organization=organization, membership=membership))
+    return cards
+
+
+def customer_panels(*, organization, membership, customer) -> list[CustomerPanel]:
+    panels = (
+        _load(path)(organization=organization, membership=membership, customer=customer)
+        for module in installed_modules()
+        for path in module.customer_panels
+    )
+    return sorted((panel for panel in panels if panel is not None), key=lambda p: p.order)
+
+
+def notification_kinds() -> list[NotificationKind]:
+    return [kind for module in installed_modules() for kind in module.notification_kinds]
+
+
+def audit_action_label(action: str) -> str:
+    """What a timeline calls an audit action, as its module declared it; the action itself otherwise."""
+    for module in installed_modules():
+        if action in module.audit_actions:
+            return module.audit_actions[action]
+    return action
+
+
+def sweep_case_modules() -> list[str]:
+    return [name for module in installed_modules() for name in module.sweep_cases]

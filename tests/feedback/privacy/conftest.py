@@ -1,1 +1,0 @@
-from tests.feedback.api.conftest import api  # noqa: F401 - the bearer-token client fixture
