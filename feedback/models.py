@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Contact, Customer
@@ -86,6 +87,13 @@ class FeedbackItem(TenantOwned):
     def __str__(self):
         return f"{self.reference} {self.get_kind_display()}"
 
+    @property
+    def link_label(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("feedback:feedback_detail", kwargs={"org_slug": self.organization.slug, "feedback_id": self.pk})
+
 
 class FeedbackTheme(TenantOwned):
     """Theme tags of a feedback item; an explicit table so it carries organization_id and its RLS policy."""
@@ -96,21 +104,6 @@ class FeedbackTheme(TenantOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["feedback", "theme"], name="feedback_theme_once")]
         indexes = [models.Index(fields=["organization", "theme"])]
-
-
-class FeedbackLink(TenantOwned):
-    """A link from a feedback item to another record (another feedback item now; complaints and CAPA later)."""
-
-    feedback = models.ForeignKey(FeedbackItem, on_delete=models.PROTECT, related_name="links")
-    target_type = models.CharField(max_length=40)
-    target_id = models.CharField(max_length=40)
-    target_label = models.CharField(max_length=200)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [models.Index(fields=["organization", "feedback"])]
 
 
 def attachment_path(instance, filename):

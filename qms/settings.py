@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "qms.accounts",
     "qms.audit",
     "qms.outbox",
+    "qms.links",
     "customers",
     "feedback",
 ]

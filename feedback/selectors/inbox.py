@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from customers.models import Contact, Customer
-from feedback.models import Attachment, FeedbackItem, FeedbackLink, SavedView, Theme
+from feedback.models import Attachment, FeedbackItem, SavedView, Theme
 from qms.audit.models import AuditEvent
 from qms.tenancy.access import MANAGERS, get_object_for_member, has_role
 from qms.tenancy.models import Membership, Role
@@ -153,19 +153,6 @@ def feedback_timeline(*, organization, feedback: FeedbackItem) -> QuerySet[Audit
     return AuditEvent.objects.filter(
         organization=organization, object_type=FEEDBACK_OBJECT_TYPE, object_id=str(feedback.pk)
     ).order_by("seq")
-
-
-def feedback_links_from(*, organization, feedback: FeedbackItem) -> QuerySet[FeedbackLink]:
-    return FeedbackLink.objects.filter(organization=organization, feedback=feedback).order_by("created_at", "pk")
-
-
-def feedback_links_to(*, organization, feedback: FeedbackItem) -> QuerySet[FeedbackLink]:
-    """Links other feedback items made to this one, shown as the other direction of the same relation."""
-    return (
-        FeedbackLink.objects.filter(organization=organization, target_type="feedback", target_id=str(feedback.pk))
-        .select_related("feedback")
-        .order_by("created_at", "pk")
-    )
 
 
 def feedback_attachments(*, organization, feedback: FeedbackItem) -> QuerySet[Attachment]:

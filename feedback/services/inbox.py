@@ -9,17 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.conversion import NOT_AVAILABLE, get_conversion
-from feedback.models import Attachment, FeedbackItem, FeedbackLink, FeedbackTheme, SavedView, Theme
+from feedback.models import Attachment, FeedbackItem, FeedbackTheme, SavedView, Theme
 from feedback.selectors.inbox import assignable_members, feedback_by_reference
 from qms.audit.sealing import subject_of
 from qms.audit.services import audit_record, diff
+from qms.links.models import Link
+from qms.links.services import External, link_create, links_between
 from qms.tenancy.references import next_reference
 
 from .attachments import check_upload
 
 Status = FeedbackItem.Status
 REFERENCE_PREFIX = "F"
-FEEDBACK_LINK = "feedback"
 CLOSED_MESSAGE = "This item is closed. Reopen it to change it."
 
 # transition name: (allowed from, to, past tense for messages)
@@ -269,7 +270,7 @@ def feedback_set_sentiment(*, feedback: FeedbackItem, actor, sentiment: str) -> 
     return item
 
 
-def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> FeedbackLink:
+def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> Link:
     """Link the item to another feedback item of the same organisation, named by its reference."""
     with transaction.atomic():
         item = _locked(feedback)
@@ -279,20 +280,9 @@ def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> Fe
             raise ValidationError({"reference": f"No feedback item {target_reference.strip()} in this organisation."})
         if target.pk == item.pk:
             raise ValidationError({"reference": "An item cannot be linked to itself."})
-        already = FeedbackLink.objects.filter(organization=item.organization, target_type=FEEDBACK_LINK)
-        if (
-            already.filter(feedback=item, target_id=str(target.pk)).exists()
-            or already.filter(feedback=target, target_id=str(item.pk)).exists()
-        ):
+        if links_between(organization=item.organization, first=item, second=target).exists():
             raise ValidationError({"reference": f"{item.reference} and {target.reference} are already linked."})
-        link = FeedbackLink.objects.create(
-            organization=item.organization,
-            feedback=item,
-            target_type=FEEDBACK_LINK,
-            target_id=str(target.pk),
-            target_label=target.reference,
-            created_by=actor,
-        )
+        link = link_create(organization=item.organization, actor=actor, source=item, target=target)
         before_status = item.status
         _start_if_new(item)
         if item.status != before_status:
@@ -314,21 +304,18 @@ def feedback_convert(*, feedback: FeedbackItem, actor, kind: str) -> FeedbackIte
     with transaction.atomic():
         item = _locked(feedback)
         _refuse_if_closed(item)
-        reference = str(conversion.handler(feedback=item, actor=actor))
+        made = conversion.handler(feedback=item, actor=actor)
+        reference = str(getattr(made, "reference", made))
         before = _state(item, ("status", "converted_to", "closing_note", "closed_at"))
         _transition(item, "close")
         item.converted_to = reference
         item.closing_note = f"Converted to {conversion.label.lower()} {reference}."
         item.closed_at = item.updated_at = timezone.now()
         item.save(update_fields=["status", "converted_to", "closing_note", "closed_at", "updated_at"])
-        FeedbackLink.objects.create(
-            organization=item.organization,
-            feedback=item,
-            target_type=conversion.kind,
-            target_id=reference,
-            target_label=f"{conversion.label} {reference}",
-            created_by=actor,
+        target = (
+            made if hasattr(made, "_meta") else External(conversion.kind, reference, f"{conversion.label} {reference}")
         )
+        link_create(organization=item.organization, actor=actor, source=item, target=target)
         changes = diff(before, _state(item, ("status", "converted_to", "closing_note", "closed_at")))
         _audit(item, actor, "feedback.convert", changes)
     return item

@@ -31,8 +31,6 @@ from feedback.selectors.inbox import (
     assignable_members,
     can_triage,
     feedback_attachments,
-    feedback_links_from,
-    feedback_links_to,
     feedback_timeline,
     themes_for,
 )
@@ -51,6 +49,7 @@ from feedback.services.inbox import (
 from feedback.views.inbox import _feedback_form
 from qms.audit.sealing import unseal_events
 from qms.forms import add_service_errors
+from qms.links.selectors import links_of
 from qms.modules import audit_action_label
 from qms.tenancy.access import has_role
 from qms.tenancy.models import Role
@@ -80,8 +79,7 @@ def _detail_response(request, item, **bound):
         "item_themes": list(item.themes.all()),
         "can_triage": triage,
         "attachments": feedback_attachments(organization=organization, feedback=item),
-        "links_from": feedback_links_from(organization=organization, feedback=item),
-        "links_to": feedback_links_to(organization=organization, feedback=item),
+        "links": links_of(organization=organization, record=item),
         "timeline": [
             {"event": event, "label": audit_action_label(event.action)}
             for event in unseal_events(
@@ -191,8 +189,8 @@ def feedback_link_view(request, org_slug, item):
     form = LinkForm(request.POST)
 
     def link(data):
-        made = feedback_link(feedback=item, actor=request.user, target_reference=data["reference"])
-        return f"{item.reference} linked to {made.target_label}."
+        feedback_link(feedback=item, actor=request.user, target_reference=data["reference"])
+        return f"{item.reference} linked to {data['reference'].strip().upper()}."
 
     return _apply(request, item, form, "link_form", link)
 

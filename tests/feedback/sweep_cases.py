@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from feedback.conversion import register_conversion
-from feedback.models import Attachment, FeedbackItem, FeedbackLink, FeedbackTheme, SavedView, Theme
+from feedback.models import Attachment, FeedbackItem, FeedbackTheme, SavedView, Theme
+from qms.links.models import Link
 from tests.factories import CustomerFactory, FeedbackItemFactory, FeedbackThemeFactory, SavedViewFactory, ThemeFactory
 from tests.sweep.core import GET_POST, POST, Case
 
@@ -88,9 +89,9 @@ def snapshot(tenant):
             FeedbackTheme.objects.filter(organization=organization).order_by("pk").values_list("feedback", "theme")
         ),
         "links": list(
-            FeedbackLink.objects.filter(organization=organization)
+            Link.objects.filter(organization=organization)
             .order_by("pk")
-            .values_list("feedback", "target_type", "target_id")
+            .values_list("from_type", "from_id", "to_type", "to_id")
         ),
         "attachments": list(
             Attachment.objects.filter(organization=organization).order_by("pk").values_list("pk", "feedback", "sha256")

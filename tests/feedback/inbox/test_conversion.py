@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from feedback.conversion import NOT_AVAILABLE, conversions, register_conversion, unregister_conversion
-from feedback.models import FeedbackItem, FeedbackLink
+from feedback.models import FeedbackItem
+from qms.links.models import Link
 
 from .shortcuts import events, make_item, reload, url
 
@@ -54,12 +55,8 @@ def test_a_registered_handler_converts_the_item_which_is_closed_linked_and_audit
     assert item.closed_at is not None
     assert item.closing_note == "Converted to complaint C-2026-0001."
     with alpha.context():
-        [link] = FeedbackLink.objects.filter(feedback=item)
-    assert (link.target_type, link.target_id, link.target_label) == (
-        "complaint",
-        "C-2026-0001",
-        "Complaint C-2026-0001",
-    )
+        [link] = Link.objects.filter(from_type="feedback.feedbackitem", from_id=str(item.pk))
+    assert (link.to_type, link.to_id, link.to_label) == ("complaint", "C-2026-0001", "Complaint C-2026-0001")
     [event] = events(alpha, "feedback.convert")
     assert event.actor == alpha.manager
     assert event.changes["status"] == ["in_progress", "closed"]

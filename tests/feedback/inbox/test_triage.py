@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from feedback.models import FeedbackItem, FeedbackLink, FeedbackTheme, Theme
+from feedback.models import FeedbackItem, FeedbackTheme, Theme
 from feedback.services.inbox import TRANSITIONS, feedback_close, feedback_reopen
+from qms.links.models import Link
 from qms.tenancy.models import Role
 from tests.factories import FeedbackThemeFactory, ThemeFactory
 
@@ -122,8 +123,12 @@ def test_an_item_is_linked_to_another_by_reference_and_both_show_the_link(alpha,
     client = login(alpha.manager)
     assert _post(client, alpha, "feedback_link", item, {"reference": " f-2026-0101 "}).status_code == 302
     with alpha.context():
-        [link] = FeedbackLink.objects.filter(feedback=item)
-    assert (link.target_type, link.target_id, link.target_label) == ("feedback", str(other.pk), "F-2026-0101")
+        [link] = Link.objects.filter(from_id=str(item.pk))
+    assert (link.from_type, link.to_type, link.to_id) == (
+        "feedback.feedbackitem",
+        "feedback.feedbackitem",
+        str(other.pk),
+    )
     assert link.organization_id == alpha.organization.pk
     [event] = events(alpha, "feedback.link")
     assert event.changes["link"] == [None, "feedback F-2026-0101"]
@@ -150,7 +155,7 @@ def test_a_link_to_an_unknown_foreign_or_same_item_is_refused(alpha, bravo, logi
     assert response.context["link_form"].errors["reference"]
     assert events(alpha, "feedback.link") == before
     with alpha.context():
-        assert not FeedbackLink.objects.filter(feedback=item).exists()
+        assert not Link.objects.filter(from_id=str(item.pk)).exists()
 
 
 # --- transitions --------------------------------------------------------------------------------------------

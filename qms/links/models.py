@@ -1,0 +1,38 @@
+"""Links between any two records of one organisation, read in both directions.
+
+A feedback item linked to another, to the complaint it became, later a complaint to its corrective action: one
+table serves them all. An end is named by its object type (`app_label.model_name`, as the audit trail names it)
+and its id, so any model can be linked without this app knowing it. An end that is not a model of this
+deployment (a record of a module not installed yet) keeps the label it was given.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from qms.tenancy.models import TenantOwned
+
+
+class Link(TenantOwned):
+    from_type = models.CharField(max_length=100)
+    from_id = models.CharField(max_length=40)
+    to_type = models.CharField(max_length=100)
+    to_id = models.CharField(max_length=40)
+    to_label = models.CharField(max_length=200, blank=True, help_text="Shown when the linked record is not a model.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "from_type", "from_id", "to_type", "to_id"], name="link_once_per_direction"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "from_type", "from_id"], name="link_from_idx"),
+            models.Index(fields=["organization", "to_type", "to_id"], name="link_to_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_type}:{self.from_id} → {self.to_type}:{self.to_id}"
