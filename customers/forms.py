@@ -1,18 +1,11 @@
 """Forms of the customer directory. They parse input; the rules (unique references and emails, who may own an
 account, phone and language formats) are in customers.services.customers and come back as field errors."""
 
-from crispy_forms.helper import FormHelper
 from django import forms
 
 from customers.models import Contact, Customer, ImportJob
 from customers.selectors.directory import account_owner_choices
-
-
-class _Crispy:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+from qms.forms import CrispyMixin
 
 
 class AccountOwnerField(forms.ModelChoiceField):
@@ -20,7 +13,7 @@ class AccountOwnerField(forms.ModelChoiceField):
         return f"{user.full_name} ({user.email})" if user.full_name else user.email
 
 
-class CustomerForm(_Crispy, forms.Form):
+class CustomerForm(CrispyMixin, forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Customer.Kind.choices, initial=Customer.Kind.ORGANISATION)
     segment = forms.CharField(max_length=100, required=False)
@@ -54,7 +47,7 @@ class CustomerForm(_Crispy, forms.Form):
             )
 
 
-class ContactForm(_Crispy, forms.Form):
+class ContactForm(CrispyMixin, forms.Form):
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
@@ -79,7 +72,7 @@ class ContactForm(_Crispy, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ImportUploadForm(_Crispy, forms.Form):
+class ImportUploadForm(CrispyMixin, forms.Form):
     file = forms.FileField(
         label="CSV or Excel file",
         help_text="A .csv file (UTF-8) or an .xlsx workbook (its first sheet is read).",

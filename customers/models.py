@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from qms.tenancy.models import TenantOwned
@@ -44,6 +45,9 @@ class Customer(TenantOwned):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer_detail", kwargs={"org_slug": self.organization.slug, "customer_id": self.pk})
 
 
 class Contact(TenantOwned):

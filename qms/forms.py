@@ -1,6 +1,17 @@
 """Form helpers shared by every app's views."""
 
+from crispy_forms.helper import FormHelper
 from django.core.exceptions import ValidationError
+
+
+class CrispyMixin:
+    """The project's form layout (crispy-bootstrap5): fields only, the page's template writes the <form> tag and
+    its buttons, so one page can hold several small forms."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
 
 
 def add_service_errors(form, exc: ValidationError) -> None:

@@ -42,6 +42,7 @@ from customers.services.imports import (
     import_job_requeue,
 )
 from qms.forms import add_service_errors
+from qms.links.selectors import links_of
 from qms.listing import csv_response, paginate
 from qms.modules import customer_panels
 from qms.tenancy.access import MANAGERS, WRITERS, require_manager, require_role
@@ -101,7 +102,8 @@ def customer_create_view(request, org_slug):
 def customer_detail(request, org_slug, customer_id):
     customer = customer_with_contacts(organization=request.organization, customer_id=customer_id)
     panels = customer_panels(organization=request.organization, membership=request.membership, customer=customer)
-    return render(request, "customers/customer_detail.html", {"customer": customer, "panels": panels})
+    links = links_of(organization=request.organization, record=customer)
+    return render(request, "customers/customer_detail.html", {"customer": customer, "panels": panels, "links": links})
 
 
 @require_http_methods(["GET", "POST"])

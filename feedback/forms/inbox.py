@@ -10,7 +10,7 @@ from feedback.conversion import conversions
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import ME, OPEN, UNASSIGNED, InboxFilters
 from feedback.services.attachments import check_upload
-from qms.accounts.forms import CrispyMixin
+from qms.forms import CrispyMixin
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from feedback.models import MonitoringMethod
-from qms.accounts.forms import CrispyMixin
+from qms.forms import CrispyMixin
 
 
 class MonitoringMethodForm(CrispyMixin, forms.Form):

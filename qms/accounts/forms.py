@@ -1,4 +1,3 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -8,16 +7,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from qms.forms import CrispyMixin
 from qms.tenancy.models import Role
 
 from .services import password_reset_request
-
-
-class CrispyMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 class EmailLoginForm(CrispyMixin, AuthenticationForm):
