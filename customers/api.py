@@ -112,18 +112,8 @@ class CustomerDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         customer = self.get_object()
         data = self.CustomerUpdateInput(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
-        current = {
-            "name": customer.name,
-            "kind": customer.kind,
-            "segment": customer.segment,
-            "region": customer.region,
-            "account_owner": customer.account_owner,
-            "external_ref": customer.external_ref,
-            "notes": customer.notes,
-            "archived": customer.archived_at is not None,
-        }
         with service_errors():
-            customer = customer_update(customer=customer, actor=request.user, **{**current, **data.validated_data})
+            customer = customer_update(customer=customer, actor=request.user, **data.validated_data)
         return Response(CustomerOutput(customer).data)
 
 
@@ -205,19 +195,10 @@ class ContactDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
     @extend_schema(request=ContactUpdateInput, responses={200: ContactOutput})
     def patch(self, request, org_slug, pk):
         contact = self.get_object()
-        if contact.erased_at is not None:
-            raise serializers.ValidationError("This contact's personal data was erased; it cannot be changed.")
         data = self.ContactUpdateInput(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
-        current = {
-            "name": contact.name,
-            "email": contact.email,
-            "phone": contact.phone,
-            "preferred_language": contact.preferred_language,
-            "consent": contact.consent,
-        }
         with service_errors():
-            contact = contact_update(contact=contact, actor=request.user, **{**current, **data.validated_data})
+            contact = contact_update(contact=contact, actor=request.user, **data.validated_data)
         return Response(ContactOutput(contact).data)
 
 

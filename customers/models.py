@@ -10,6 +10,7 @@ from qms.tenancy.models import TenantOwned
 
 class Customer(TenantOwned):
     audit_former_types = ("feedback.customer",)  # its events before it moved from feedback/
+    audited_fields = ("name", "kind", "segment", "region", "external_ref", "notes", "archived_at")
 
     class Kind(models.TextChoices):
         ORGANISATION = "organisation", "Organisation"
@@ -52,6 +53,8 @@ class Customer(TenantOwned):
 
 class Contact(TenantOwned):
     audit_former_types = ("feedback.contact",)  # its events before it moved from feedback/
+    audited_fields = ("name", "email", "phone", "preferred_language", "consent", "consent_changed_at")
+    personal_fields = ("name", "email", "phone")  # sealed in audit events (qms/audit/sealing.py)
 
     class Consent(models.TextChoices):
         UNKNOWN = "unknown", "Not asked"
@@ -85,6 +88,11 @@ class Contact(TenantOwned):
 
     def __str__(self):
         return self.name
+
+    @property
+    def audit_name(self) -> str:
+        """Events name a contact by number, never by name."""
+        return f"Contact #{self.pk}"
 
     @property
     def can_be_emailed(self) -> bool:

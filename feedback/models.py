@@ -21,6 +21,13 @@ class Theme(TenantOwned):
 
 
 class FeedbackItem(TenantOwned):
+    audited_fields = (
+        "channel", "kind", "customer", "contact", "submitter_name", "submitter_email", "product", "received_on",
+        "text", "status", "assignee", "sentiment", "closing_note", "closed_at", "converted_to",
+    )  # fmt: skip
+    # Sealed in audit events (qms/audit/sealing.py): erasing the contact makes them unreadable there.
+    personal_fields = ("contact", "submitter_name", "submitter_email", "text", "closing_note")
+
     class Channel(models.TextChoices):
         PHONE = "phone", "Phone"
         EMAIL = "email", "Email"
@@ -145,6 +152,8 @@ class SavedView(TenantOwned):
 
 class MonitoringMethod(TenantOwned):
     """An entry of the clause 9.1.2 register: how the organisation monitors customers' perception."""
+
+    audited_fields = ("name", "kind", "description", "owner", "review_frequency", "last_reviewed_on", "retired_at")
 
     class Kind(models.TextChoices):
         SURVEY = "survey", "Survey"

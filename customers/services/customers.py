@@ -7,17 +7,13 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Contact, Customer
-from qms.audit.sealing import subject_of
-from qms.audit.services import audit_record, diff, object_label, snapshot
+from qms.audit.writes import audited_create, audited_state, audited_update
 from qms.tenancy.access import WRITERS
 from qms.tenancy.models import Membership
-
-CUSTOMER_AUDITED = ["name", "kind", "segment", "region", "external_ref", "notes", "archived_at"]
-CONTACT_AUDITED = ["name", "email", "phone", "preferred_language", "consent", "consent_changed_at"]
 
 PHONE_RE = re.compile(r"^[0-9+()./\- ]*[0-9][0-9+()./\- ]*(?:(?:x|ext\.?) ?[0-9]+)?$", re.IGNORECASE)
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
@@ -82,42 +78,39 @@ def _check_email(*, organization, email: str, exclude_pk=None) -> None:
         raise ValidationError({"email": DUPLICATE_EMAIL})
 
 
-def _contact_fields(*, email: str, phone: str, preferred_language: str) -> dict:
-    """The contact's checked email, phone and language, or a ValidationError naming each bad field."""
+CONTACT_RULES = {"email": email_address, "phone": phone_number, "preferred_language": language_code}
+
+
+def _contact_fields(**fields: str) -> dict:
+    """The given email, phone and language checked and tidied, or a ValidationError naming each bad field."""
     cleaned, errors = {}, {}
-    for field, value, rule in (
-        ("email", email, email_address),
-        ("phone", phone, phone_number),
-        ("preferred_language", preferred_language, language_code),
-    ):
+    for field, value in fields.items():
         try:
-            cleaned[field] = rule(value)
+            cleaned[field] = CONTACT_RULES[field](value)
         except ValidationError as exc:
             errors[field] = exc.messages
     if errors:
         raise ValidationError(errors)
-    cleaned["preferred_language"] = cleaned["preferred_language"] or "en"
+    if "preferred_language" in cleaned:
+        cleaned["preferred_language"] = cleaned["preferred_language"] or "en"
     return cleaned
 
 
-def _created(state: dict) -> dict:
-    """The audit changes of a new record: its filled-in fields, each as [None, value]."""
-    return {field: [None, value] for field, value in state.items() if value not in ("", None)}
-
-
 def _customer_state(customer: Customer) -> dict:
-    state = snapshot(customer, CUSTOMER_AUDITED)
+    """A customer's audited fields; its account owner by email, as the directory and the import name people."""
+    state = audited_state(customer)
     state["account_owner"] = customer.account_owner.email if customer.account_owner_id else None
     return state
 
 
-def _save_unique(obj, *, message: dict, **kwargs) -> None:
-    """Save inside a savepoint: a concurrent writer that took the same reference gets a form error, not a 500."""
-    try:
-        with transaction.atomic():
-            obj.save(**kwargs)
-    except IntegrityError:
-        raise ValidationError(message) from None
+CUSTOMER_FIELDS = ("name", "kind", "segment", "region", "account_owner", "external_ref", "notes")
+CONTACT_FIELDS = ("name", "email", "phone", "preferred_language", "consent")
+
+
+def _unknown(fields: dict, allowed: tuple[str, ...], service: str) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{service} does not change {sorted(unknown)}")
 
 
 def customer_create(
@@ -146,64 +139,45 @@ def customer_create(
             external_ref=external_ref,
             notes=notes,
         )
-        _save_unique(customer, message={"external_ref": DUPLICATE_REF}, force_insert=True)
-        audit_record(
-            organization=organization,
+        return audited_create(
+            instance=customer,
             actor=actor,
             action="customer.create",
-            obj=customer,
-            changes=_created(_customer_state(customer)),
+            state=_customer_state,
+            unique_error={"external_ref": DUPLICATE_REF},
         )
-    return customer
 
 
-def customer_update(
-    *,
-    customer: Customer,
-    actor,
-    name: str,
-    kind: str,
-    segment: str,
-    region: str,
-    account_owner,
-    external_ref: str,
-    notes: str,
-    archived: bool,
-) -> Customer:
-    organization = customer.organization
-    external_ref = external_ref.strip()
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update(of=("self",)).select_related("account_owner").get(pk=customer.pk)
-        _check_account_owner(organization=organization, user=account_owner, current_id=customer.account_owner_id)
-        _check_external_ref(organization=organization, external_ref=external_ref, exclude_pk=customer.pk)
-        before = _customer_state(customer)
-        customer.name, customer.kind, customer.notes = name.strip(), kind, notes
-        customer.segment, customer.region, customer.external_ref = segment.strip(), region.strip(), external_ref
-        customer.account_owner = account_owner
-        if archived != (customer.archived_at is not None):
-            customer.archived_at = timezone.now() if archived else None
-        changes = diff(before, _customer_state(customer))
-        if changes:
-            customer.updated_at = timezone.now()
-            _save_unique(customer, message={"external_ref": DUPLICATE_REF})
-            audit_record(
-                organization=organization, actor=actor, action="customer.update", obj=customer, changes=changes
+def customer_update(*, customer: Customer, actor, archived: bool | None = None, **fields) -> Customer:
+    """Change the fields given (any of CUSTOMER_FIELDS) and archive or restore the customer; audited."""
+    _unknown(fields, CUSTOMER_FIELDS, "customer_update")
+    data = {name: value.strip() if name in ("name", "segment", "region", "external_ref") else value
+            for name, value in fields.items()}  # fmt: skip
+
+    def prepare(locked: Customer) -> dict:
+        if "account_owner" in data:
+            _check_account_owner(
+                organization=locked.organization, user=data["account_owner"], current_id=locked.account_owner_id
             )
+        if "external_ref" in data:
+            _check_external_ref(
+                organization=locked.organization, external_ref=data["external_ref"], exclude_pk=locked.pk
+            )
+        if archived is None or archived == (locked.archived_at is not None):
+            return {}
+        return {"archived_at": timezone.now() if archived else None}
+
+    customer, _ = audited_update(
+        instance=customer,
+        actor=actor,
+        action="customer.update",
+        data=data,
+        prepare=prepare,
+        state=_customer_state,
+        unique_error={"external_ref": DUPLICATE_REF},
+        related=("organization", "account_owner"),
+    )
     return customer
-
-
-CONTACT_PERSONAL = ("name", "email", "phone")  # sealed in audit events (qms/audit/sealing.py)
-
-
-def contact_audit_label(contact: Contact) -> dict:
-    """How audit events name a contact: by number, never by name, and with its personal fields sealed."""
-    object_type, object_id, _ = object_label(contact)
-    return {
-        "object_type": object_type,
-        "object_id": object_id,
-        "object_repr": f"Contact #{contact.pk}",
-        "personal": (subject_of(contact), CONTACT_PERSONAL),
-    }
 
 
 def contact_create(
@@ -231,41 +205,39 @@ def contact_create(
             created_at=now,
             updated_at=now,
         )
-        _save_unique(contact, message={"email": DUPLICATE_EMAIL}, force_insert=True)
-        audit_record(
-            organization=organization,
+        return audited_create(
+            instance=contact,
             actor=actor,
             action="contact.create",
-            changes={"customer": [None, customer.name], **_created(snapshot(contact, CONTACT_AUDITED))},
-            **contact_audit_label(contact),
+            extra_changes={"customer": [None, customer.name]},
+            unique_error={"email": DUPLICATE_EMAIL},
         )
-    return contact
 
 
-def contact_update(
-    *, contact: Contact, actor, name: str, email: str, phone: str, preferred_language: str, consent: str
-) -> Contact:
-    """Changing the consent state stamps consent_changed_at: when someone opted out is part of the record."""
-    organization = contact.organization
-    fields = _contact_fields(email=email, phone=phone, preferred_language=preferred_language)
-    with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        _check_email(organization=organization, email=fields["email"], exclude_pk=contact.pk)
-        before = snapshot(contact, CONTACT_AUDITED)
-        contact.name = name.strip()
-        for field, value in fields.items():
-            setattr(contact, field, value)
-        if consent != contact.consent:
-            contact.consent, contact.consent_changed_at = consent, timezone.now()
-        changes = diff(before, snapshot(contact, CONTACT_AUDITED))
-        if changes:
-            contact.updated_at = timezone.now()
-            _save_unique(contact, message={"email": DUPLICATE_EMAIL})
-            audit_record(
-                organization=organization,
-                actor=actor,
-                action="contact.update",
-                changes=changes,
-                **contact_audit_label(contact),
-            )
+def contact_update(*, contact: Contact, actor, **fields) -> Contact:
+    """Change the fields given (any of CONTACT_FIELDS); changing the consent state stamps consent_changed_at:
+    when someone opted out is part of the record."""
+    _unknown(fields, CONTACT_FIELDS, "contact_update")
+    if contact.erased_at is not None:
+        raise ValidationError("This contact's personal data was erased; it cannot be changed.")
+    data = {**fields, **_contact_fields(**{name: fields[name] for name in CONTACT_RULES if name in fields})}
+    if "name" in data:
+        data["name"] = data["name"].strip()
+
+    def prepare(locked: Contact) -> dict:
+        if "email" in data:
+            _check_email(organization=locked.organization, email=data["email"], exclude_pk=locked.pk)
+        if "consent" in data and data["consent"] != locked.consent:
+            return {"consent_changed_at": timezone.now()}
+        return {}
+
+    contact, _ = audited_update(
+        instance=contact,
+        actor=actor,
+        action="contact.update",
+        data=data,
+        prepare=prepare,
+        unique_error={"email": DUPLICATE_EMAIL},
+        related=("organization",),
+    )
     return contact

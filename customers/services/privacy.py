@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from customers.models import Contact
 from customers.privacy import ERASED, handlers, identifiers_of
-from customers.services.customers import contact_audit_label
 from qms.audit.sealing import shred, subjects_of
 from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage
@@ -23,9 +22,7 @@ CONTACT_FIELDS = ("name", "email", "phone", "consent")
 
 def contact_export_record(*, contact: Contact, actor) -> None:
     """Leave a trace that someone downloaded everything held about this contact."""
-    audit_record(
-        organization=contact.organization, actor=actor, action="contact.export", **contact_audit_label(contact)
-    )
+    audit_record(organization=contact.organization, actor=actor, action="contact.export", obj=contact)
 
 
 def _erase_from_outbox(*, organization, emails: list[str]) -> int:
@@ -75,6 +72,6 @@ def contact_erase(*, contact: Contact, actor) -> Contact:
                 "emails_erased": [None, _erase_from_outbox(organization=organization, emails=sorted(emails))],
                 "audit_keys_deleted": [None, shredded],
             },
-            **contact_audit_label(contact),
+            obj=contact,
         )
     return contact

@@ -11,8 +11,8 @@ from django.utils import timezone
 from feedback.conversion import NOT_AVAILABLE, get_conversion
 from feedback.models import Attachment, FeedbackItem, FeedbackTheme, SavedView, Theme
 from feedback.selectors.inbox import assignable_members, feedback_by_reference
-from qms.audit.sealing import subject_of
 from qms.audit.services import audit_record, diff
+from qms.audit.writes import audited_state, audited_update, created_changes, lock
 from qms.links.models import Link
 from qms.links.services import External, link_create, links_between
 from qms.tenancy.references import next_reference
@@ -40,56 +40,25 @@ RECORDED_FIELDS = (
     "received_on",
     "text",
 )
-# Sealed in audit events (qms/audit/sealing.py): erasing the contact makes them unreadable there.
-PERSONAL_FIELDS = ("contact", "submitter_name", "submitter_email", "text", "closing_note")
+RELATED = ("organization", "customer", "contact", "assignee")
 
 
-def _display(value):
-    if value is None or isinstance(value, str | int):
-        return value
-    return str(value)
-
-
-def _state(item: FeedbackItem, fields) -> dict:
-    return {name: _display(getattr(item, name)) for name in fields}
-
-
-def _locked(item: FeedbackItem) -> FeedbackItem:
-    """Re-read the item under a row lock, so two people triaging at once apply one after the other."""
-    return (
-        FeedbackItem.objects.select_for_update(of=("self",))
-        .select_related("organization", "customer", "contact", "assignee")
-        .get(organization_id=item.organization_id, pk=item.pk)
-    )
-
-
-def _transition(item: FeedbackItem, name: str) -> None:
+def _transition(item: FeedbackItem, name: str) -> dict:
+    """The status the transition leads to, or a ValidationError when the item's status does not allow it."""
     allowed_from, to, done = TRANSITIONS[name]
     if item.status not in allowed_from:
         raise ValidationError(f"An item that is {item.get_status_display().lower()} cannot be {done}.")
-    item.status = to
+    return {"status": to}
 
 
-def _start_if_new(item: FeedbackItem) -> None:
+def _started_if_new(item: FeedbackItem) -> dict:
     """Triage of a new item puts it in progress."""
-    if item.status == Status.NEW:
-        _transition(item, "start")
+    return _transition(item, "start") if item.status == Status.NEW else {}
 
 
 def _refuse_if_closed(item: FeedbackItem) -> None:
     if item.status == Status.CLOSED:
         raise ValidationError(CLOSED_MESSAGE)
-
-
-def _audit(item: FeedbackItem, actor, action: str, changes: dict) -> None:
-    audit_record(
-        organization=item.organization,
-        actor=actor,
-        action=action,
-        obj=item,
-        changes=changes,
-        personal=(subject_of(item), PERSONAL_FIELDS),
-    )
 
 
 def _check_parties(*, organization, customer, contact):
@@ -152,8 +121,9 @@ def feedback_create(
             source_ip_hash=source_ip_hash,
             created_by=person,
         )
-        after = _state(item, ("reference", "status", *RECORDED_FIELDS))
-        _audit(item, actor, "feedback.create", {name: [None, value] for name, value in after.items() if value})
+        after = audited_state(item, ("reference", "status", *RECORDED_FIELDS))
+        audit_record(organization=organization, actor=actor, action="feedback.create", obj=item,
+                     changes=created_changes(after))  # fmt: skip
     return item
 
 
@@ -162,8 +132,8 @@ def feedback_update(*, feedback: FeedbackItem, actor, **fields) -> FeedbackItem:
     unknown = set(fields) - set(RECORDED_FIELDS)
     if unknown:
         raise TypeError(f"feedback_update does not change {sorted(unknown)}")
-    with transaction.atomic():
-        item = _locked(feedback)
+
+    def prepare(item: FeedbackItem) -> dict:
         _refuse_if_closed(item)
         values = {name: fields.get(name, getattr(item, name)) for name in RECORDED_FIELDS}
         _check_choices(channel=values["channel"], kind=values["kind"])
@@ -172,14 +142,9 @@ def feedback_update(*, feedback: FeedbackItem, actor, **fields) -> FeedbackItem:
         values["customer"] = _check_parties(
             organization=item.organization, customer=values["customer"], contact=values["contact"]
         )
-        before = _state(item, RECORDED_FIELDS)
-        for name, value in values.items():
-            setattr(item, name, value)
-        changes = diff(before, _state(item, RECORDED_FIELDS))
-        if changes:
-            item.updated_at = timezone.now()
-            item.save()
-            _audit(item, actor, "feedback.update", changes)
+        return values
+
+    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.update", prepare=prepare, related=RELATED)
     return item
 
 
@@ -188,22 +153,16 @@ def feedback_update(*, feedback: FeedbackItem, actor, **fields) -> FeedbackItem:
 
 def feedback_assign(*, feedback: FeedbackItem, actor, assignee) -> FeedbackItem:
     """Give the item to a member who is not an auditor (or to nobody); a new item goes in progress."""
-    with transaction.atomic():
-        item = _locked(feedback)
+
+    def prepare(item: FeedbackItem) -> dict:
         _refuse_if_closed(item)
-        if assignee is not None:
-            members = assignable_members(organization=item.organization)
-            if not members.filter(user_id=assignee.pk).exists():
-                raise ValidationError({"assignee": "Only a member who is not an auditor can be assigned."})
-        before = _state(item, ("assignee", "status"))
-        item.assignee = assignee
-        if assignee is not None:
-            _start_if_new(item)
-        changes = diff(before, _state(item, ("assignee", "status")))
-        if changes:
-            item.updated_at = timezone.now()
-            item.save(update_fields=["assignee", "status", "updated_at"])
-            _audit(item, actor, "feedback.assign", changes)
+        if assignee is None:
+            return {"assignee": None}
+        if not assignable_members(organization=item.organization).filter(user_id=assignee.pk).exists():
+            raise ValidationError({"assignee": "Only a member who is not an auditor can be assigned."})
+        return {"assignee": assignee, **_started_if_new(item)}
+
+    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.assign", prepare=prepare, related=RELATED)
     return item
 
 
@@ -221,7 +180,7 @@ def theme_get_or_create(*, organization, actor, name: str) -> Theme:
 def feedback_set_themes(*, feedback: FeedbackItem, actor, themes, new_names=()) -> FeedbackItem:
     """Tag the item with exactly these themes (plus any new ones named); a new item goes in progress."""
     with transaction.atomic():
-        item = _locked(feedback)
+        item = lock(feedback, *RELATED)
         _refuse_if_closed(item)
         organization = item.organization
         wanted = {theme.pk: theme for theme in themes if theme.organization_id == organization.pk}
@@ -240,40 +199,36 @@ def feedback_set_themes(*, feedback: FeedbackItem, actor, themes, new_names=()) 
                 if pk not in current
             ]
         )
-        before_status = item.status
-        _start_if_new(item)
-        changes = diff(
-            {"themes": before_names, "status": before_status},
-            {"themes": ", ".join(sorted(t.name for t in wanted.values())), "status": item.status},
+        after_names = ", ".join(sorted(t.name for t in wanted.values()))
+        item, _ = audited_update(
+            instance=item,
+            actor=actor,
+            action="feedback.themes",
+            prepare=_started_if_new,
+            extra_changes=diff({"themes": before_names}, {"themes": after_names}),
+            related=RELATED,
         )
-        if changes:
-            item.updated_at = timezone.now()
-            item.save(update_fields=["status", "updated_at"])
-            _audit(item, actor, "feedback.themes", changes)
     return item
 
 
 def feedback_set_sentiment(*, feedback: FeedbackItem, actor, sentiment: str) -> FeedbackItem:
     if sentiment and sentiment not in FeedbackItem.Sentiment.values:
         raise ValidationError({"sentiment": "Choose positive, neutral or negative."})
-    with transaction.atomic():
-        item = _locked(feedback)
+
+    def prepare(item: FeedbackItem) -> dict:
         _refuse_if_closed(item)
-        before = _state(item, ("sentiment", "status"))
-        item.sentiment = sentiment
-        _start_if_new(item)
-        changes = diff(before, _state(item, ("sentiment", "status")))
-        if changes:
-            item.updated_at = timezone.now()
-            item.save(update_fields=["sentiment", "status", "updated_at"])
-            _audit(item, actor, "feedback.sentiment", changes)
+        return {"sentiment": sentiment, **_started_if_new(item)}
+
+    item, _ = audited_update(
+        instance=feedback, actor=actor, action="feedback.sentiment", prepare=prepare, related=RELATED
+    )
     return item
 
 
 def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> Link:
     """Link the item to another feedback item of the same organisation, named by its reference."""
     with transaction.atomic():
-        item = _locked(feedback)
+        item = lock(feedback, *RELATED)
         _refuse_if_closed(item)
         target = feedback_by_reference(organization=item.organization, reference=target_reference)
         if target is None:
@@ -283,15 +238,13 @@ def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> Li
         if links_between(organization=item.organization, first=item, second=target).exists():
             raise ValidationError({"reference": f"{item.reference} and {target.reference} are already linked."})
         link = link_create(organization=item.organization, actor=actor, source=item, target=target)
-        before_status = item.status
-        _start_if_new(item)
-        if item.status != before_status:
-            item.save(update_fields=["status"])
-        _audit(
-            item,
-            actor,
-            "feedback.link",
-            {"link": [None, f"feedback {target.reference}"], "status": [before_status, item.status]},
+        audited_update(
+            instance=item,
+            actor=actor,
+            action="feedback.link",
+            prepare=_started_if_new,
+            extra_changes={"link": [None, f"feedback {target.reference}"]},
+            related=RELATED,
         )
     return link
 
@@ -301,23 +254,23 @@ def feedback_convert(*, feedback: FeedbackItem, actor, kind: str) -> FeedbackIte
     conversion = get_conversion(kind)
     if conversion is None:
         raise ValidationError(NOT_AVAILABLE)
-    with transaction.atomic():
-        item = _locked(feedback)
+
+    def prepare(item: FeedbackItem) -> dict:
         _refuse_if_closed(item)
         made = conversion.handler(feedback=item, actor=actor)
         reference = str(getattr(made, "reference", made))
-        before = _state(item, ("status", "converted_to", "closing_note", "closed_at"))
-        _transition(item, "close")
-        item.converted_to = reference
-        item.closing_note = f"Converted to {conversion.label.lower()} {reference}."
-        item.closed_at = item.updated_at = timezone.now()
-        item.save(update_fields=["status", "converted_to", "closing_note", "closed_at", "updated_at"])
-        target = (
-            made if hasattr(made, "_meta") else External(conversion.kind, reference, f"{conversion.label} {reference}")
-        )
+        target = made if hasattr(made, "_meta") else External(kind, reference, f"{conversion.label} {reference}")
         link_create(organization=item.organization, actor=actor, source=item, target=target)
-        changes = diff(before, _state(item, ("status", "converted_to", "closing_note", "closed_at")))
-        _audit(item, actor, "feedback.convert", changes)
+        return {
+            **_transition(item, "close"),
+            "converted_to": reference,
+            "closing_note": f"Converted to {conversion.label.lower()} {reference}.",
+            "closed_at": timezone.now(),
+        }
+
+    item, _ = audited_update(
+        instance=feedback, actor=actor, action="feedback.convert", prepare=prepare, related=RELATED
+    )
     return item
 
 
@@ -325,27 +278,21 @@ def feedback_close(*, feedback: FeedbackItem, actor, note: str) -> FeedbackItem:
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Say how the feedback was handled before closing it."})
-    with transaction.atomic():
-        item = _locked(feedback)
-        before = _state(item, ("status", "closing_note", "closed_at"))
-        _transition(item, "close")
-        item.closing_note = note
-        item.closed_at = item.updated_at = timezone.now()
-        item.save(update_fields=["status", "closing_note", "closed_at", "updated_at"])
-        _audit(item, actor, "feedback.close", diff(before, _state(item, ("status", "closing_note", "closed_at"))))
+
+    def prepare(item: FeedbackItem) -> dict:
+        return {**_transition(item, "close"), "closing_note": note, "closed_at": timezone.now()}
+
+    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.close", prepare=prepare, related=RELATED)
     return item
 
 
 def feedback_reopen(*, feedback: FeedbackItem, actor) -> FeedbackItem:
-    with transaction.atomic():
-        item = _locked(feedback)
+    def prepare(item: FeedbackItem) -> dict:
         if item.converted_to:
             raise ValidationError(f"This item became {item.converted_to}; carry on there.")
-        before = _state(item, ("status", "closing_note", "closed_at"))
-        _transition(item, "reopen")
-        item.closing_note, item.closed_at, item.updated_at = "", None, timezone.now()
-        item.save(update_fields=["status", "closing_note", "closed_at", "updated_at"])
-        _audit(item, actor, "feedback.reopen", diff(before, _state(item, ("status", "closing_note", "closed_at"))))
+        return {**_transition(item, "reopen"), "closing_note": "", "closed_at": None}
+
+    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.reopen", prepare=prepare, related=RELATED)
     return item
 
 
@@ -356,7 +303,7 @@ def attachment_add(*, feedback: FeedbackItem, actor, upload) -> Attachment:
     """Store a file checked by its content; the stored name is derived from its hash, never the person's name."""
     checked = check_upload(upload)
     with transaction.atomic():
-        item = _locked(feedback)
+        item = lock(feedback, *RELATED)
         _refuse_if_closed(item)
         attachment = Attachment(
             organization=item.organization,
@@ -370,11 +317,12 @@ def attachment_add(*, feedback: FeedbackItem, actor, upload) -> Attachment:
         upload.seek(0)
         attachment.file.save(checked.sha256, upload, save=False)
         attachment.save()
-        _audit(
-            item,
-            actor,
-            "feedback.attachment_add",
-            {"attachment": [None, f"{checked.original_name} ({checked.content_type}, {checked.size} bytes)"]},
+        audit_record(
+            organization=item.organization,
+            actor=actor,
+            action="feedback.attachment_add",
+            obj=item,
+            changes={"attachment": [None, f"{checked.original_name} ({checked.content_type}, {checked.size} bytes)"]},
         )
     return attachment
 

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import MonitoringMethod
-from qms.audit.services import audit_record, diff, snapshot
+from qms.audit.services import audit_record, diff
+from qms.audit.writes import audited_state, audited_update
 from qms.tenancy.access import WRITERS
 from qms.tenancy.models import Membership
 
@@ -47,7 +48,7 @@ def method_create(
             actor=actor,
             action="monitoring_method.create",
             obj=method,
-            changes=diff({}, snapshot(method, EDITABLE)),
+            changes=diff({}, audited_state(method, EDITABLE)),
         )
     return method
 
@@ -56,58 +57,42 @@ def method_update(*, method: MonitoringMethod, actor, **fields) -> MonitoringMet
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise TypeError(f"method_update cannot change {sorted(unknown)}")
-    if "owner" in fields and fields["owner"] != method.owner:
-        _check_owner(organization=method.organization, owner=fields["owner"])
-    with transaction.atomic():
-        method = MonitoringMethod.objects.select_for_update().get(pk=method.pk)
-        before = snapshot(method, EDITABLE)
-        for name, value in fields.items():
-            setattr(method, name, value)
-        changes = diff(before, snapshot(method, EDITABLE))
-        if changes:
-            method.save(update_fields=list(fields))
-            audit_record(
-                organization=method.organization,
-                actor=actor,
-                action="monitoring_method.update",
-                obj=method,
-                changes=changes,
-            )
+
+    def prepare(locked: MonitoringMethod) -> None:
+        if "owner" in fields and fields["owner"] != locked.owner:
+            _check_owner(organization=locked.organization, owner=fields["owner"])
+
+    method, _ = audited_update(
+        instance=method, actor=actor, action="monitoring_method.update", data=fields, prepare=prepare
+    )
     return method
 
 
 def method_review(*, method: MonitoringMethod, actor, today: date | None = None) -> MonitoringMethod:
-    """Record that the method was reviewed today: its next review is one period from now."""
+    """Record that the method was reviewed today: its next review is one period from now. A second review on
+    the same day is recorded too: the register shows who reviewed it, and when."""
     today = today or timezone.localdate()
-    with transaction.atomic():
-        method = MonitoringMethod.objects.select_for_update().get(pk=method.pk)
-        if method.retired_at is not None:
+
+    def prepare(locked: MonitoringMethod) -> dict:
+        if locked.retired_at is not None:
             raise ValidationError("A retired method is no longer reviewed.")
-        before = method.last_reviewed_on
-        method.last_reviewed_on = today
-        method.save(update_fields=["last_reviewed_on"])
-        audit_record(
-            organization=method.organization,
-            actor=actor,
-            action="monitoring_method.review",
-            obj=method,
-            changes={"last_reviewed_on": [before, today]},
-        )
+        return {"last_reviewed_on": today}
+
+    method, _ = audited_update(
+        instance=method,
+        actor=actor,
+        action="monitoring_method.review",
+        prepare=prepare,
+        extra_changes={"reviewed_on": [None, today.isoformat()]},
+    )
     return method
 
 
 def method_retire(*, method: MonitoringMethod, actor) -> MonitoringMethod:
-    with transaction.atomic():
-        method = MonitoringMethod.objects.select_for_update().get(pk=method.pk)
-        if method.retired_at is not None:
+    def prepare(locked: MonitoringMethod) -> dict:
+        if locked.retired_at is not None:
             raise ValidationError("This method is already retired.")
-        method.retired_at = timezone.now()
-        method.save(update_fields=["retired_at"])
-        audit_record(
-            organization=method.organization,
-            actor=actor,
-            action="monitoring_method.retire",
-            obj=method,
-            changes={"retired_at": [None, method.retired_at]},
-        )
+        return {"retired_at": timezone.now()}
+
+    method, _ = audited_update(instance=method, actor=actor, action="monitoring_method.retire", prepare=prepare)
     return method

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from .chain import event_hash, normalise
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
-from .sealing import seal_changes
+from .sealing import seal_changes, subject_of
 
 SYSTEM_LABEL = "system"
 
@@ -21,7 +21,8 @@ def object_types_of(model) -> tuple[str, ...]:
 
 
 def object_label(obj) -> tuple[str, str, str]:
-    return object_type_of(obj), str(obj.pk or ""), str(obj)[:300]
+    """(type, id, name) of a record in an event; a model whose str() is personal data names itself `audit_name`."""
+    return object_type_of(obj), str(obj.pk or ""), (getattr(obj, "audit_name", None) or str(obj))[:300]
 
 
 def snapshot(obj, fields) -> dict:
@@ -57,13 +58,16 @@ def audit_record(
     """Append one event to the organisation's chain, inside the caller's transaction.
 
     `personal` is (subject, field names): those fields' values are sealed under the subject's key (sealing.py),
-    so that erasing the subject later makes them unreadable without touching the chain.
+    so that erasing the subject later makes them unreadable without touching the chain. For `obj`, it defaults to
+    the record itself and its model's `personal_fields`.
 
     The chain head row is locked (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction holds the write
     lock), so concurrent writers queue up behind each other instead of forking the chain.
     """
     if obj is not None:
         object_type, object_id, object_repr = object_label(obj)
+        if personal is None and getattr(obj, "personal_fields", ()):
+            personal = (subject_of(obj), obj.personal_fields)
     changes = _changed_only(normalise(changes or {}))
     with transaction.atomic(savepoint=False):
         if personal is not None:

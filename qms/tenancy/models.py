@@ -58,6 +58,8 @@ class MembershipQuerySet(models.QuerySet):
 
 
 class Membership(TenantOwned):
+    audited_fields = ("role", "expires_at", "removed_at")
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Required for auditors.")

@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qms.audit.services import audit_chain_start, audit_record, diff, snapshot
+from qms.audit.services import audit_chain_start, audit_record, diff
+from qms.audit.writes import audited_update
 
 from .context import organization_context
 from .models import Membership, Organization, Role
@@ -24,25 +25,25 @@ def organization_create(*, name: str, slug: str, owner) -> Organization:
     return organization
 
 
+def _organization_state(organization: Organization) -> dict:
+    return {"name": organization.name, "logo": organization.logo.name or None}
+
+
 def organization_update(*, organization: Organization, actor, name: str, logo=None, remove_logo=False) -> Organization:
     """Rename the organisation and set or remove its logo (the file is checked by the form)."""
-    before = snapshot(organization, ["name"]) | {"logo": organization.logo.name or None}
     with transaction.atomic():
-        organization.name = name
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = _organization_state(locked)
+        locked.name = name
         if remove_logo:
-            organization.logo = ""
+            locked.logo = ""
         elif logo is not None:
-            organization.logo.save(f"{organization.slug}-{logo.name}", logo, save=False)
-        organization.save(update_fields=["name", "logo"])
-        after = snapshot(organization, ["name"]) | {"logo": organization.logo.name or None}
-        audit_record(
-            organization=organization,
-            actor=actor,
-            action="organization.update",
-            obj=organization,
-            changes=diff(before, after),
-        )
-    return organization
+            locked.logo.save(f"{locked.slug}-{logo.name}", logo, save=False)
+        changes = diff(before, _organization_state(locked))
+        if changes:
+            locked.save(update_fields=["name", "logo"])
+            audit_record(organization=locked, actor=actor, action="organization.update", obj=locked, changes=changes)
+    return locked
 
 
 def _check_expiry(role: str, expires_at) -> None:
@@ -78,37 +79,28 @@ def _guard_last_owner(membership: Membership) -> None:
 
 def membership_change_role(*, membership: Membership, actor, role: str, expires_at=None) -> Membership:
     _check_expiry(role, expires_at)
-    with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+
+    def prepare(locked: Membership) -> dict:
         if role != Role.OWNER:
-            _guard_last_owner(membership)
-        before = snapshot(membership, ["role", "expires_at"])
-        membership.role, membership.expires_at = role, expires_at
-        membership.save(update_fields=["role", "expires_at"])
-        audit_record(
-            organization=membership.organization,
-            actor=actor,
-            action="membership.change_role",
-            obj=membership,
-            changes=diff(before, snapshot(membership, ["role", "expires_at"])),
-        )
+            _guard_last_owner(locked)
+        return {"role": role, "expires_at": expires_at}
+
+    membership, _ = audited_update(
+        instance=membership, actor=actor, action="membership.change_role", prepare=prepare, related=("organization",)
+    )
     return membership
 
 
 def membership_remove(*, membership: Membership, actor) -> Membership:
     from qms.accounts.services import api_tokens_revoke_for_membership
 
+    def prepare(locked: Membership) -> dict:
+        _guard_last_owner(locked)
+        return {"removed_at": timezone.now()}
+
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        _guard_last_owner(membership)
-        membership.removed_at = timezone.now()
-        membership.save(update_fields=["removed_at"])
-        audit_record(
-            organization=membership.organization,
-            actor=actor,
-            action="membership.remove",
-            obj=membership,
-            changes={"removed_at": [None, membership.removed_at]},
+        membership, _ = audited_update(
+            instance=membership, actor=actor, action="membership.remove", prepare=prepare, related=("organization",)
         )
         api_tokens_revoke_for_membership(membership=membership, actor=actor)
     return membership
