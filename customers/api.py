@@ -72,6 +72,8 @@ class CustomerFilter(django_filters.FilterSet):
 class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's customers (archived ones included); staff and above may add one."""
 
+    actions = {"GET": "customers.view", "POST": "customers.edit"}
+
     class CustomerInput(serializers.Serializer):
         name = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=Customer.Kind.choices, default=Customer.Kind.ORGANISATION)
@@ -98,6 +100,8 @@ class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
 
 
 class CustomerDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    actions = {"GET": "customers.view", "PATCH": "customers.edit"}
+
     class CustomerUpdateInput(CustomerList.CustomerInput):
         archived = serializers.BooleanField(required=False)
 
@@ -152,6 +156,8 @@ class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's contacts. Erased contacts stay listed (pseudonymised, with `erased_at`), so a connected
     system learns about the erasure and can erase its own copy."""
 
+    actions = {"GET": "customers.view", "POST": "customers.edit"}
+
     class ContactInput(serializers.Serializer):
         customer = OrganizationRelatedField(noun="customer", rows=customers_of)
         name = serializers.CharField(max_length=200)
@@ -177,6 +183,8 @@ class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
 
 
 class ContactDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    actions = {"GET": "customers.view", "PATCH": "customers.edit"}
+
     class ContactUpdateInput(serializers.Serializer):
         """A contact's customer is fixed once it is created (the directory has no move between customers)."""
 

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from qms import modules
+from qms import modules, permissions
 
 
 class CustomersConfig(modules.ModuleConfig):
@@ -20,6 +20,13 @@ class CustomersConfig(modules.ModuleConfig):
         "contact.erase": "Personal data erased",
         "import.complete": "Import written",
         "import.cancel": "Import cancelled",
+    }
+    permissions = {
+        "customers.view": permissions.EVERYONE,
+        "customers.edit": permissions.WRITERS,
+        "customers.import_view": permissions.OVERSEERS,
+        "customers.import": permissions.MANAGERS,
+        "contacts.privacy": permissions.MANAGERS,
     }
     sweep_cases = ("tests.customers.sweep_cases",)
 

@@ -74,6 +74,8 @@ class FeedbackFilter(django_filters.FilterSet):
 class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
     """The feedback inbox, newest first. Staff and above record feedback; its channel defaults to `api`."""
 
+    actions = {"GET": "feedback.view", "POST": "feedback.record"}
+
     class FeedbackInput(serializers.Serializer):
         channel = serializers.ChoiceField(choices=FeedbackItem.Channel.choices, default=FeedbackItem.Channel.API)
         kind = serializers.ChoiceField(choices=FeedbackItem.Kind.choices)
@@ -102,6 +104,8 @@ class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
 
 
 class FeedbackDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    actions = {"GET": "feedback.view", "PATCH": "feedback.triage"}
+
     class FeedbackUpdateInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=FeedbackItem.Kind.choices)
         product = serializers.CharField(max_length=200, allow_blank=True)

@@ -1,4 +1,4 @@
-from qms import modules
+from qms import modules, permissions
 
 
 class FeedbackConfig(modules.ModuleConfig):
@@ -39,5 +39,13 @@ class FeedbackConfig(modules.ModuleConfig):
         "saved_view.create": "View saved",
         "saved_view.delete": "View deleted",
         "theme.create": "Theme added",
+    }
+    permissions = {
+        "feedback.view": permissions.EVERYONE,
+        "feedback.record": permissions.WRITERS,
+        "feedback.triage": permissions.WRITERS,  # staff: only the items assigned to them (selectors.inbox.can_triage)
+        "feedback.saved_views": permissions.WRITERS,
+        "methods.view": permissions.EVERYONE,
+        "methods.manage": permissions.MANAGERS,
     }
     sweep_cases = ("tests.feedback.sweep_cases", "tests.feedback.sweep_cases_api")

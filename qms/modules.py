@@ -84,6 +84,8 @@ class ModuleConfig(AppConfig):
     notification_kinds: tuple[NotificationKind, ...] = ()
     # audit action -> what a timeline calls it ("feedback.close" -> "Closed")
     audit_actions: dict[str, str] = {}
+    # action -> the roles that may perform it ("feedback.triage": WRITERS); qms/permissions.py holds the table
+    permissions: dict[str, tuple[str, ...]] = {}
     # test modules holding this app's isolation-sweep cases: named here, imported only by the test suite
     sweep_cases: tuple[str, ...] = ()
 

@@ -45,10 +45,8 @@ from qms.forms import add_service_errors
 from qms.links.selectors import links_of
 from qms.listing import csv_response, paginate
 from qms.modules import customer_panels
-from qms.tenancy.access import MANAGERS, WRITERS, require_manager, require_role
-from qms.tenancy.models import Role
+from qms.permissions import permission
 
-IMPORT_READERS = (*MANAGERS, Role.AUDITOR)
 ERRORS_PER_PAGE = 50
 REQUEUE_AFTER_SECONDS = 10
 
@@ -57,6 +55,7 @@ REQUEUE_AFTER_SECONDS = 10
 
 
 @require_GET
+@permission("customers.view")
 def customer_list(request, org_slug):
     organization = request.organization
     filters = DirectoryFilters.from_query(request.GET)
@@ -76,6 +75,7 @@ def customer_list(request, org_slug):
 
 
 @require_GET
+@permission("customers.view")
 def customer_export(request, org_slug):
     filters = DirectoryFilters.from_query(request.GET)
     rows = directory_export_rows(organization=request.organization, filters=filters)
@@ -84,8 +84,8 @@ def customer_export(request, org_slug):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("customers.edit")
 def customer_create_view(request, org_slug):
-    require_role(request.membership, *WRITERS)
     form = CustomerForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,6 +99,7 @@ def customer_create_view(request, org_slug):
 
 
 @require_GET
+@permission("customers.view")
 def customer_detail(request, org_slug, customer_id):
     customer = customer_with_contacts(organization=request.organization, customer_id=customer_id)
     panels = customer_panels(organization=request.organization, membership=request.membership, customer=customer)
@@ -107,8 +108,8 @@ def customer_detail(request, org_slug, customer_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("customers.edit")
 def customer_edit(request, org_slug, customer_id):
-    require_role(request.membership, *WRITERS)
     customer = access_customer(organization=request.organization, customer_id=customer_id)
     form = CustomerForm(request.POST or None, organization=request.organization, customer=customer)
     if request.method == "POST" and form.is_valid():
@@ -123,8 +124,8 @@ def customer_edit(request, org_slug, customer_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("customers.edit")
 def contact_create_view(request, org_slug, customer_id):
-    require_role(request.membership, *WRITERS)
     customer = access_customer(organization=request.organization, customer_id=customer_id)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -141,8 +142,8 @@ def contact_create_view(request, org_slug, customer_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("customers.edit")
 def contact_edit(request, org_slug, contact_id):
-    require_role(request.membership, *WRITERS)
     contact = access_contact(organization=request.organization, contact_id=contact_id)
     form = ContactForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
@@ -166,12 +167,11 @@ def contact_edit(request, org_slug, contact_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("customers.import_view", write="customers.import")
 def import_start(request, org_slug):
-    require_role(request.membership, *IMPORT_READERS)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        require_manager(request.membership)
         if form.is_valid():
             try:
                 job = import_job_create(
@@ -187,14 +187,14 @@ def import_start(request, org_slug):
 
 
 @require_GET
+@permission("customers.import_view")
 def import_template(request, org_slug):
-    require_role(request.membership, *IMPORT_READERS)
     return csv_response("customer-import-template.csv", [column.name for column in COLUMNS], TEMPLATE_ROWS)
 
 
 @require_GET
+@permission("customers.import_view")
 def import_detail(request, org_slug, job_id):
-    require_role(request.membership, *IMPORT_READERS)
     job = access_import_job(organization=request.organization, job_id=job_id)
     context = {
         **_job_context(job),
@@ -205,9 +205,9 @@ def import_detail(request, org_slug, job_id):
 
 
 @require_GET
+@permission("customers.import_view")
 def import_progress(request, org_slug, job_id):
     """The job's status box, polled by htmx every second while a worker has it; then the whole page reloads."""
-    require_role(request.membership, *IMPORT_READERS)
     job = access_import_job(organization=request.organization, job_id=job_id)
     if request.htmx and job.status not in WAITING:
         return HttpResponseClientRefresh()
@@ -215,8 +215,8 @@ def import_progress(request, org_slug, job_id):
 
 
 @require_POST
+@permission("customers.import")
 def import_confirm(request, org_slug, job_id):
-    require_manager(request.membership)
     job = access_import_job(organization=request.organization, job_id=job_id)
     form = ImportConfirmForm(request.POST)
     if not form.is_valid():
@@ -226,15 +226,15 @@ def import_confirm(request, org_slug, job_id):
 
 
 @require_POST
+@permission("customers.import")
 def import_cancel(request, org_slug, job_id):
-    require_manager(request.membership)
     job = access_import_job(organization=request.organization, job_id=job_id)
     return _job_action(request, job, import_job_cancel, "Import cancelled: nothing was written.")
 
 
 @require_POST
+@permission("customers.import")
 def import_requeue(request, org_slug, job_id):
-    require_manager(request.membership)
     job = access_import_job(organization=request.organization, job_id=job_id)
     return _job_action(request, job, import_job_requeue, "Queued again for a worker.")
 

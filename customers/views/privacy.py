@@ -16,12 +16,12 @@ from customers.selectors.privacy import (
     contact_personal_data,
 )
 from customers.services.privacy import contact_erase, contact_export_record
-from qms.tenancy.access import require_manager
+from qms.permissions import permission
 
 
 @require_GET
+@permission("contacts.privacy")
 def contact_export(request, org_slug, contact_id):
-    require_manager(request.membership)
     contact = access_contact_for_privacy(organization=request.organization, contact_id=contact_id)
     data = contact_personal_data(organization=request.organization, contact=contact)
     contact_export_record(contact=contact, actor=request.user)
@@ -35,8 +35,8 @@ def contact_export(request, org_slug, contact_id):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("contacts.privacy")
 def contact_erase_view(request, org_slug, contact_id):
-    require_manager(request.membership)
     contact = access_contact_for_privacy(organization=request.organization, contact_id=contact_id)
     if request.method == "POST":
         try:

@@ -26,7 +26,7 @@ from feedback.selectors.inbox import (
 from feedback.services.inbox import attachment_add, feedback_create, saved_view_create, saved_view_delete
 from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
-from qms.tenancy.access import WRITERS, require_role
+from qms.permissions import permission
 
 # --- the list -----------------------------------------------------------------------------------------------
 
@@ -59,6 +59,7 @@ def _views(request, current: str) -> tuple[list[dict], list[dict]]:
 
 
 @require_GET
+@permission("feedback.view")
 def inbox(request, org_slug):
     form = _filter_form(request, request.GET)
     items = feedback_items(organization=request.organization, user=request.user, filters=form.filters())
@@ -81,6 +82,7 @@ def inbox(request, org_slug):
 
 
 @require_GET
+@permission("feedback.view")
 def inbox_export(request, org_slug):
     form = _filter_form(request, request.GET)
     items = feedback_items(organization=request.organization, user=request.user, filters=form.filters())
@@ -127,6 +129,7 @@ def inbox_export(request, org_slug):
 
 
 @require_POST
+@permission("feedback.saved_views")
 def saved_view_create_view(request, org_slug):
     form = SavedViewForm(request.POST)
     query = _filter_form(request, QueryDict(request.POST.get("query", ""))).querystring()
@@ -145,6 +148,7 @@ def saved_view_create_view(request, org_slug):
 
 
 @require_POST
+@permission("feedback.saved_views")
 def saved_view_delete_view(request, org_slug, view_id):
     view = access_saved_view(organization=request.organization, owner=request.user, saved_view_id=view_id)
     saved_view_delete(saved_view=view, actor=request.user)
@@ -168,8 +172,8 @@ def _feedback_form(request, *, item=None, data=None, files=None, initial=None) -
 
 
 @require_http_methods(["GET", "POST"])
+@permission("feedback.record")
 def feedback_create_view(request, org_slug):
-    require_role(request.membership, *WRITERS)
     form = _feedback_form(
         request,
         data=request.POST or None,

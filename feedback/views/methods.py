@@ -12,7 +12,8 @@ from feedback.models import MonitoringMethod
 from feedback.selectors.methods import access_method, method_next_review_on, methods_for_organization
 from feedback.services.methods import method_create, method_retire, method_review, method_update
 from qms.listing import csv_response, paginate, query_id, query_text
-from qms.tenancy.access import WRITERS, require_manager
+from qms.permissions import permission
+from qms.tenancy.access import WRITERS
 from qms.tenancy.selectors import members_for_organization
 
 
@@ -40,6 +41,7 @@ def _owner_choices(request):
     return members_for_organization(organization=request.organization).filter(role__in=WRITERS)
 
 
+@permission("methods.view")
 def method_list(request, org_slug):
     today = timezone.localdate()
     page = paginate(
@@ -59,6 +61,7 @@ def method_list(request, org_slug):
     )
 
 
+@permission("methods.view")
 def method_export(request, org_slug):
     today = timezone.localdate()
     methods = methods_for_organization(organization=request.organization, today=today, **_filters(request))
@@ -83,8 +86,8 @@ def method_export(request, org_slug):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("methods.manage")
 def method_create_view(request, org_slug):
-    require_manager(request.membership)
     form = MonitoringMethodForm(request.POST or None, members=_owner_choices(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,8 +101,8 @@ def method_create_view(request, org_slug):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("methods.manage")
 def method_edit(request, org_slug, method_id):
-    require_manager(request.membership)
     method = access_method(organization=request.organization, method_id=method_id)
     form = MonitoringMethodForm(
         request.POST or None,
@@ -120,8 +123,8 @@ def method_edit(request, org_slug, method_id):
 
 
 @require_POST
+@permission("methods.manage")
 def method_review_view(request, org_slug, method_id):
-    require_manager(request.membership)
     method = access_method(organization=request.organization, method_id=method_id)
     try:
         method = method_review(method=method, actor=request.user)
@@ -136,8 +139,8 @@ def method_review_view(request, org_slug, method_id):
 
 
 @require_POST
+@permission("methods.manage")
 def method_retire_view(request, org_slug, method_id):
-    require_manager(request.membership)
     method = access_method(organization=request.organization, method_id=method_id)
     try:
         method_retire(method=method, actor=request.user)

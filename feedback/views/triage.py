@@ -51,6 +51,7 @@ from qms.audit.sealing import unseal_events
 from qms.forms import add_service_errors
 from qms.links.selectors import links_of
 from qms.modules import audit_action_label
+from qms.permissions import permission
 from qms.tenancy.access import has_role
 from qms.tenancy.models import Role
 
@@ -107,6 +108,7 @@ def _detail_response(request, item, **bound):
 
 
 @require_GET
+@permission("feedback.view")
 def feedback_detail(request, org_slug, feedback_id):
     item = access_feedback(organization=request.organization, feedback_id=feedback_id)
     return _detail_response(request, item)
@@ -114,6 +116,7 @@ def feedback_detail(request, org_slug, feedback_id):
 
 @require_http_methods(["GET", "POST"])
 @_triage
+@permission("feedback.triage")
 def feedback_edit(request, org_slug, item):
     if item.status == item.Status.CLOSED:
         messages.error(request, "This item is closed. Reopen it to change it.")
@@ -148,6 +151,7 @@ def _apply(request, item, form, form_key: str, action):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_assign_view(request, org_slug, item):
     form = AssignForm(request.POST, members=assignable_members(organization=request.organization))
 
@@ -161,6 +165,7 @@ def feedback_assign_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_themes_view(request, org_slug, item):
     form = ThemesForm(request.POST, themes=themes_for(organization=request.organization))
 
@@ -173,6 +178,7 @@ def feedback_themes_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_sentiment_view(request, org_slug, item):
     form = SentimentForm(request.POST)
 
@@ -185,6 +191,7 @@ def feedback_sentiment_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_link_view(request, org_slug, item):
     form = LinkForm(request.POST)
 
@@ -197,6 +204,7 @@ def feedback_link_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_convert_view(request, org_slug, item):
     if not conversions():
         messages.error(request, NOT_AVAILABLE)
@@ -212,6 +220,7 @@ def feedback_convert_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_close_view(request, org_slug, item):
     form = CloseForm(request.POST)
 
@@ -224,6 +233,7 @@ def feedback_close_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def feedback_reopen_view(request, org_slug, item):
     try:
         feedback_reopen(feedback=item, actor=request.user)
@@ -239,6 +249,7 @@ def feedback_reopen_view(request, org_slug, item):
 
 @require_POST
 @_triage
+@permission("feedback.triage")
 def attachment_upload(request, org_slug, item):
     form = AttachmentForm(request.POST, request.FILES)
 
@@ -250,6 +261,7 @@ def attachment_upload(request, org_slug, item):
 
 
 @require_GET
+@permission("feedback.view")
 def attachment_download(request, org_slug, feedback_id, attachment_id):
     """Served only here, to members, always as a download of the type its content was detected as."""
     item = access_feedback(organization=request.organization, feedback_id=feedback_id)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qms.tenancy.access import require_owner
+from qms.permissions import permission
 from qms.tenancy.context import organization_context
 from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_token
 
@@ -93,8 +93,8 @@ def _accept_signed_in(request, invitation, context):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("tokens.manage")
 def api_tokens(request, org_slug):
-    require_owner(request.membership)
     organization = request.organization
     members = list(members_for_organization(organization=organization))
     form = ApiTokenForm(request.POST or None, members=members, initial={"membership": request.membership.pk})
@@ -114,8 +114,8 @@ def api_tokens(request, org_slug):
 
 
 @require_POST
+@permission("tokens.manage")
 def api_token_revoke_view(request, org_slug, token_id):
-    require_owner(request.membership)
     token = access_api_token(organization=request.organization, token_id=token_id)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")

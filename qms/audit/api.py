@@ -44,6 +44,8 @@ class AuditEventOutput(serializers.ModelSerializer):
 class AuditEventList(OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's audit trail, newest first; filter by actor, object, action and date."""
 
+    actions = {"GET": "audit.view"}
+
     model = AuditEvent
     serializer_class = AuditEventOutput
     filterset_class = AuditEventFilter
@@ -57,6 +59,7 @@ class AuditEventList(OrganizationQuerysetMixin, generics.ListAPIView):
 
 
 class AuditEventDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    actions = {"GET": "audit.view"}
     model = AuditEvent
     serializer_class = AuditEventOutput
 

@@ -1,8 +1,8 @@
 from django.shortcuts import render
 
 from qms.listing import csv_response, paginate
-from qms.tenancy.access import get_object_for_member, require_role
-from qms.tenancy.models import Role
+from qms.permissions import permission
+from qms.tenancy.access import get_object_for_member
 from qms.tenancy.selectors import members_for_organization
 
 from .forms import AuditFilterForm
@@ -10,16 +10,14 @@ from .models import AuditEvent
 from .sealing import unseal_events, unsealed_stream
 from .selectors import audit_events, audit_object_types
 
-READERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
-
 
 def _filtered(request, form: AuditFilterForm | None = None):
     form = form or AuditFilterForm(request.GET)
     return audit_events(organization=request.organization, **form.filters())
 
 
+@permission("audit.view")
 def audit_trail(request, org_slug):
-    require_role(request.membership, *READERS)
     form = AuditFilterForm(request.GET)
     page = paginate(request, _filtered(request, form))
     page.object_list = unseal_events(organization=request.organization, events=page.object_list)
@@ -37,8 +35,8 @@ def audit_trail(request, org_slug):
     )
 
 
+@permission("audit.view")
 def audit_trail_csv(request, org_slug):
-    require_role(request.membership, *READERS)
     rows = (
         (
             e.seq,
@@ -60,8 +58,8 @@ def audit_trail_csv(request, org_slug):
     )
 
 
+@permission("audit.view")
 def audit_event_detail(request, org_slug, event_id):
-    require_role(request.membership, *READERS)
     event = get_object_for_member(
         AuditEvent.objects.select_related("actor"), organization=request.organization, pk=event_id
     )

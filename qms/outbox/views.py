@@ -9,15 +9,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qms.listing import paginate, query_text
-from qms.tenancy.access import MANAGERS, get_object_for_member, require_role
+from qms.permissions import permission
+from qms.tenancy.access import get_object_for_member
 
 from .models import OutboxMessage
 from .selectors import outbox_counts, outbox_messages
 from .services import outbox_retry
 
 
+@permission("delivery.view")
 def delivery_log(request, org_slug):
-    require_role(request.membership, *MANAGERS)
     state = request.GET.get("state", "")
     search = query_text(request.GET, "q")
     page = paginate(request, outbox_messages(organization=request.organization, state=state, search=search))
@@ -29,8 +30,8 @@ def delivery_log(request, org_slug):
 
 
 @require_POST
+@permission("delivery.retry")
 def message_retry(request, org_slug, message_id):
-    require_role(request.membership, *MANAGERS)
     message = get_object_for_member(OutboxMessage.objects.all(), organization=request.organization, pk=message_id)
     outbox_retry(message=message)
     messages.success(request, f"Email to {message.to_email} queued again.")

@@ -2,6 +2,7 @@ from contextlib import contextmanager
 
 import django_filters
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from qms.permissions import DENIED, declared_actions, may, method_action
 
 from .access import can_write
 from .selectors import membership_for_user
@@ -41,6 +44,11 @@ class IsOrganizationMember(BasePermission):
             raise NotFound("No such organisation.")
         if request.method not in SAFE_METHODS and not can_write(membership):
             raise PermissionDenied("Your role is read-only in this organisation.")
+        actions = declared_actions(view)
+        if not actions:
+            raise ImproperlyConfigured(f"{type(view).__name__} declares no actions (qms/permissions.py)")
+        if not may(membership, method_action(actions, request.method)):
+            raise PermissionDenied(DENIED)
         return True
 
 

@@ -26,6 +26,8 @@ class MemberFilter(django_filters.FilterSet):
 class MemberList(OrganizationQuerysetMixin, generics.ListAPIView):
     """Active members of the organisation."""
 
+    actions = {"GET": "members.view"}
+
     model = Membership
     serializer_class = MemberOutput
     filterset_class = MemberFilter
@@ -35,6 +37,7 @@ class MemberList(OrganizationQuerysetMixin, generics.ListAPIView):
 
 
 class MemberDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    actions = {"GET": "members.view"}
     model = Membership
     serializer_class = MemberOutput
 

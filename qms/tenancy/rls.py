@@ -22,10 +22,15 @@ def apply_row_level_security(using="default", **kwargs):
         return
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        # A migrate to an earlier migration (or of one app) leaves some tables of today's models still to come.
-        existing = set(connection.introspection.table_names(cursor))
+        # A migrate to an earlier migration (or of one app) leaves some tables of today's models still to come, or
+        # not yet with their organisation column: those get their policy from the migrate that completes them.
+        cursor.execute(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND column_name = 'organization_id'"
+        )
+        ready = {row[0] for row in cursor.fetchall()}
         for model in tenant_models():
-            if model._meta.db_table not in existing:
+            if model._meta.db_table not in ready:
                 continue
             table = quote(model._meta.db_table)
             cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -34,12 +39,14 @@ def apply_row_level_security(using="default", **kwargs):
             cursor.execute(f"CREATE POLICY {POLICY} ON {table} USING ({PREDICATE}) WITH CHECK ({PREDICATE})")
         role = settings.DATABASE_APP_ROLE
         if role:
-            grant_application_role(cursor, quote(role), quote)
+            existing = set(connection.introspection.table_names(cursor))
+            grant_application_role(cursor, quote(role), quote, existing=existing)
 
 
-def grant_application_role(cursor, role, quote):
+def grant_application_role(cursor, role, quote, *, existing):
     cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
     cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
     cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
     for table in APPEND_ONLY_TABLES:
-        cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {role}")
+        if table in existing:
+            cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {role}")

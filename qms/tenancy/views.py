@@ -12,18 +12,18 @@ from qms.audit.selectors import audit_events
 from qms.forms import add_service_errors
 from qms.listing import query_text
 from qms.modules import audit_action_label, dashboard_cards
+from qms.permissions import may, permission
 
-from .access import MANAGERS, access_membership, has_role, require_owner, require_role
+from .access import access_membership
 from .models import Role
 from .selectors import members_for_organization
 from .services import membership_change_role, membership_remove, organization_update
 
-MEMBER_VIEWERS = (Role.OWNER, Role.MANAGER, Role.AUDITOR)
 
-
+@permission("dashboard.view")
 def organization_home(request, org_slug):
     organization = request.organization
-    recent = list(audit_events(organization=organization)[:8]) if has_role(request.membership, *MEMBER_VIEWERS) else []
+    recent = list(audit_events(organization=organization)[:8]) if may(request.membership, "audit.view") else []
     for event in recent:
         event.label = audit_action_label(event.action)
     return render(
@@ -38,34 +38,30 @@ def organization_home(request, org_slug):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("settings.view", write="settings.manage")
 def organization_settings(request, org_slug):
-    require_role(request.membership, *MEMBER_VIEWERS)
     organization = request.organization
     form = OrganizationForm(request.POST or None, request.FILES or None, initial={"name": organization.name})
-    if request.method == "POST":
-        require_owner(request.membership)
-        if form.is_valid():
-            organization_update(organization=organization, actor=request.user, **form.cleaned_data)
-            messages.success(request, "Organisation settings saved.")
-            return redirect("tenancy:settings", org_slug=org_slug)
+    if request.method == "POST" and form.is_valid():
+        organization_update(organization=organization, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Organisation settings saved.")
+        return redirect("tenancy:settings", org_slug=org_slug)
     return render(request, "tenancy/settings.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
+@permission("members.view", write="members.manage")
 def members(request, org_slug):
-    require_role(request.membership, *MEMBER_VIEWERS)
     organization = request.organization
     form = InvitationForm(request.POST or None)
-    if request.method == "POST":
-        require_owner(request.membership)
-        if form.is_valid():
-            try:
-                invitation = invitation_create(organization=organization, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
-                return redirect("tenancy:members", org_slug=org_slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_create(organization=organization, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("tenancy:members", org_slug=org_slug)
     query = query_text(request.GET, "q")
     role = request.GET.get("role", "")
     people = members_for_organization(organization=organization)
@@ -89,31 +85,29 @@ def members(request, org_slug):
 
 
 @require_http_methods(["GET", "POST"])
+@permission("members.view", write="members.manage")
 def member_edit(request, org_slug, membership_id):
-    require_role(request.membership, *MANAGERS, Role.AUDITOR)
     membership = access_membership(organization=request.organization, membership_id=membership_id)
     form = MembershipForm(request.POST or None, initial={"role": membership.role, "expires_at": membership.expires_at})
-    if request.method == "POST":
-        require_owner(request.membership)
-        if form.is_valid():
-            try:
-                membership_change_role(
-                    membership=membership,
-                    actor=request.user,
-                    role=form.cleaned_data["role"],
-                    expires_at=form.cleaned_data["expires_at"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
-                return redirect("tenancy:members", org_slug=org_slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_change_role(
+                membership=membership,
+                actor=request.user,
+                role=form.cleaned_data["role"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
+            return redirect("tenancy:members", org_slug=org_slug)
     return render(request, "tenancy/member_edit.html", {"member": membership, "form": form})
 
 
 @require_POST
+@permission("members.manage")
 def member_remove(request, org_slug, membership_id):
-    require_owner(request.membership)
     membership = access_membership(organization=request.organization, membership_id=membership_id)
     try:
         membership_remove(membership=membership, actor=request.user)
@@ -125,8 +119,8 @@ def member_remove(request, org_slug, membership_id):
 
 
 @require_POST
+@permission("members.manage")
 def invitation_revoke_view(request, org_slug, invitation_id):
-    require_owner(request.membership)
     invitation = access_invitation(organization=request.organization, invitation_id=invitation_id)
     invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Invitation for {invitation.email} revoked.")

@@ -39,8 +39,13 @@ def populate(tenant, marker):
     organization = tenant.organization
     customer = CustomerFactory(organization=organization, name=f"{marker} customer")
     theme = ThemeFactory(organization=organization, name=f"{marker} theme")
+    # Assigned to the staff member, who may then triage it: the role sweep expects what the permission table says.
     item = FeedbackItemFactory(
-        organization=organization, customer=customer, text=f"{marker} feedback text", product=f"{marker} product"
+        organization=organization,
+        customer=customer,
+        text=f"{marker} feedback text",
+        product=f"{marker} product",
+        assignee=tenant.staff,
     )
     FeedbackThemeFactory(feedback=item, theme=theme)
     other = FeedbackItemFactory(organization=organization, text=f"{marker} other feedback")
@@ -50,6 +55,7 @@ def populate(tenant, marker):
         status=FeedbackItem.Status.CLOSED,
         closing_note=f"{marker} closing note",
         closed_at=timezone.now(),
+        assignee=tenant.staff,
     )
     name, content = _stored_file(marker)
     with tenant.context():
@@ -126,7 +132,9 @@ CASES = {
         shows=("{marker} customer",),
     ),
     "feedback:saved_view_create": Case(methods=POST, form=lambda w: {"name": "Sweep view", "query": "status=new"}),
-    "feedback:saved_view_delete": Case(methods=POST, target=lambda w: {"view_id": w.extra["saved_view"].pk}),
+    "feedback:saved_view_delete": Case(
+        methods=POST, target=lambda w: {"view_id": w.extra["saved_view"].pk}, owned_by="owner"
+    ),
     "feedback:feedback_detail": Case(target=_item),
     "feedback:feedback_edit": Case(
         methods=GET_POST,

@@ -15,9 +15,10 @@ def populate(tenant, marker):
     organization = tenant.organization
     customer = CustomerFactory(organization=organization, name=f"{marker} feedback api customer")
     contact = ContactFactory(customer=customer, name=f"{marker} feedback api contact", email=f"{marker}-fb@example.com")
-    item = FeedbackItemFactory(
-        organization=organization, contact=contact, customer=customer, text=f"{marker} api feedback"
-    )
+    item = FeedbackItemFactory(  # assigned to the staff member, who may then change it (the role sweep)
+        organization=organization, contact=contact, customer=customer, text=f"{marker} api feedback",
+        assignee=tenant.staff,
+    )  # fmt: skip
     method = MonitoringMethodFactory(organization=organization, name=f"{marker} method", owner=tenant.manager)
     return {"papi_feedback": item, "papi_method": method}
 

@@ -51,10 +51,12 @@ class Case:
     """How the sweep exercises one route.
 
     methods: what a permitted member may send; target: the kwargs naming one of a tenant's objects; form: a valid
-    write body (so a missing check would really write); shows: text of the tenant's own rows a list must contain.
+    write body (so a missing check would really write); shows: text of the tenant's own rows a list must contain;
+    owned_by: the role whose personal record the target is (a saved view): the role sweep expects 404 for others.
     """
 
     methods: tuple[str, ...] = GET
     target: Callable[[World], dict] | None = None
     form: Callable[[World], dict] = field(default=lambda w: {})
     shows: tuple[str, ...] = ()
+    owned_by: str = ""
