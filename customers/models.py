@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms.tenancy.models import TenantOwned
+from qms.workflows import Transition, Workflow
 
 
 class Customer(TenantOwned):
@@ -135,3 +136,27 @@ class ImportJob(TenantOwned):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "created_at"])]
+
+
+_S, IMPORT = ImportJob.Status, "customers.import"
+ImportJob.workflow = Workflow(
+    "status",
+    [
+        # A worker's: the file was checked, or could not be read.
+        Transition("checked", (_S.VALIDATING,), _S.PREVIEW, IMPORT, "Checked", "checked", automatic=True),
+        Transition("unreadable", (_S.VALIDATING,), _S.INVALID, IMPORT, "Unreadable", "refused", automatic=True),
+        # A person's: import the previewed rows, or give up before anything is written.
+        Transition(
+            "confirm", (_S.PREVIEW,), _S.IMPORTING, IMPORT, "Import", "confirmed",
+            refused="This import is no longer waiting to be confirmed.",
+        ),
+        Transition(
+            "cancel", (_S.VALIDATING, _S.PREVIEW), _S.CANCELLED, IMPORT, "Cancel this import", "cancelled",
+            refused="Only an import that has not started writing can be cancelled.",
+        ),
+        # A worker's again: the rows were written, or the task gave up.
+        Transition("finish", (_S.IMPORTING,), _S.DONE, IMPORT, "Finish", "finished", automatic=True),
+        Transition("fail", (_S.VALIDATING, _S.IMPORTING), _S.FAILED, IMPORT, "Fail", "failed", automatic=True),
+    ],
+    noun="import",
+)  # fmt: skip

@@ -29,6 +29,7 @@ from qms.tenancy.api import (
 
 class FeedbackOutput(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    transitions = serializers.SerializerMethodField(help_text="What the token's member may do to the item now.")
 
     class Meta:
         model = FeedbackItem
@@ -53,7 +54,15 @@ class FeedbackOutput(serializers.ModelSerializer):
             "converted_to",
             "created_at",
             "updated_at",
+            "transitions",
         ]
+
+    def get_transitions(self, item: FeedbackItem) -> list[str]:
+        request = self.context.get("request")
+        membership = api_membership(request) if request is not None else None
+        if membership is None or not can_triage(membership, item):
+            return []
+        return [transition.name for transition in FeedbackItem.workflow.available(item, membership)]
 
 
 class FeedbackFilter(django_filters.FilterSet):
@@ -100,7 +109,7 @@ class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
         data.is_valid(raise_exception=True)
         with service_errors():
             item = feedback_create(organization=request.organization, actor=request.user, **data.validated_data)
-        return Response(FeedbackOutput(item).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
 
 
 class FeedbackDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
@@ -135,7 +144,7 @@ class FeedbackDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
                 item = feedback_update(feedback=item, actor=request.user, **fields)
             if sentiment is not None:
                 item = feedback_set_sentiment(feedback=item, actor=request.user, sentiment=sentiment)
-        return Response(FeedbackOutput(self.get_object()).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
 
 urlpatterns = [

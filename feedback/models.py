@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from customers.models import Contact, Customer
 from qms.tenancy.models import TenantOwned
+from qms.workflows import Transition, Workflow
 
 
 class Theme(TenantOwned):
@@ -94,12 +95,31 @@ class FeedbackItem(TenantOwned):
     def __str__(self):
         return f"{self.reference} {self.get_kind_display()}"
 
+    def converted_elsewhere(self) -> str | None:
+        return f"This item became {self.converted_to}; carry on there." if self.converted_to else None
+
     @property
     def link_label(self) -> str:
         return self.reference
 
     def get_absolute_url(self) -> str:
         return reverse("feedback:feedback_detail", kwargs={"org_slug": self.organization.slug, "feedback_id": self.pk})
+
+
+_NEW, _IN_PROGRESS, _CLOSED = FeedbackItem.Status.NEW, FeedbackItem.Status.IN_PROGRESS, FeedbackItem.Status.CLOSED
+FeedbackItem.workflow = Workflow(
+    "status",
+    [
+        # Triage of a new item (assigning, tagging, marking sentiment, linking) starts it.
+        Transition("start", (_NEW,), _IN_PROGRESS, "feedback.triage", "Start", "started", automatic=True),
+        Transition("close", (_NEW, _IN_PROGRESS), _CLOSED, "feedback.triage", "Close", "closed"),
+        Transition(
+            "reopen", (_CLOSED,), _IN_PROGRESS, "feedback.triage", "Reopen", "reopened",
+            guard=FeedbackItem.converted_elsewhere,
+        ),
+    ],
+    noun="item",
+)  # fmt: skip
 
 
 class FeedbackTheme(TenantOwned):

@@ -155,14 +155,12 @@ def import_job_validate(*, job_id: int, progress=_no_progress) -> ImportJob | No
     try:
         tally = _check_file(job, progress)
     except ImportFileError as exc:
-        ImportJob.objects.filter(pk=job.pk, status=Status.VALIDATING).update(
-            status=Status.INVALID, message=str(exc), finished_at=timezone.now()
-        )
+        _compare_and_swap(job.pk, "unreadable", message=str(exc), finished_at=timezone.now())
         return job
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status == Status.VALIDATING:
-            job.status = Status.PREVIEW
+            job.status = ImportJob.workflow.apply(job, "checked")["status"]
             job.total_rows = job.processed_rows = tally.rows
             job.valid_rows, job.error_rows, job.errors = tally.valid, tally.invalid, tally.errors
             job.summary = {
@@ -211,9 +209,8 @@ def import_job_confirm(*, job: ImportJob, actor, mode: str) -> ImportJob:
         raise ValidationError({"mode": "Choose how to import."})
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status != Status.PREVIEW:
-            raise ValidationError("This import is no longer waiting to be confirmed.")
-        job.status, job.mode, job.processed_rows = Status.IMPORTING, mode, 0
+        job.status = ImportJob.workflow.apply(job, "confirm")["status"]
+        job.mode, job.processed_rows = mode, 0
         job.summary = {
             **job.summary,
             "confirmed_by": actor.pk,
@@ -228,10 +225,8 @@ def import_job_confirm(*, job: ImportJob, actor, mode: str) -> ImportJob:
 def import_job_cancel(*, job: ImportJob, actor) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status not in (Status.VALIDATING, Status.PREVIEW):
-            raise ValidationError("Only an import that has not started writing can be cancelled.")
         before = job.status
-        job.status, job.finished_at = Status.CANCELLED, timezone.now()
+        job.status, job.finished_at = ImportJob.workflow.apply(job, "cancel")["status"], timezone.now()
         job.save(update_fields=["status", "finished_at"])
         audit_record(
             organization=job.organization,
@@ -259,9 +254,13 @@ def import_job_requeue(*, job: ImportJob, actor) -> ImportJob:
 
 def import_job_fail(*, job_id: int, message: str) -> None:
     """A task gave up (crash, time limit, database gone): say so on the job instead of leaving it waiting."""
-    ImportJob.objects.filter(pk=job_id, status__in=WAITING).update(
-        status=Status.FAILED, message=message, finished_at=timezone.now()
-    )
+    _compare_and_swap(job_id, "fail", message=message, finished_at=timezone.now())
+
+
+def _compare_and_swap(job_id: int, transition: str, **fields) -> bool:
+    """A worker's transition by compare-and-swap: it happens only if the job is still in one of its sources."""
+    step = ImportJob.workflow[transition]
+    return bool(ImportJob.objects.filter(pk=job_id, status__in=step.sources).update(status=step.target, **fields))
 
 
 class _Refused(Exception):
@@ -318,7 +317,8 @@ def _import_rows(job: ImportJob, progress):
 
 
 def _finish(job: ImportJob, tally: Tally | None, writer, *, status=Status.DONE, message="") -> None:
-    job.status, job.message, job.finished_at = status, message, timezone.now()
+    job.status = ImportJob.workflow.apply(job, "finish" if status == Status.DONE else "fail")["status"]
+    job.message, job.finished_at = message, timezone.now()
     if tally is not None:
         job.total_rows = job.processed_rows = tally.rows
         job.valid_rows, job.error_rows, job.errors = tally.valid, tally.invalid, tally.errors

@@ -198,6 +198,7 @@ def import_detail(request, org_slug, job_id):
     job = access_import_job(organization=request.organization, job_id=job_id)
     context = {
         **_job_context(job),
+        "transitions": [t.name for t in ImportJob.workflow.available(job, request.membership)],
         "errors_page": paginate(request, job.errors, per_page=ERRORS_PER_PAGE),
         "confirm_form": ImportConfirmForm(initial={"mode": _suggested_mode(job)}),
     }

@@ -1,7 +1,7 @@
 """Writes of the feedback inbox. Each runs in a transaction and appends an audit event with before/after.
 
-Status changes follow TRANSITIONS, and every event about an item is recorded against the item itself, so its
-timeline is simply its audit events.
+Status changes follow the item's workflow (FeedbackItem.workflow), and every event about an item is recorded against
+the item itself, so its timeline is simply its audit events.
 """
 
 from django.core.exceptions import ValidationError
@@ -23,12 +23,6 @@ Status = FeedbackItem.Status
 REFERENCE_PREFIX = "F"
 CLOSED_MESSAGE = "This item is closed. Reopen it to change it."
 
-# transition name: (allowed from, to, past tense for messages)
-TRANSITIONS = {
-    "start": ((Status.NEW,), Status.IN_PROGRESS, "started"),
-    "close": ((Status.NEW, Status.IN_PROGRESS), Status.CLOSED, "closed"),
-    "reopen": ((Status.CLOSED,), Status.IN_PROGRESS, "reopened"),
-}
 RECORDED_FIELDS = (
     "channel",
     "kind",
@@ -43,17 +37,9 @@ RECORDED_FIELDS = (
 RELATED = ("organization", "customer", "contact", "assignee")
 
 
-def _transition(item: FeedbackItem, name: str) -> dict:
-    """The status the transition leads to, or a ValidationError when the item's status does not allow it."""
-    allowed_from, to, done = TRANSITIONS[name]
-    if item.status not in allowed_from:
-        raise ValidationError(f"An item that is {item.get_status_display().lower()} cannot be {done}.")
-    return {"status": to}
-
-
 def _started_if_new(item: FeedbackItem) -> dict:
     """Triage of a new item puts it in progress."""
-    return _transition(item, "start") if item.status == Status.NEW else {}
+    return FeedbackItem.workflow.apply(item, "start") if item.status == Status.NEW else {}
 
 
 def _refuse_if_closed(item: FeedbackItem) -> None:
@@ -262,7 +248,7 @@ def feedback_convert(*, feedback: FeedbackItem, actor, kind: str) -> FeedbackIte
         target = made if hasattr(made, "_meta") else External(kind, reference, f"{conversion.label} {reference}")
         link_create(organization=item.organization, actor=actor, source=item, target=target)
         return {
-            **_transition(item, "close"),
+            **FeedbackItem.workflow.apply(item, "close"),
             "converted_to": reference,
             "closing_note": f"Converted to {conversion.label.lower()} {reference}.",
             "closed_at": timezone.now(),
@@ -280,7 +266,7 @@ def feedback_close(*, feedback: FeedbackItem, actor, note: str) -> FeedbackItem:
         raise ValidationError({"note": "Say how the feedback was handled before closing it."})
 
     def prepare(item: FeedbackItem) -> dict:
-        return {**_transition(item, "close"), "closing_note": note, "closed_at": timezone.now()}
+        return {**FeedbackItem.workflow.apply(item, "close"), "closing_note": note, "closed_at": timezone.now()}
 
     item, _ = audited_update(instance=feedback, actor=actor, action="feedback.close", prepare=prepare, related=RELATED)
     return item
@@ -288,9 +274,7 @@ def feedback_close(*, feedback: FeedbackItem, actor, note: str) -> FeedbackItem:
 
 def feedback_reopen(*, feedback: FeedbackItem, actor) -> FeedbackItem:
     def prepare(item: FeedbackItem) -> dict:
-        if item.converted_to:
-            raise ValidationError(f"This item became {item.converted_to}; carry on there.")
-        return {**_transition(item, "reopen"), "closing_note": "", "closed_at": None}
+        return {**FeedbackItem.workflow.apply(item, "reopen"), "closing_note": "", "closed_at": None}
 
     item, _ = audited_update(instance=feedback, actor=actor, action="feedback.reopen", prepare=prepare, related=RELATED)
     return item

@@ -24,6 +24,7 @@ from feedback.forms.inbox import (
     SentimentForm,
     ThemesForm,
 )
+from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     TRIAGE_DENIED,
     access_attachment,
@@ -79,6 +80,7 @@ def _detail_response(request, item, **bound):
         "item": item,
         "item_themes": list(item.themes.all()),
         "can_triage": triage,
+        "transitions": FeedbackItem.workflow.available(item, request.membership) if triage else [],
         "attachments": feedback_attachments(organization=organization, feedback=item),
         "links": links_of(organization=organization, record=item),
         "timeline": [

@@ -213,3 +213,12 @@ def test_odd_filters_are_a_400_or_empty_never_a_500(alpha, api, query):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert response.json()["results"] == []
+
+
+def test_an_item_says_which_transitions_the_tokens_member_may_make_now(alpha, api):
+    mine = FeedbackItemFactory(organization=alpha.organization, assignee=alpha.staff, status="in_progress")
+    theirs = FeedbackItemFactory(organization=alpha.organization, status="closed")
+    assert api(alpha, "staff").get(f"feedback/{mine.pk}/").json()["transitions"] == ["close"]
+    assert api(alpha, "staff").get(f"feedback/{theirs.pk}/").json()["transitions"] == []  # not assigned to them
+    assert api(alpha, "manager").get(f"feedback/{theirs.pk}/").json()["transitions"] == ["reopen"]
+    assert api(alpha, "auditor").get(f"feedback/{mine.pk}/").json()["transitions"] == []

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from feedback.models import FeedbackItem, FeedbackTheme, Theme
-from feedback.services.inbox import TRANSITIONS, feedback_close, feedback_reopen
+from feedback.services.inbox import feedback_close, feedback_reopen
 from qms.links.models import Link
 from qms.tenancy.models import Role
 from tests.factories import FeedbackThemeFactory, ThemeFactory
@@ -161,12 +161,28 @@ def test_a_link_to_an_unknown_foreign_or_same_item_is_refused(alpha, bravo, logi
 # --- transitions --------------------------------------------------------------------------------------------
 
 
-def test_the_transition_table_is_explicit():
-    assert TRANSITIONS == {
-        "start": ((Status.NEW,), Status.IN_PROGRESS, "started"),
-        "close": ((Status.NEW, Status.IN_PROGRESS), Status.CLOSED, "closed"),
-        "reopen": ((Status.CLOSED,), Status.IN_PROGRESS, "reopened"),
+def test_the_workflow_is_declared_on_the_model():
+    assert FeedbackItem.workflow.table() == {
+        "start": ((Status.NEW,), Status.IN_PROGRESS),
+        "close": ((Status.NEW, Status.IN_PROGRESS), Status.CLOSED),
+        "reopen": ((Status.CLOSED,), Status.IN_PROGRESS),
     }
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "converted", "available"),
+    [
+        ("manager", Status.NEW, "", ["close"]),  # starting is what triage does, never a button
+        ("manager", Status.IN_PROGRESS, "", ["close"]),
+        ("manager", Status.CLOSED, "", ["reopen"]),
+        ("manager", Status.CLOSED, "C-2026-0001", []),  # converted: carried on elsewhere
+        ("auditor", Status.IN_PROGRESS, "", []),
+    ],
+)
+def test_the_page_offers_the_transitions_this_member_may_make_now(alpha, login, role, status, converted, available):
+    item = make_item(alpha, status=status, converted_to=converted)
+    page = login(alpha.member(role)).get(url(alpha, "feedback_detail", feedback_id=item.pk))
+    assert [t.name for t in page.context["transitions"]] == available
 
 
 @pytest.mark.parametrize("status", [Status.NEW, Status.IN_PROGRESS])
