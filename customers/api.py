@@ -7,12 +7,12 @@ organisations.
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from customers.filters import CustomerFilter
 from customers.models import Contact, Customer
 from customers.services.customers import contact_create, contact_update, customer_create, customer_update
 from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, id_filter, service_errors
@@ -51,22 +51,6 @@ class CustomerOutput(serializers.ModelSerializer):
             "updated_at",
             "archived_at",
         ]
-
-
-class CustomerFilter(django_filters.FilterSet):
-    # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
-    search = django_filters.CharFilter(method="filter_search", label="Name or external reference contains")
-    segment = django_filters.CharFilter(lookup_expr="iexact")
-    region = django_filters.CharFilter(lookup_expr="iexact")
-    kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
-    external_ref = django_filters.CharFilter()
-
-    class Meta:
-        model = Customer
-        fields = []
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(external_ref__icontains=value))
 
 
 class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):

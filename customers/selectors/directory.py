@@ -1,84 +1,33 @@
 """Reads of the customer directory and its imports. Every function takes the organisation and filters by it."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.query import Prefetch
 from django.urls import reverse
 
+from customers.filters import CustomerFilter
 from customers.models import Contact, Customer, ImportJob
 from customers.services.import_rows import COLUMN_NAMES
-from qms.listing import query_id, query_text
 from qms.modules import DashboardCard
 from qms.tenancy.access import WRITERS, get_object_for_member
 from qms.tenancy.models import Membership
 
-ARCHIVED_CHOICES = [("", "Active"), ("archived", "Archived"), ("all", "Active and archived")]
-UNASSIGNED = "none"
-
 # The export's columns are the import's, so an export can be edited and imported again.
 EXPORT_COLUMNS = list(COLUMN_NAMES)
-
-
-@dataclass(frozen=True)
-class DirectoryFilters:
-    search: str = ""
-    segment: str = ""
-    region: str = ""
-    kind: str = ""
-    owner: str = ""  # a user id, UNASSIGNED, or "" for anyone
-    archived: str = ""  # "", "archived" or "all"
-
-    @classmethod
-    def from_query(cls, params) -> "DirectoryFilters":
-        owner = params.get("owner", "")
-        return cls(
-            search=query_text(params, "q"),
-            segment=query_text(params, "segment", 100),
-            region=query_text(params, "region", 100),
-            kind=params.get("kind", "") if params.get("kind", "") in Customer.Kind.values else "",
-            owner=owner if owner == UNASSIGNED or query_id(params, "owner") else "",
-            archived=params.get("archived", "") if params.get("archived", "") in ("archived", "all") else "",
-        )
-
-    @property
-    def is_filtered(self) -> bool:
-        return any((self.search, self.segment, self.region, self.kind, self.owner, self.archived))
 
 
 def _live_contacts(organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization, erased_at__isnull=True)
 
 
-def customers_filtered(*, organization, filters: DirectoryFilters) -> QuerySet[Customer]:
-    qs = Customer.objects.filter(organization=organization)
-    if filters.archived == "archived":
-        qs = qs.filter(archived_at__isnull=False)
-    elif filters.archived != "all":
-        qs = qs.filter(archived_at__isnull=True)
-    if filters.segment:
-        qs = qs.filter(segment=filters.segment)
-    if filters.region:
-        qs = qs.filter(region=filters.region)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.owner == UNASSIGNED:
-        qs = qs.filter(account_owner__isnull=True)
-    elif filters.owner:
-        qs = qs.filter(account_owner_id=int(filters.owner))
-    if filters.search:
-        term = filters.search
-        # Exists, not a join: a customer with two matching contacts is still one row of the list.
-        matching_contact = _live_contacts(organization).filter(customer=OuterRef("pk"))
-        matching_contact = matching_contact.filter(Q(name__icontains=term) | Q(email__icontains=term))
-        qs = qs.filter(Q(name__icontains=term) | Q(external_ref__icontains=term) | Exists(matching_contact))
-    return qs
+def customers_filtered(*, organization, filters: CustomerFilter) -> QuerySet[Customer]:
+    return filters.qs.filter(organization=organization)
 
 
-def customer_directory(*, organization, filters: DirectoryFilters) -> QuerySet[Customer]:
+def customer_directory(*, organization, filters: CustomerFilter) -> QuerySet[Customer]:
     """The list page's rows: each customer with its account owner, its number of contacts and its first contact.
 
     Everything is in one query (subqueries, not a query per row), whatever the page size.
@@ -98,7 +47,7 @@ def customer_directory(*, organization, filters: DirectoryFilters) -> QuerySet[C
     )
 
 
-def directory_export_rows(*, organization, filters: DirectoryFilters) -> Iterator[tuple]:
+def directory_export_rows(*, organization, filters: CustomerFilter) -> Iterator[tuple]:
     """One row per contact with its customer's fields, in EXPORT_COLUMNS order; a customer without contacts
     still has one row (a LEFT JOIN on its live contacts). One query, streamed."""
     rows = (

@@ -14,13 +14,11 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from customers.filters import ARCHIVED_CHOICES, UNASSIGNED, directory_filters, is_filtered
 from customers.forms import ContactForm, CustomerForm, ImportConfirmForm, ImportUploadForm
 from customers.models import Customer, ImportJob
 from customers.selectors.directory import (
-    ARCHIVED_CHOICES,
     EXPORT_COLUMNS,
-    UNASSIGNED,
-    DirectoryFilters,
     access_contact,
     access_customer,
     access_import_job,
@@ -58,13 +56,14 @@ REQUEUE_AFTER_SECONDS = 10
 @permission("customers.view")
 def customer_list(request, org_slug):
     organization = request.organization
-    filters = DirectoryFilters.from_query(request.GET)
+    filters = directory_filters(organization=organization, params=request.GET)
     return render(
         request,
         "customers/customer_list.html",
         {
             "page": paginate(request, customer_directory(organization=organization, filters=filters)),
-            "filters": filters,
+            "filters": filters.values,
+            "is_filtered": is_filtered(filters),
             "facets": directory_facets(organization=organization),
             "owners": account_owner_choices(organization=organization),
             "kinds": Customer.Kind.choices,
@@ -77,7 +76,7 @@ def customer_list(request, org_slug):
 @require_GET
 @permission("customers.view")
 def customer_export(request, org_slug):
-    filters = DirectoryFilters.from_query(request.GET)
+    filters = directory_filters(organization=request.organization, params=request.GET)
     rows = directory_export_rows(organization=request.organization, filters=filters)
     stamp = timezone.localdate().isoformat()
     return csv_response(f"customers-{org_slug}-{stamp}.csv", EXPORT_COLUMNS, rows)

@@ -4,7 +4,7 @@ import pytest
 
 from customers.models import Customer
 from tests.api_client import events, results
-from tests.factories import CustomerFactory
+from tests.factories import ContactFactory, CustomerFactory
 
 
 def customers_of(tenant):
@@ -121,3 +121,14 @@ def test_an_auditor_cannot_write(alpha, api):
     assert client.post("customers/", {"name": "New"}).status_code == 403
     assert client.patch(f"customers/{customer.pk}/", {"name": "Changed"}).status_code == 403
     assert [c.name for c in customers_of(alpha)] == ["Acme"]
+
+
+@pytest.mark.parametrize("term", ["Hartwell", "CRM-77", "ada@hartwell.example", "Ada Lovelace"])
+def test_the_api_searches_the_same_fields_as_the_customer_page(alpha, api, login, term):
+    customer = CustomerFactory(organization=alpha.organization, name="Hartwell Engineering", external_ref="CRM-77")
+    ContactFactory(customer=customer, name="Ada Lovelace", email="ada@hartwell.example")
+    CustomerFactory(organization=alpha.organization, name="Calder Pumps")
+    found = [row["name"] for row in results(api(alpha, "staff").get("customers/", {"search": term}))]
+    page = login(alpha.staff).get("/o/alpha/customers/", {"q": term})
+    assert found == ["Hartwell Engineering"]
+    assert [c.name for c in page.context["page"].object_list] == found

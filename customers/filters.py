@@ -1,0 +1,81 @@
+"""The directory's one FilterSet: the customer list page, its CSV export and the customers API filter with it.
+
+A page drops an invalid value and keeps the other filters (the form says nothing is wrong with the rest); the API
+answers 400 naming the parameter (django-filter's DRF backend). Both search the same fields: the customer's name
+and external reference, and the names and emails of its live contacts.
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from customers.models import Contact, Customer
+
+UNASSIGNED = "none"
+ACTIVE, ARCHIVED, ALL = "active", "archived", "all"
+ARCHIVED_CHOICES = [(ACTIVE, "Active"), (ARCHIVED, "Archived"), (ALL, "Active and archived")]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    # Declared explicitly: django-filter's automatic filters would query the scoped default manager at import.
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Name, reference or contact contains")
+    search = django_filters.CharFilter(method="filter_search", max_length=200, label="The same as q")
+    segment = django_filters.CharFilter(lookup_expr="iexact", max_length=100)
+    region = django_filters.CharFilter(lookup_expr="iexact", max_length=100)
+    kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
+    external_ref = django_filters.CharFilter(max_length=100)
+    owner = django_filters.CharFilter(
+        method="filter_owner", max_length=20, label=f"Account owner: a member's user id, or {UNASSIGNED!r} for nobody"
+    )
+    archived = django_filters.ChoiceFilter(
+        choices=ARCHIVED_CHOICES, method="filter_archived", label="active, archived or all (the API's default: all)"
+    )
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        term = value.strip()
+        if not term:
+            return queryset
+        # Exists, not a join: a customer with two matching contacts is still one row of the list.
+        contacts = Contact.objects.filter(
+            organization_id=OuterRef("organization_id"), customer=OuterRef("pk"), erased_at__isnull=True
+        ).filter(Q(name__icontains=term) | Q(email__icontains=term))
+        return queryset.filter(Q(name__icontains=term) | Q(external_ref__icontains=term) | Exists(contacts))
+
+    def filter_owner(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        if value == UNASSIGNED:
+            return queryset.filter(account_owner__isnull=True)
+        if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+            return queryset.filter(account_owner_id=int(value))
+        return queryset
+
+    def filter_archived(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        if value == ACTIVE:
+            return queryset.filter(archived_at__isnull=True)
+        if value == ARCHIVED:
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The valid filters as the page shows them in its form (an invalid one reads as empty)."""
+        cleaned = self.form.cleaned_data if self.is_bound and hasattr(self.form, "cleaned_data") else {}
+        return {name: str(cleaned.get(name) or "") for name in self.filters}
+
+
+def directory_filters(*, organization, params) -> CustomerFilter:
+    """The page's filters over this organisation's customers: active ones unless it asks for archived ones."""
+    data = params.copy()
+    data.setdefault("archived", ACTIVE)
+    filterset = CustomerFilter(data, queryset=Customer.objects.filter(organization=organization))
+    filterset.is_valid()  # an invalid value drops its own filter only
+    return filterset
+
+
+def is_filtered(filterset: CustomerFilter) -> bool:
+    values = filterset.values
+    return any(values[name] for name in ("q", "segment", "region", "kind", "owner", "external_ref")) or (
+        values["archived"] not in ("", ACTIVE)
+    )
