@@ -5,7 +5,6 @@ id in a request body must name a row of the URL's organisation: anything else is
 organisations.
 """
 
-import django_filters
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -13,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from customers.api import customers_of, live_contacts_of
+from feedback.filters import FeedbackFilter
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import can_triage, feedback_items
 from feedback.services.inbox import feedback_create, feedback_set_sentiment, feedback_update
@@ -20,7 +20,6 @@ from qms.tenancy.api import (
     OrganizationQuerysetMixin,
     OrganizationRelatedField,
     api_membership,
-    id_filter,
     service_errors,
 )
 
@@ -63,21 +62,6 @@ class FeedbackOutput(serializers.ModelSerializer):
         if membership is None or not can_triage(membership, item):
             return []
         return [transition.name for transition in FeedbackItem.workflow.available(item, membership)]
-
-
-class FeedbackFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=FeedbackItem.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=FeedbackItem.Kind.choices)
-    channel = django_filters.ChoiceFilter(choices=FeedbackItem.Channel.choices)
-    customer = id_filter("customer_id")
-    assignee = id_filter("assignee_id")
-    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
-    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
-    theme = id_filter("themes", label="Theme id", distinct=True)
-
-    class Meta:
-        model = FeedbackItem
-        fields = []
 
 
 class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):

@@ -2,13 +2,13 @@
 
 import calendar
 from datetime import date
-from urllib.parse import urlencode
 
 from django import forms
 
 from feedback.conversion import conversions
+from feedback.filters import normalised_query
 from feedback.models import FeedbackItem
-from feedback.selectors.inbox import ME, OPEN, UNASSIGNED, InboxFilters
+from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
 from feedback.services.attachments import check_upload
 from qms.forms import CrispyMixin
 
@@ -62,70 +62,6 @@ class FeedbackForm(CrispyMixin, forms.Form):
     def recorded(self) -> dict:
         """The cleaned values the services take (everything but the attachment)."""
         return {name: value for name, value in self.cleaned_data.items() if name != "attachment"}
-
-
-class InboxFilterForm(forms.Form):
-    """The inbox filters; a saved or built-in view is just a querystring for this form."""
-
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    status = forms.ChoiceField(required=False)
-    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *FeedbackItem.Kind.choices])
-    channel = forms.ChoiceField(required=False, choices=[("", "Any channel"), *FeedbackItem.Channel.choices])
-    customer = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any customer")
-    assignee = forms.ChoiceField(required=False)
-    theme = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any theme")
-    received_from = forms.DateField(label="Received from", required=False, widget=DATE)
-    received_to = forms.DateField(label="Received to", required=False, widget=DATE)
-
-    def __init__(self, data, *, customers, members, themes):
-        super().__init__(data, auto_id="f-%s")
-        self.fields["status"].choices = [("", "Any status"), (OPEN, "Open (not closed)"), *FeedbackItem.Status.choices]
-        self.fields["customer"].queryset = customers
-        self.fields["theme"].queryset = themes
-        self.fields["assignee"].choices = [
-            ("", "Anyone"),
-            (ME, "Me"),
-            (UNASSIGNED, "Unassigned"),
-            *[(str(m.user_id), m.user.get_full_name() or m.user.email) for m in members],
-        ]
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
-        self.is_valid()  # an invalid value only drops its own filter; the others still apply
-
-    def _value(self, name):
-        return self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
-
-    def filters(self) -> InboxFilters:
-        return InboxFilters(
-            status=self._value("status") or "",
-            kind=self._value("kind") or "",
-            channel=self._value("channel") or "",
-            customer=self._value("customer"),
-            assignee=self._value("assignee") or "",
-            theme=self._value("theme"),
-            received_from=self._value("received_from"),
-            received_to=self._value("received_to"),
-            search=(self._value("q") or "").strip(),
-        )
-
-    def querystring(self) -> str:
-        """The valid filters, in a fixed order: what a saved view stores and what marks a view as the current one."""
-        return normalised_query({name: self._value(name) for name in self.fields})
-
-
-def normalised_query(values: dict) -> str:
-    pairs = []
-    for name in InboxFilterForm.base_fields:
-        value = values.get(name)
-        if value in (None, ""):
-            continue
-        if isinstance(value, date):
-            value = value.isoformat()
-        elif hasattr(value, "pk"):
-            value = value.pk
-        pairs.append((name, str(value).strip()))
-    return urlencode(pairs)
 
 
 class AssignForm(CrispyMixin, forms.Form):

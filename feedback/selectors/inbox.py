@@ -1,8 +1,6 @@
 """Reads of the feedback inbox: the filtered list, full-text search, an item's timeline and links, who may triage."""
 
 import re
-from dataclasses import dataclass
-from datetime import date
 
 from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
@@ -24,19 +22,6 @@ FEEDBACK_OBJECT_TYPE = "feedback.feedbackitem"
 TRIAGE_DENIED = (
     "Only a manager or the person this item is assigned to can change it. Ask a manager to assign it to you."
 )
-
-
-@dataclass(frozen=True)
-class InboxFilters:
-    status: str = ""
-    kind: str = ""
-    channel: str = ""
-    customer: Customer | None = None
-    assignee: str = ""  # "", "me", "unassigned" or a user id
-    theme: Theme | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    search: str = ""
 
 
 # --- access -------------------------------------------------------------------------------------------------
@@ -76,43 +61,15 @@ def feedback_by_reference(*, organization, reference: str) -> FeedbackItem | Non
 # --- the list -----------------------------------------------------------------------------------------------
 
 
-def feedback_items(*, organization, user=None, filters: InboxFilters = InboxFilters()) -> QuerySet[FeedbackItem]:
-    """The inbox, filtered; rows carry their customer, contact, assignee and themes in a constant number of queries."""
-    qs = (
+def feedback_items(*, organization) -> QuerySet[FeedbackItem]:
+    """The inbox, newest first; rows carry their customer, contact, assignee and themes in a constant number of
+    queries. feedback.filters.FeedbackFilter narrows it, for the page and the API alike."""
+    return (
         FeedbackItem.objects.filter(organization=organization)
         .select_related("customer", "contact", "assignee")
         .prefetch_related(Prefetch("themes", queryset=Theme.objects.filter(organization=organization)))
+        .order_by("-received_on", "-created_at", "-pk")
     )
-    if filters.status == OPEN:
-        qs = qs.exclude(status=Status.CLOSED)
-    elif filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.channel:
-        qs = qs.filter(channel=filters.channel)
-    if filters.customer is not None:
-        qs = qs.filter(customer=filters.customer)
-    qs = _by_assignee(qs, filters.assignee, user)
-    if filters.theme is not None:
-        qs = qs.filter(themes=filters.theme)
-    if filters.received_from:
-        qs = qs.filter(received_on__gte=filters.received_from)
-    if filters.received_to:
-        qs = qs.filter(received_on__lte=filters.received_to)
-    if filters.search:
-        qs = feedback_search(qs, filters.search)
-    return qs.order_by("-received_on", "-created_at", "-pk")
-
-
-def _by_assignee(qs, assignee: str, user):
-    if assignee == UNASSIGNED:
-        return qs.filter(assignee__isnull=True)
-    if assignee == ME:
-        return qs.filter(assignee_id=getattr(user, "pk", None))
-    if assignee:
-        return qs.filter(assignee_id=assignee)
-    return qs
 
 
 def feedback_search(qs: QuerySet[FeedbackItem], term: str) -> QuerySet[FeedbackItem]:

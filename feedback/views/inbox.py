@@ -13,15 +13,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from feedback.forms.inbox import FeedbackForm, InboxFilterForm, SavedViewForm, builtin_views
+from feedback.filters import FeedbackFilter, inbox_filters
+from feedback.forms.inbox import FeedbackForm, SavedViewForm, builtin_views
 from feedback.selectors.inbox import (
     access_saved_view,
-    assignable_members,
     contact_choices,
     customer_choices,
     feedback_items,
     saved_views_for,
-    themes_for,
 )
 from feedback.services.inbox import attachment_add, feedback_create, saved_view_create, saved_view_delete
 from qms.forms import add_service_errors
@@ -31,14 +30,8 @@ from qms.permissions import permission
 # --- the list -----------------------------------------------------------------------------------------------
 
 
-def _filter_form(request, data) -> InboxFilterForm:
-    organization = request.organization
-    return InboxFilterForm(
-        data,
-        customers=customer_choices(organization=organization),
-        members=assignable_members(organization=organization),
-        themes=themes_for(organization=organization),
-    )
+def _filter_form(request, data) -> FeedbackFilter:
+    return inbox_filters(request=request, params=data, queryset=feedback_items(organization=request.organization))
 
 
 def _inbox_url(org_slug: str, query: str = "") -> str:
@@ -61,17 +54,16 @@ def _views(request, current: str) -> tuple[list[dict], list[dict]]:
 @require_GET
 @permission("feedback.view")
 def inbox(request, org_slug):
-    form = _filter_form(request, request.GET)
-    items = feedback_items(organization=request.organization, user=request.user, filters=form.filters())
-    page = paginate(request, items)
-    current = form.querystring()
+    filters = _filter_form(request, request.GET)
+    page = paginate(request, filters.qs)
+    current = filters.querystring()
     builtin, saved = _views(request, current)
     return render(
         request,
         "feedback/inbox/list.html",
         {
             "page": page,
-            "form": form,
+            "form": filters.form,
             "current_query": current,
             "builtin_views": builtin,
             "saved_views": saved,
@@ -84,8 +76,7 @@ def inbox(request, org_slug):
 @require_GET
 @permission("feedback.view")
 def inbox_export(request, org_slug):
-    form = _filter_form(request, request.GET)
-    items = feedback_items(organization=request.organization, user=request.user, filters=form.filters())
+    items = _filter_form(request, request.GET).qs
     rows = (
         (
             item.reference,

@@ -222,3 +222,17 @@ def test_an_item_says_which_transitions_the_tokens_member_may_make_now(alpha, ap
     assert api(alpha, "staff").get(f"feedback/{theirs.pk}/").json()["transitions"] == []  # not assigned to them
     assert api(alpha, "manager").get(f"feedback/{theirs.pk}/").json()["transitions"] == ["reopen"]
     assert api(alpha, "auditor").get(f"feedback/{mine.pk}/").json()["transitions"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [({"status": "open"}, {"NEW", "MINE"}), ({"assignee": "me"}, {"MINE"}), ({"assignee": "unassigned"}, {"NEW"})],
+)
+def test_the_api_and_the_inbox_take_the_same_filters_and_agree(alpha, api, login, params, expected):
+    FeedbackItemFactory(organization=alpha.organization, reference="NEW")
+    FeedbackItemFactory(organization=alpha.organization, reference="MINE", assignee=alpha.manager)
+    FeedbackItemFactory(organization=alpha.organization, reference="DONE", status="closed", assignee=alpha.staff)
+    listed = {row["reference"] for row in results(api(alpha, "manager").get("feedback/", params))}
+    page = login(alpha.manager).get("/o/alpha/feedback/", params)
+    assert listed == expected
+    assert {item.reference for item in page.context["page"].object_list} == expected

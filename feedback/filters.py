@@ -1,0 +1,123 @@
+"""The inbox's one FilterSet: the inbox page, its CSV export, its saved views and the feedback API filter with it.
+
+The same names and values everywhere (`?status=open&assignee=me` works on the page and the API alike). A page
+drops an invalid value and keeps the other filters; the API answers 400 naming the parameter. The page's select
+boxes list only the organisation's own customers, members and themes.
+"""
+
+from datetime import date
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from feedback.models import FeedbackItem
+from feedback.selectors.inbox import (
+    ME,
+    OPEN,
+    UNASSIGNED,
+    assignable_members,
+    customer_choices,
+    feedback_search,
+    themes_for,
+)
+from qms.tenancy.api import id_filter
+
+Status = FeedbackItem.Status
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_ID = 2**63 - 1
+
+
+class AssigneeField(forms.CharField):
+    """me, unassigned, or a user's id."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in ("", ME, UNASSIGNED):
+            return value
+        if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
+            return value
+        raise ValidationError(f"Give a member's id, {ME!r} or {UNASSIGNED!r}.")
+
+
+class AssigneeFilter(django_filters.CharFilter):
+    field_class = AssigneeField
+
+
+class FeedbackFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN, "Open (not closed)"), *Status.choices], method="filter_status", empty_label="Any status"
+    )
+    kind = django_filters.ChoiceFilter(choices=FeedbackItem.Kind.choices, empty_label="Any kind")
+    channel = django_filters.ChoiceFilter(choices=FeedbackItem.Channel.choices, empty_label="Any channel")
+    customer = id_filter("customer_id", label="Customer id")
+    assignee = AssigneeFilter(
+        method="filter_assignee", max_length=20, label=f"A member's user id, {ME} or {UNASSIGNED}"
+    )
+    theme = id_filter("themes", label="Theme id", distinct=True)
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", widget=DATE)
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", widget=DATE)
+
+    class Meta:
+        model = FeedbackItem
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[FeedbackItem], name: str, value: str) -> QuerySet[FeedbackItem]:
+        return feedback_search(queryset, value) if value.strip() else queryset
+
+    def filter_status(self, queryset: QuerySet[FeedbackItem], name: str, value: str) -> QuerySet[FeedbackItem]:
+        return queryset.exclude(status=Status.CLOSED) if value == OPEN else queryset.filter(status=value)
+
+    def filter_assignee(self, queryset: QuerySet[FeedbackItem], name: str, value: str) -> QuerySet[FeedbackItem]:
+        if value == UNASSIGNED:
+            return queryset.filter(assignee__isnull=True)
+        if value == ME:
+            return queryset.filter(assignee_id=getattr(getattr(self.request, "user", None), "pk", None))
+        return queryset.filter(assignee_id=int(value))
+
+    def querystring(self) -> str:
+        """The valid filters, in a fixed order: what a saved view stores and what marks a view as the current one."""
+        cleaned = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        return normalised_query(cleaned)
+
+
+def normalised_query(values: dict) -> str:
+    pairs = []
+    for name in FeedbackFilter.base_filters:
+        value = values.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif hasattr(value, "pk"):
+            value = value.pk
+        pairs.append((name, str(value).strip()))
+    return urlencode(pairs)
+
+
+def _choice(choices, **kwargs) -> forms.TypedChoiceField:
+    """A select of the organisation's own rows: another organisation's id is not a choice, so not a filter."""
+    return forms.TypedChoiceField(choices=choices, required=False, **kwargs)
+
+
+def inbox_filters(*, request, params, queryset: QuerySet[FeedbackItem]) -> FeedbackFilter:
+    """The page's filters over the organisation's items: the same filters, with select boxes of its own customers,
+    members and themes (whose values the API takes as ids); an invalid value drops its own filter only."""
+    organization = request.organization
+    filterset = FeedbackFilter(params, queryset=queryset, request=request)
+    fields = filterset.form.fields
+    customers = [(c.pk, c.name) for c in customer_choices(organization=organization)]
+    people = assignable_members(organization=organization)
+    members = [(str(m.user_id), m.user.get_full_name() or m.user.email) for m in people]
+    themes = [(t.pk, t.name) for t in themes_for(organization=organization)]
+    fields["customer"] = _choice([("", "Any customer"), *customers], coerce=int, empty_value=None)
+    fields["assignee"] = _choice([("", "Anyone"), (ME, "Me"), (UNASSIGNED, "Unassigned"), *members])
+    fields["theme"] = _choice([("", "Any theme"), *themes], coerce=int, empty_value=None)
+    filterset.form.auto_id = "f-%s"
+    for field in fields.values():
+        field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+    filterset.is_valid()
+    return filterset
