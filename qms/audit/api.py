@@ -1,25 +1,11 @@
-import django_filters
 from rest_framework import generics, serializers
 
-from qms.tenancy.api import OrganizationQuerysetMixin, id_filter
+from qms.tenancy.api import OrganizationQuerysetMixin
 
+from .filters import AuditEventFilter
 from .models import AuditEvent
 from .sealing import unseal_events
 from .selectors import audit_events
-
-
-class AuditEventFilter(django_filters.FilterSet):
-    # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
-    actor = id_filter("actor_id")
-    object_type = django_filters.CharFilter()
-    object_id = django_filters.CharFilter()
-    action = django_filters.CharFilter()
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-
-    class Meta:
-        model = AuditEvent
-        fields = []
 
 
 class AuditEventOutput(serializers.ModelSerializer):

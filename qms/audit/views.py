@@ -5,21 +5,16 @@ from qms.permissions import permission
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.selectors import members_for_organization
 
-from .forms import AuditFilterForm
+from .filters import trail_filters
 from .models import AuditEvent
 from .sealing import unseal_events, unsealed_stream
-from .selectors import audit_events, audit_object_types
-
-
-def _filtered(request, form: AuditFilterForm | None = None):
-    form = form or AuditFilterForm(request.GET)
-    return audit_events(organization=request.organization, **form.filters())
+from .selectors import audit_object_types
 
 
 @permission("audit.view")
 def audit_trail(request, org_slug):
-    form = AuditFilterForm(request.GET)
-    page = paginate(request, _filtered(request, form))
+    filters = trail_filters(organization=request.organization, params=request.GET)
+    page = paginate(request, filters.qs)
     page.object_list = unseal_events(organization=request.organization, events=page.object_list)
     members = members_for_organization(organization=request.organization)
     return render(
@@ -30,13 +25,14 @@ def audit_trail(request, org_slug):
             "members": members,
             "object_types": audit_object_types(organization=request.organization),
             "filters": request.GET,
-            "ignored_filters": form.ignored(),
+            "ignored_filters": filters.ignored(),
         },
     )
 
 
 @permission("audit.view")
 def audit_trail_csv(request, org_slug):
+    events = trail_filters(organization=request.organization, params=request.GET).qs.iterator(chunk_size=2000)
     rows = (
         (
             e.seq,
@@ -49,7 +45,10 @@ def audit_trail_csv(request, org_slug):
             e.changes,
             e.hash,
         )
-        for e in unsealed_stream(organization=request.organization, events=_filtered(request).iterator(chunk_size=2000))
+        for e in unsealed_stream(
+            organization=request.organization,
+            events=events,
+        )
     )
     return csv_response(
         f"audit-trail-{org_slug}.csv",
