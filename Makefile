@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 
-.PHONY: install run test lint bench browsers clean
+.PHONY: install run test lint typecheck bench browsers clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -37,6 +37,10 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs over the annotated apps (configuration: [tool.mypy] in pyproject.toml); not part of lint.
+typecheck: install
+	$(VENV)/bin/mypy customers feedback
 
 bench: install
 	$(PY) -m pytest tests/bench -o python_files="bench_*.py" -s -q $(PYTEST_ARGS)

@@ -7,6 +7,7 @@ organisations.
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -14,20 +15,22 @@ from rest_framework.response import Response
 
 from customers.filters import CustomerFilter
 from customers.models import Contact, Customer
+from customers.requests import MemberApiRequest
 from customers.services.customers import contact_create, contact_update, customer_create, customer_update
+from qms.accounts.models import User
 from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, id_filter, service_errors
-from qms.tenancy.models import Membership
+from qms.tenancy.models import Membership, Organization
 
 
-def customers_of(organization):
+def customers_of(organization: Organization) -> QuerySet[Customer]:
     return Customer.objects.filter(organization=organization)
 
 
-def live_contacts_of(organization):
+def live_contacts_of(organization: Organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization, erased_at__isnull=True)
 
 
-def members_of(organization):
+def members_of(organization: Organization) -> QuerySet[User]:
     members = Membership.objects.active().filter(organization=organization).values("user_id")
     return get_user_model().objects.filter(pk__in=members)
 
@@ -67,15 +70,15 @@ class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
         external_ref = serializers.CharField(max_length=100, allow_blank=True, default="")
         notes = serializers.CharField(allow_blank=True, default="")
 
-    model = Customer
+    model = Customer  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = CustomerOutput
     filterset_class = CustomerFilter
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[Customer]:
         return customers_of(organization).select_related("account_owner").order_by("name", "pk")
 
     @extend_schema(request=CustomerInput, responses={201: CustomerOutput})
-    def post(self, request, org_slug):
+    def post(self, request: MemberApiRequest, org_slug: str) -> Response:
         data = self.CustomerInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         with service_errors():
@@ -89,14 +92,14 @@ class CustomerDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
     class CustomerUpdateInput(CustomerList.CustomerInput):
         archived = serializers.BooleanField(required=False)
 
-    model = Customer
+    model = Customer  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = CustomerOutput
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[Customer]:
         return customers_of(organization).select_related("account_owner")
 
     @extend_schema(request=CustomerUpdateInput, responses={200: CustomerOutput})
-    def patch(self, request, org_slug, pk):
+    def patch(self, request: MemberApiRequest, org_slug: str, pk: int) -> Response:
         customer = self.get_object()
         data = self.CustomerUpdateInput(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -133,7 +136,7 @@ class ContactFilter(django_filters.FilterSet):
 
     class Meta:
         model = Contact
-        fields = []
+        fields: list[str] = []
 
 
 class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
@@ -150,15 +153,15 @@ class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
         preferred_language = serializers.CharField(max_length=10, allow_blank=True, default="en")
         consent = serializers.ChoiceField(choices=Contact.Consent.choices, default=Contact.Consent.UNKNOWN)
 
-    model = Contact
+    model = Contact  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = ContactOutput
     filterset_class = ContactFilter
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[Contact]:
         return Contact.objects.filter(organization=organization).order_by("name", "pk")
 
     @extend_schema(request=ContactInput, responses={201: ContactOutput})
-    def post(self, request, org_slug):
+    def post(self, request: MemberApiRequest, org_slug: str) -> Response:
         data = self.ContactInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         with service_errors():
@@ -178,14 +181,14 @@ class ContactDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         preferred_language = serializers.CharField(max_length=10, allow_blank=True)
         consent = serializers.ChoiceField(choices=Contact.Consent.choices)
 
-    model = Contact
+    model = Contact  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = ContactOutput
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[Contact]:
         return Contact.objects.filter(organization=organization)
 
     @extend_schema(request=ContactUpdateInput, responses={200: ContactOutput})
-    def patch(self, request, org_slug, pk):
+    def patch(self, request: MemberApiRequest, org_slug: str, pk: int) -> Response:
         contact = self.get_object()
         data = self.ContactUpdateInput(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)

@@ -2,7 +2,8 @@
 
 import random
 
-from qms.tenancy.models import Membership, Role
+from qms.accounts.models import User
+from qms.tenancy.models import Membership, Organization, Role
 
 from .models import Contact, Customer
 from .services.customers import contact_create, customer_create
@@ -64,13 +65,15 @@ FIRST = [
 LAST = ["Patel", "Okafor", "Nowak", "Jensen", "Moreau", "Silva", "Khan", "Evans", "Larsen", "Rossi", "Murphy"]
 
 
-def seed_customers(*, organization, password=None) -> None:
+def seed_customers(*, organization: Organization, password: str | None = None) -> None:
     rng = random.Random(f"{organization.slug}-customers")
     owner = Membership.objects.active().get(organization=organization, role=Role.OWNER).user
     _seed_customers(organization, owner, rng)
 
 
-def _seed_customers(organization, owner, rng) -> list[tuple[Customer, list[Contact]]]:
+def _seed_customers(
+    organization: Organization, owner: User, rng: random.Random
+) -> list[tuple[Customer, list[Contact]]]:
     domain_names = CUSTOMERS.get(organization.slug, CUSTOMERS["northwind"])
     result = []
     for index, (name, segment, region) in enumerate(domain_names, start=1):
@@ -86,7 +89,7 @@ def _seed_customers(organization, owner, rng) -> list[tuple[Customer, list[Conta
             account_owner=owner,
         )
         domain = "".join(ch for ch in name.lower() if ch.isalnum())[:14] + ".example"
-        contacts = []
+        contacts: list[Contact] = []
         for _ in range(1 if person else rng.randint(1, 3)):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             contacts.append(

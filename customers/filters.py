@@ -7,8 +7,10 @@ and external reference, and the names and emails of its live contacts.
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
 
 from customers.models import Contact, Customer
+from qms.tenancy.models import Organization
 
 UNASSIGNED = "none"
 ACTIVE, ARCHIVED, ALL = "active", "archived", "all"
@@ -65,7 +67,7 @@ class CustomerFilter(django_filters.FilterSet):
         return {name: str(cleaned.get(name) or "") for name in self.filters}
 
 
-def directory_filters(*, organization, params) -> CustomerFilter:
+def directory_filters(*, organization: Organization, params: QueryDict) -> CustomerFilter:
     """The page's filters over this organisation's customers: active ones unless it asks for archived ones."""
     data = params.copy()
     data.setdefault("archived", ACTIVE)

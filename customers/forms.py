@@ -1,15 +1,19 @@
 """Forms of the customer directory. They parse input; the rules (unique references and emails, who may own an
 account, phone and language formats) are in customers.services.customers and come back as field errors."""
 
+from typing import Any
+
 from django import forms
 
 from customers.models import Contact, Customer, ImportJob
 from customers.selectors.directory import account_owner_choices
+from qms.accounts.models import User
 from qms.forms import CrispyMixin
+from qms.tenancy.models import Organization
 
 
 class AccountOwnerField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
+    def label_from_instance(self, user: User) -> str:
         return f"{user.full_name} ({user.email})" if user.full_name else user.email
 
 
@@ -24,7 +28,7 @@ class CustomerForm(CrispyMixin, forms.Form):
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, organization, customer: Customer | None = None, **kwargs):
+    def __init__(self, *args: Any, organization: Organization, customer: Customer | None = None, **kwargs: Any) -> None:
         if customer is not None:
             kwargs["initial"] = {
                 "name": customer.name,
@@ -40,7 +44,9 @@ class CustomerForm(CrispyMixin, forms.Form):
         current = customer.account_owner_id if customer is not None else None
         # Only this organisation's people: an id from elsewhere is "not one of the available choices".
         owners = account_owner_choices(organization=organization, include_user_id=current)
-        self.fields["account_owner"].queryset = owners
+        owner_field = self.fields["account_owner"]
+        assert isinstance(owner_field, AccountOwnerField)
+        owner_field.queryset = owners
         if customer is not None:
             self.fields["archived"] = forms.BooleanField(
                 required=False, help_text="Archived customers are hidden from the directory unless you ask for them."
@@ -60,7 +66,7 @@ class ContactForm(CrispyMixin, forms.Form):
         help_text="Whether this person agreed to be asked for feedback. A change is dated.",
     )
 
-    def __init__(self, *args, contact: Contact | None = None, **kwargs):
+    def __init__(self, *args: Any, contact: Contact | None = None, **kwargs: Any) -> None:
         if contact is not None:
             kwargs["initial"] = {
                 "name": contact.name,

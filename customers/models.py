@@ -1,5 +1,7 @@
 """Customers and their contacts: the directory every module asks, listens to and acts for, and its imports."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -45,7 +47,7 @@ class Customer(TenantOwned):
             models.Index(fields=["organization", "region"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
@@ -87,7 +89,7 @@ class Contact(TenantOwned):
             models.Index(fields=["organization", "name"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
@@ -132,6 +134,8 @@ class ImportJob(TenantOwned):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    workflow: ClassVar[Workflow]  # declared below the class: its transitions name the class's statuses
 
     class Meta:
         ordering = ["-created_at"]

@@ -17,7 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from customers.models import Contact
+from qms.accounts.models import User
 from qms.modules import privacy_handlers
+from qms.tenancy.models import Organization
 
 ERASED = "[erased]"
 MIN_IDENTIFIER = 2  # a one-letter "name" would erase every word that is that letter
@@ -37,11 +40,11 @@ class Erased:
 
 
 class PrivacyHandler(Protocol):
-    def export(self, *, organization, contact) -> HeldData: ...
+    def export(self, *, organization: Organization, contact: Contact) -> HeldData: ...
 
-    def erasure_summary(self, *, organization, contact) -> str: ...
+    def erasure_summary(self, *, organization: Organization, contact: Contact) -> str: ...
 
-    def erase(self, *, organization, contact, identifiers: list[str], actor) -> Erased: ...
+    def erase(self, *, organization: Organization, contact: Contact, identifiers: list[str], actor: User) -> Erased: ...
 
 
 def handlers() -> list[PrivacyHandler]:

@@ -1,13 +1,15 @@
 """Import tasks: ids in (organisation first), the organisation's context, one service call; retries live here."""
 
 import logging
+from collections.abc import Callable
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import OperationalError
 
 from qms.queueing import retry_delay
 from qms.tenancy.context import organization_context
 
+from .models import ImportJob
 from .services.import_upkeep import import_upkeep
 from .services.imports import JobProgress, import_job_fail, import_job_run, import_job_validate
 
@@ -23,24 +25,24 @@ GAVE_UP = (
 
 
 @shared_task(name="customers.import_validate", bind=True, acks_late=True, ignore_result=True, **LIMITS)
-def import_validate(self, organization_id, job_id):
+def import_validate(self: Task, organization_id: int, job_id: int) -> None:
     _run(self, import_job_validate, organization_id, job_id)
 
 
 @shared_task(name="customers.import_run", bind=True, acks_late=True, ignore_result=True, **LIMITS)
-def import_run(self, organization_id, job_id):
+def import_run(self: Task, organization_id: int, job_id: int) -> None:
     _run(self, import_job_run, organization_id, job_id)
 
 
 @shared_task(name="customers.import_upkeep", acks_late=True, ignore_result=True, time_limit=300, soft_time_limit=240)
-def import_upkeep_task():
+def import_upkeep_task() -> None:
     """Beat, every minute: queue stranded import jobs again and delete expired import files."""
     done = import_upkeep()
     if any(done.values()):
         log.info("import upkeep: %(requeued)s job(s) queued again, %(files_deleted)s file(s) deleted", done)
 
 
-def _run(task, service, organization_id, job_id):
+def _run(task: Task, service: Callable[..., ImportJob | None], organization_id: int, job_id: int) -> None:
     try:
         with JobProgress(organization_id=organization_id, job_id=job_id) as progress:
             with organization_context(organization_id):
@@ -55,7 +57,7 @@ def _run(task, service, organization_id, job_id):
         raise
 
 
-def _give_up(organization_id, job_id):
+def _give_up(organization_id: int, job_id: int) -> None:
     log.exception("import %s of organisation %s failed", job_id, organization_id)
     try:
         with organization_context(organization_id):

@@ -5,6 +5,7 @@ id in a request body must name a row of the URL's organisation: anything else is
 organisations.
 """
 
+from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -12,8 +13,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from customers.api import customers_of, live_contacts_of
+from customers.requests import MemberApiRequest
 from feedback.filters import FeedbackFilter
-from feedback.models import FeedbackItem
+from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import can_triage, feedback_items
 from feedback.services.inbox import feedback_create, feedback_set_sentiment, feedback_update
 from qms.tenancy.api import (
@@ -22,12 +24,15 @@ from qms.tenancy.api import (
     api_membership,
     service_errors,
 )
+from qms.tenancy.models import Organization
 
 # --- feedback -----------------------------------------------------------------------------------------------
 
 
 class FeedbackOutput(serializers.ModelSerializer):
-    themes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    themes: "serializers.SlugRelatedField[Theme]" = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
     transitions = serializers.SerializerMethodField(help_text="What the token's member may do to the item now.")
 
     class Meta:
@@ -80,15 +85,15 @@ class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
         product = serializers.CharField(max_length=200, allow_blank=True, default="")
         received_on = serializers.DateField(allow_null=True, default=None)
 
-    model = FeedbackItem
+    model = FeedbackItem  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = FeedbackOutput
     filterset_class = FeedbackFilter
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[FeedbackItem]:
         return feedback_items(organization=organization)
 
     @extend_schema(request=FeedbackInput, responses={201: FeedbackOutput})
-    def post(self, request, org_slug):
+    def post(self, request: MemberApiRequest, org_slug: str) -> Response:
         data = self.FeedbackInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         with service_errors():
@@ -107,14 +112,14 @@ class FeedbackDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         customer = OrganizationRelatedField(noun="customer", rows=customers_of, allow_null=True)
         contact = OrganizationRelatedField(noun="contact", rows=live_contacts_of, allow_null=True)
 
-    model = FeedbackItem
+    model = FeedbackItem  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = FeedbackOutput
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[FeedbackItem]:
         return feedback_items(organization=organization)
 
     @extend_schema(request=FeedbackUpdateInput, responses={200: FeedbackOutput})
-    def patch(self, request, org_slug, pk):
+    def patch(self, request: MemberApiRequest, org_slug: str, pk: int) -> Response:
         """Correct what was recorded. Managers change any item; staff only the items assigned to them."""
         item = self.get_object()
         if not can_triage(api_membership(request), item):

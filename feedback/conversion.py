@@ -13,6 +13,8 @@ Until a handler is registered the Convert action explains that complaint handlin
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Model
+
 NOT_AVAILABLE = "Complaint handling arrives with the complaints module."
 
 
@@ -20,13 +22,13 @@ NOT_AVAILABLE = "Complaint handling arrives with the complaints module."
 class Conversion:
     kind: str
     label: str
-    handler: Callable[..., str]
+    handler: Callable[..., Model | str]  # the new record, or its reference (see feedback_convert)
 
 
 _registry: dict[str, Conversion] = {}
 
 
-def register_conversion(kind: str, label: str, handler: Callable[..., str]) -> None:
+def register_conversion(kind: str, label: str, handler: Callable[..., Model | str]) -> None:
     """Register (or replace) the handler that turns a feedback item into a record of `kind`."""
     _registry[kind] = Conversion(kind=kind, label=label, handler=handler)
 

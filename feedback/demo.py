@@ -1,12 +1,15 @@
 """Demo data for seed_demo: a few months of varied feedback from the demo customers, and a methods register."""
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.utils import timezone
 
+from customers.models import Contact, Customer
 from customers.selectors.directory import customers_with_live_contacts
-from qms.tenancy.models import Membership, Role
+from qms.accounts.models import User
+from qms.tenancy.models import Membership, Organization, Role
 
 from .models import FeedbackItem, MonitoringMethod
 from .services.inbox import (
@@ -91,7 +94,7 @@ METHODS = [
 ]
 
 
-def seed_feedback(*, organization, password=None):
+def seed_feedback(*, organization: Organization, password: str | None = None) -> None:
     rng = random.Random(organization.slug)
     people = {m.role: m.user for m in Membership.objects.active().filter(organization=organization)}
     owner, manager, staff = people[Role.OWNER], people[Role.MANAGER], people[Role.STAFF]
@@ -112,7 +115,12 @@ def seed_feedback(*, organization, password=None):
         )
 
 
-def _seed_feedback_items(organization, customers, people, rng):
+def _seed_feedback_items(
+    organization: Organization,
+    customers: Sequence[tuple[Customer, list[Contact]]],
+    people: tuple[User, User, User],
+    rng: random.Random,
+) -> None:
     owner, manager, staff = people
     today = timezone.localdate()
     kinds = list(TEXTS)

@@ -1,9 +1,11 @@
 """One function per email of the feedback app; each writes an outbox row in the caller's transaction."""
 
+from feedback.models import FeedbackItem
+from qms.outbox.models import OutboxMessage
 from qms.outbox.services import email_enqueue
 
 
-def send_feedback_received(*, item):
+def send_feedback_received(*, item: FeedbackItem) -> OutboxMessage:
     """Confirm a public submission to the address the sender gave.
 
     It carries the reference, kind and date, and nothing the sender typed (not their name, product or text):

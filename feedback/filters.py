@@ -6,13 +6,16 @@ boxes list only the organisation's own customers, members and themes.
 """
 
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import QueryDict
 
+from customers.requests import MemberRequest
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     ME,
@@ -33,7 +36,7 @@ MAX_ID = 2**63 - 1
 class AssigneeField(forms.CharField):
     """me, unassigned, or a user's id."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> str:
         value = super().clean(value)
         if value in ("", ME, UNASSIGNED):
             return value
@@ -98,12 +101,12 @@ def normalised_query(values: dict) -> str:
     return urlencode(pairs)
 
 
-def _choice(choices, **kwargs) -> forms.TypedChoiceField:
+def _choice(choices: list[tuple[Any, str]], **kwargs: Any) -> forms.TypedChoiceField:
     """A select of the organisation's own rows: another organisation's id is not a choice, so not a filter."""
     return forms.TypedChoiceField(choices=choices, required=False, **kwargs)
 
 
-def inbox_filters(*, request, params, queryset: QuerySet[FeedbackItem]) -> FeedbackFilter:
+def inbox_filters(*, request: MemberRequest, params: QueryDict, queryset: QuerySet[FeedbackItem]) -> FeedbackFilter:
     """The page's filters over the organisation's items: the same filters, with select boxes of its own customers,
     members and themes (whose values the API takes as ids); an invalid value drops its own filter only."""
     organization = request.organization

@@ -1,5 +1,8 @@
 """Every unsolicited word customers send: the feedback inbox (ISO 9001 clause 9.1.2), and the methods register."""
 
+from datetime import date
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -17,7 +20,7 @@ class Theme(TenantOwned):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="theme_name_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -82,6 +85,8 @@ class FeedbackItem(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    workflow: ClassVar[Workflow]  # declared below the class: its transitions name the class's statuses
+
     class Meta:
         ordering = ["-received_on", "-created_at"]
         constraints = [models.UniqueConstraint(fields=["organization", "reference"], name="feedback_reference_unique")]
@@ -92,7 +97,7 @@ class FeedbackItem(TenantOwned):
             models.Index(fields=["organization", "source_ip_hash", "created_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.reference} {self.get_kind_display()}"
 
     def converted_elsewhere(self) -> str | None:
@@ -133,7 +138,7 @@ class FeedbackTheme(TenantOwned):
         indexes = [models.Index(fields=["organization", "theme"])]
 
 
-def attachment_path(instance, filename):
+def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"attachments/{instance.organization_id}/{timezone.now():%Y/%m}/{instance.sha256[:32]}"
 
 
@@ -153,7 +158,7 @@ class Attachment(TenantOwned):
         ordering = ["uploaded_at"]
         indexes = [models.Index(fields=["organization", "feedback"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.original_name
 
 
@@ -202,9 +207,13 @@ class MonitoringMethod(TenantOwned):
     retired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not columns: set on the methods a page lists (feedback.selectors.methods, feedback.views.methods).
+    next_review_on: date
+    is_due: bool
+
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["organization", "kind"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name

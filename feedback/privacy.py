@@ -10,16 +10,18 @@ from django.utils import timezone
 
 from customers.models import Contact
 from customers.privacy import Erased, HeldData, identifiers_of, scrub
+from qms.accounts.models import User
 from qms.audit.models import AuditEvent
 from qms.audit.sealing import subject_of
 from qms.audit.services import audit_record, object_label
+from qms.tenancy.models import Organization
 
 from .models import Attachment, FeedbackItem
 
 CONSENT_ACTION = "feedback.contact_consent"
 
 
-def contact_feedback(*, organization, contact: Contact) -> QuerySet[FeedbackItem]:
+def contact_feedback(*, organization: Organization, contact: Contact) -> QuerySet[FeedbackItem]:
     """The feedback items linked to the contact, and those sent from the contact's email address."""
     condition = Q(contact=contact)
     if contact.email:
@@ -56,7 +58,7 @@ def _feedback(item: FeedbackItem) -> dict:
     }
 
 
-def _consent_given(*, organization, items: list[FeedbackItem]) -> list[dict]:
+def _consent_given(*, organization: Organization, items: list[FeedbackItem]) -> list[dict]:
     """Each consent to be contacted that the person gave with their feedback (the public form asks)."""
     if not items:
         return []
@@ -99,7 +101,7 @@ def _erase_from_item(item: FeedbackItem, identifiers: list[str]) -> list[str]:
 
 
 class FeedbackPrivacy:
-    def export(self, *, organization, contact: Contact) -> HeldData:
+    def export(self, *, organization: Organization, contact: Contact) -> HeldData:
         items = list(
             contact_feedback(organization=organization, contact=contact).prefetch_related("themes", "attachments")
         )
@@ -108,7 +110,7 @@ class FeedbackPrivacy:
             consent_history=_consent_given(organization=organization, items=items),
         )
 
-    def erasure_summary(self, *, organization, contact: Contact) -> str:
+    def erasure_summary(self, *, organization: Organization, contact: Contact) -> str:
         count = contact_feedback(organization=organization, contact=contact).count()
         items = f"{count} feedback item" + ("" if count == 1 else "s")
         return (
@@ -116,7 +118,7 @@ class FeedbackPrivacy:
             "wherever it appears word for word in that feedback"
         )
 
-    def erase(self, *, organization, contact: Contact, identifiers: list[str], actor) -> Erased:
+    def erase(self, *, organization: Organization, contact: Contact, identifiers: list[str], actor: User) -> Erased:
         items = list(contact_feedback(organization=organization, contact=contact).select_for_update())
         emails = [item.submitter_email for item in items if item.submitter_email]
         for item in items:

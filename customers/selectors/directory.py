@@ -1,6 +1,7 @@
 """Reads of the customer directory and its imports. Every function takes the organisation and filters by it."""
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -11,23 +12,31 @@ from django.urls import reverse
 from customers.filters import CustomerFilter
 from customers.models import Contact, Customer, ImportJob
 from customers.services.import_rows import COLUMN_NAMES
+from qms.accounts.models import User
 from qms.modules import DashboardCard
 from qms.tenancy.access import WRITERS, get_object_for_member
-from qms.tenancy.models import Membership
+from qms.tenancy.models import Membership, Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev dependency: for the type checker only
 
 # The export's columns are the import's, so an export can be edited and imported again.
 EXPORT_COLUMNS = list(COLUMN_NAMES)
 
 
-def _live_contacts(organization) -> QuerySet[Contact]:
+class LiveContacts(TypedDict):
+    live_contacts: list[Contact]  # Prefetch(to_attr="live_contacts"): the customer's contacts not erased
+
+
+def _live_contacts(organization: Organization) -> QuerySet[Contact]:
     return Contact.objects.filter(organization=organization, erased_at__isnull=True)
 
 
-def customers_filtered(*, organization, filters: CustomerFilter) -> QuerySet[Customer]:
+def customers_filtered(*, organization: Organization, filters: CustomerFilter) -> QuerySet[Customer]:
     return filters.qs.filter(organization=organization)
 
 
-def customer_directory(*, organization, filters: CustomerFilter) -> QuerySet[Customer]:
+def customer_directory(*, organization: Organization, filters: CustomerFilter) -> QuerySet[Customer]:
     """The list page's rows: each customer with its account owner, its number of contacts and its first contact.
 
     Everything is in one query (subqueries, not a query per row), whatever the page size.
@@ -47,7 +56,7 @@ def customer_directory(*, organization, filters: CustomerFilter) -> QuerySet[Cus
     )
 
 
-def directory_export_rows(*, organization, filters: CustomerFilter) -> Iterator[tuple]:
+def directory_export_rows(*, organization: Organization, filters: CustomerFilter) -> Iterator[tuple]:
     """One row per contact with its customer's fields, in EXPORT_COLUMNS order; a customer without contacts
     still has one row (a LEFT JOIN on its live contacts). One query, streamed."""
     rows = (
@@ -71,7 +80,7 @@ def directory_export_rows(*, organization, filters: CustomerFilter) -> Iterator[
     return rows.iterator(chunk_size=2000)
 
 
-def directory_facets(*, organization) -> dict[str, list[str]]:
+def directory_facets(*, organization: Organization) -> dict[str, list[str]]:
     """The segments and regions in use, for the filter drop-downs."""
     customers = Customer.objects.filter(organization=organization).order_by()
     return {
@@ -80,7 +89,7 @@ def directory_facets(*, organization) -> dict[str, list[str]]:
     }
 
 
-def account_owner_choices(*, organization, include_user_id: int | None = None) -> QuerySet:
+def account_owner_choices(*, organization: Organization, include_user_id: int | None = None) -> QuerySet[User]:
     """People who may own a customer account: this organisation's active owners, managers and staff.
 
     `include_user_id` keeps a customer's current owner selectable after they left, so editing other fields of
@@ -93,20 +102,20 @@ def account_owner_choices(*, organization, include_user_id: int | None = None) -
     return get_user_model().objects.filter(condition).order_by("email")
 
 
-def account_owner_emails(*, organization) -> dict[str, int]:
+def account_owner_emails(*, organization: Organization) -> dict[str, int]:
     """{email in lower case: user id} of the people who may own a customer account (for the import)."""
     return {
         email.lower(): pk for pk, email in account_owner_choices(organization=organization).values_list("pk", "email")
     }
 
 
-def access_customer(*, organization, customer_id) -> Customer:
+def access_customer(*, organization: Organization, customer_id: int) -> Customer:
     return get_object_for_member(
         Customer.objects.select_related("account_owner"), organization=organization, pk=customer_id
     )
 
 
-def access_contact(*, organization, contact_id) -> Contact:
+def access_contact(*, organization: Organization, contact_id: int) -> Contact:
     return get_object_for_member(
         Contact.objects.select_related("customer").filter(erased_at__isnull=True),
         organization=organization,
@@ -114,7 +123,7 @@ def access_contact(*, organization, contact_id) -> Contact:
     )
 
 
-def customer_with_contacts(*, organization, customer_id) -> Customer:
+def customer_with_contacts(*, organization: Organization, customer_id: int) -> Customer:
     """One customer and its live contacts (two queries)."""
     queryset = Customer.objects.select_related("account_owner").prefetch_related(
         Prefetch("contacts", queryset=_live_contacts(organization).order_by("name", "pk"), to_attr="live_contacts")
@@ -122,7 +131,7 @@ def customer_with_contacts(*, organization, customer_id) -> Customer:
     return get_object_for_member(queryset, organization=organization, pk=customer_id)
 
 
-def customers_with_live_contacts(*, organization) -> list[Customer]:
+def customers_with_live_contacts(*, organization: Organization) -> "list[WithAnnotations[Customer, LiveContacts]]":
     """Every current customer with its live contacts (two queries), in name order."""
     return list(
         Customer.objects.filter(organization=organization, archived_at__isnull=True)
@@ -133,11 +142,11 @@ def customers_with_live_contacts(*, organization) -> list[Customer]:
     )
 
 
-def access_import_job(*, organization, job_id) -> ImportJob:
+def access_import_job(*, organization: Organization, job_id: int) -> ImportJob:
     return get_object_for_member(ImportJob.objects.select_related("created_by"), organization=organization, pk=job_id)
 
 
-def import_jobs_recent(*, organization, limit: int = 10) -> list[ImportJob]:
+def import_jobs_recent(*, organization: Organization, limit: int = 10) -> list[ImportJob]:
     return list(
         ImportJob.objects.filter(organization=organization)
         .select_related("created_by")
@@ -146,7 +155,7 @@ def import_jobs_recent(*, organization, limit: int = 10) -> list[ImportJob]:
     )
 
 
-def dashboard_cards(*, organization, membership) -> list[DashboardCard]:
+def dashboard_cards(*, organization: Organization, membership: Membership) -> list[DashboardCard]:
     counts = Customer.objects.filter(organization=organization, archived_at__isnull=True).aggregate(
         customers=Count("pk", distinct=True),
         contacts=Count("contacts", filter=Q(contacts__erased_at__isnull=True), distinct=True),

@@ -1,5 +1,7 @@
 """Reads for a person's rights over their data: everything held about one contact (right of access)."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -9,26 +11,27 @@ from qms.audit.models import AuditEvent
 from qms.audit.sealing import unseal_events
 from qms.audit.services import object_types_of
 from qms.tenancy.access import get_object_for_member
+from qms.tenancy.models import Organization
 
 
-def access_contact_for_privacy(*, organization, contact_id) -> Contact:
+def access_contact_for_privacy(*, organization: Organization, contact_id: int) -> Contact:
     """Any contact of the organisation, erased ones included (their tombstone can still be exported)."""
     return get_object_for_member(Contact.objects.select_related("customer"), organization=organization, pk=contact_id)
 
 
-def contact_events(*, organization, contact: Contact) -> QuerySet[AuditEvent]:
+def contact_events(*, organization: Organization, contact: Contact) -> QuerySet[AuditEvent]:
     """The audit history of the contact record, under its current and any former object type."""
     return AuditEvent.objects.filter(
         organization=organization, object_type__in=object_types_of(contact), object_id=str(contact.pk)
     ).order_by("seq")
 
 
-def contact_erasure_summaries(*, organization, contact: Contact) -> list[str]:
+def contact_erasure_summaries(*, organization: Organization, contact: Contact) -> list[str]:
     """What erasing the contact removes in each app, for the confirmation page."""
     return [handler.erasure_summary(organization=organization, contact=contact) for handler in handlers()]
 
 
-def contact_personal_data(*, organization, contact: Contact) -> dict:
+def contact_personal_data(*, organization: Organization, contact: Contact) -> dict[str, Any]:
     """Everything held about the contact, as a JSON-ready dict: the contact, their customer, what every app holds
     about them (their feedback…), their consent history, and the audit history of the contact record."""
     customer = contact.customer

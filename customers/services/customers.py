@@ -4,6 +4,7 @@ The rules for a contact's email, phone and language live here, so the forms and 
 """
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -11,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Contact, Customer
+from qms.accounts.models import User
 from qms.audit.writes import audited_create, audited_state, audited_update
 from qms.tenancy.access import WRITERS
-from qms.tenancy.models import Membership
+from qms.tenancy.models import Membership, Organization
 
 PHONE_RE = re.compile(r"^[0-9+()./\- ]*[0-9][0-9+()./\- ]*(?:(?:x|ext\.?) ?[0-9]+)?$", re.IGNORECASE)
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
@@ -54,7 +56,7 @@ def language_code(value: str) -> str:
     return code
 
 
-def _check_account_owner(*, organization, user, current_id=None) -> None:
+def _check_account_owner(*, organization: Organization, user: User | None, current_id: int | None = None) -> None:
     if user is None or user.pk == current_id:
         return
     members = Membership.objects.active().filter(organization=organization, user=user, role__in=WRITERS)
@@ -62,26 +64,30 @@ def _check_account_owner(*, organization, user, current_id=None) -> None:
         raise ValidationError({"account_owner": "An account owner must be an owner, manager or staff member here."})
 
 
-def _check_external_ref(*, organization, external_ref: str, exclude_pk=None) -> None:
+def _check_external_ref(*, organization: Organization, external_ref: str, exclude_pk: int | None = None) -> None:
     if not external_ref:
         return
-    others = Customer.objects.filter(organization=organization, external_ref=external_ref).exclude(pk=exclude_pk)
+    others = Customer.objects.filter(organization=organization, external_ref=external_ref)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
     if others.exists():
         raise ValidationError({"external_ref": DUPLICATE_REF})
 
 
-def _check_email(*, organization, email: str, exclude_pk=None) -> None:
+def _check_email(*, organization: Organization, email: str, exclude_pk: int | None = None) -> None:
     if not email:
         return
     others = Contact.objects.filter(organization=organization, email=email, erased_at__isnull=True)
-    if others.exclude(pk=exclude_pk).exists():
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
         raise ValidationError({"email": DUPLICATE_EMAIL})
 
 
 CONTACT_RULES = {"email": email_address, "phone": phone_number, "preferred_language": language_code}
 
 
-def _contact_fields(**fields: str) -> dict:
+def _contact_fields(**fields: str) -> dict[str, str]:
     """The given email, phone and language checked and tidied, or a ValidationError naming each bad field."""
     cleaned, errors = {}, {}
     for field, value in fields.items():
@@ -99,7 +105,7 @@ def _contact_fields(**fields: str) -> dict:
 def _customer_state(customer: Customer) -> dict:
     """A customer's audited fields; its account owner by email, as the directory and the import name people."""
     state = audited_state(customer)
-    state["account_owner"] = customer.account_owner.email if customer.account_owner_id else None
+    state["account_owner"] = customer.account_owner.email if customer.account_owner is not None else None
     return state
 
 
@@ -107,7 +113,7 @@ CUSTOMER_FIELDS = ("name", "kind", "segment", "region", "account_owner", "extern
 CONTACT_FIELDS = ("name", "email", "phone", "preferred_language", "consent")
 
 
-def _unknown(fields: dict, allowed: tuple[str, ...], service: str) -> None:
+def _unknown(fields: dict[str, Any], allowed: tuple[str, ...], service: str) -> None:
     unknown = set(fields) - set(allowed)
     if unknown:
         raise TypeError(f"{service} does not change {sorted(unknown)}")
@@ -115,13 +121,13 @@ def _unknown(fields: dict, allowed: tuple[str, ...], service: str) -> None:
 
 def customer_create(
     *,
-    organization,
-    actor,
+    organization: Organization,
+    actor: User,
     name: str,
     kind: str = Customer.Kind.ORGANISATION,
     segment: str = "",
     region: str = "",
-    account_owner=None,
+    account_owner: User | None = None,
     external_ref: str = "",
     notes: str = "",
 ) -> Customer:
@@ -148,13 +154,13 @@ def customer_create(
         )
 
 
-def customer_update(*, customer: Customer, actor, archived: bool | None = None, **fields) -> Customer:
+def customer_update(*, customer: Customer, actor: User, archived: bool | None = None, **fields: Any) -> Customer:
     """Change the fields given (any of CUSTOMER_FIELDS) and archive or restore the customer; audited."""
     _unknown(fields, CUSTOMER_FIELDS, "customer_update")
     data = {name: value.strip() if name in ("name", "segment", "region", "external_ref") else value
             for name, value in fields.items()}  # fmt: skip
 
-    def prepare(locked: Customer) -> dict:
+    def prepare(locked: Customer) -> dict[str, Any]:
         if "account_owner" in data:
             _check_account_owner(
                 organization=locked.organization, user=data["account_owner"], current_id=locked.account_owner_id
@@ -182,8 +188,8 @@ def customer_update(*, customer: Customer, actor, archived: bool | None = None, 
 
 def contact_create(
     *,
-    organization,
-    actor,
+    organization: Organization,
+    actor: User,
     customer: Customer,
     name: str,
     email: str = "",
@@ -214,7 +220,7 @@ def contact_create(
         )
 
 
-def contact_update(*, contact: Contact, actor, **fields) -> Contact:
+def contact_update(*, contact: Contact, actor: User, **fields: Any) -> Contact:
     """Change the fields given (any of CONTACT_FIELDS); changing the consent state stamps consent_changed_at:
     when someone opted out is part of the record."""
     _unknown(fields, CONTACT_FIELDS, "contact_update")
@@ -224,7 +230,7 @@ def contact_update(*, contact: Contact, actor, **fields) -> Contact:
     if "name" in data:
         data["name"] = data["name"].strip()
 
-    def prepare(locked: Contact) -> dict:
+    def prepare(locked: Contact) -> dict[str, Any]:
         if "email" in data:
             _check_email(organization=locked.organization, email=data["email"], exclude_pk=locked.pk)
         if "consent" in data and data["consent"] != locked.consent:

@@ -4,7 +4,9 @@ import codecs
 import csv
 import datetime
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -150,7 +152,7 @@ def sniff_upload(head: bytes) -> str:
     return "csv"
 
 
-def read_table(binary):
+def read_table(binary: IO[bytes]) -> tuple[list[str], Iterator[list[str]]]:
     """(header, data rows) of a stored file; the rows are lists of strings, read lazily.
 
     ImportFileError is raised for an unreadable file, also halfway through it (a bad byte on line 40,000).
@@ -164,7 +166,7 @@ def read_table(binary):
     return header, rows
 
 
-def _csv_rows(binary, head: bytes):
+def _csv_rows(binary: IO[bytes], head: bytes) -> Iterator[list[str]]:
     # Excel saves CSV with ";" in many European locales and "Unicode text" with tabs: take the header's separator.
     first_line = head.split(b"\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=lambda d: first_line.count(d.encode()))
@@ -177,7 +179,7 @@ def _csv_rows(binary, head: bytes):
         raise ImportFileError(f"Line {reader.line_num} is not valid CSV ({exc}).") from None
 
 
-def _xlsx_rows(binary):
+def _xlsx_rows(binary: IO[bytes]) -> Iterator[list[str]]:
     import openpyxl
 
     try:
@@ -193,7 +195,7 @@ def _xlsx_rows(binary):
         workbook.close()
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -216,6 +218,8 @@ HEADERS = {_header_key(alias): column.name for column in COLUMNS for alias in (c
 def header_columns(header: list[str]) -> tuple[dict[str, int], list[dict]]:
     """({column name: position}, notes on row 1); unknown columns are reported once and ignored. A header may
     also be one of a column's aliases ("Company" is customer_name); header_sources says which were read so."""
+    columns: dict[str, int]
+    notes: list[dict]
     columns, notes = {}, []
     for index, raw in enumerate(header):
         key = _header_key(raw)
@@ -249,7 +253,7 @@ def header_sources(header: list[str], columns: dict[str, int]) -> dict[str, str]
     }
 
 
-def numbered_rows(rows):
+def numbered_rows(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
     """(row number as a spreadsheet shows it, cells); the header is row 1 and empty rows are skipped."""
     for number, cells in enumerate(rows, start=2):
         if any(cells) and "".join(cells).strip():
@@ -271,7 +275,7 @@ def _unquoted(value: str) -> str:
 class CheckedRow:
     __slots__ = ("number", "customer_key", "customer", "contact")
 
-    def __init__(self, number: int, customer_key: tuple, customer: dict, contact: dict | None):
+    def __init__(self, number: int, customer_key: tuple, customer: dict, contact: dict | None) -> None:
         self.number, self.customer_key, self.customer, self.contact = number, customer_key, customer, contact
 
 
@@ -282,7 +286,7 @@ class RowChecker:
     A later row that repeats an earlier one is the invalid one, so the rows can be checked as they stream by.
     """
 
-    def __init__(self, *, columns: dict[str, int], owners: dict[str, int]):
+    def __init__(self, *, columns: dict[str, int], owners: dict[str, int]) -> None:
         self.positions = list(columns.items())
         self.width = max(columns.values()) + 1
         self.owners = owners
@@ -374,8 +378,10 @@ class RowChecker:
 class Tally:
     """What the rows of one pass came to: counts, the first errors, and the first rows for the preview."""
 
-    def __init__(self, columns: dict[str, int], notes: list[dict], sources: dict[str, str] | None = None):
-        self.columns = sorted(columns, key=columns.get)
+    preview: list[dict]
+
+    def __init__(self, columns: dict[str, int], notes: list[dict], sources: dict[str, str] | None = None) -> None:
+        self.columns = sorted(columns, key=columns.__getitem__)
         self.sources = sources or {}  # column name -> the file's header, where it was an alias
         self.positions = [columns[name] for name in self.columns]
         self.rows = self.valid = self.invalid = 0

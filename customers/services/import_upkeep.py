@@ -54,7 +54,7 @@ def import_jobs_requeue_stranded(*, now: datetime.datetime) -> int:
     return requeued
 
 
-def _requeue(job_id: int, *, now, cutoff) -> int:
+def _requeue(job_id: int, *, now: datetime.datetime, cutoff: datetime.datetime) -> int:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id, status__in=WAITING, processed_rows=0).first()
         if job is None:
@@ -90,7 +90,7 @@ def import_files_expire(*, now: datetime.datetime) -> int:
     return deleted
 
 
-def _delete_file(job_id: int, *, now, cutoff, days: int) -> int:
+def _delete_file(job_id: int, *, now: datetime.datetime, cutoff: datetime.datetime, days: int) -> int:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).exclude(file="").first()
         if job is None:
@@ -102,6 +102,7 @@ def _delete_file(job_id: int, *, now, cutoff, days: int) -> int:
         elif job.status not in ENDED or job.finished_at is None or job.finished_at >= cutoff:
             return 0  # confirmed or changed meanwhile
         name = job.file.name
+        assert name is not None  # the query above skips the jobs whose file is already gone
         job.file = ""
         # The preview's first rows are the file's too: names and addresses. Counts and error messages stay.
         summary = {name: value for name, value in job.summary.items() if name != "preview"}

@@ -15,18 +15,24 @@ file would otherwise bury the trail, and the job itself (file, person, errors, c
 import logging
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from customers.models import ImportJob
 from customers.selectors.directory import account_owner_emails
+from qms.accounts.models import User
 from qms.audit.services import audit_record, object_type_of
 from qms.queueing import queue_on_commit
+from qms.tenancy.models import Organization
 
 from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_ROWS are this module's public face
     COLUMN_NAMES,
@@ -42,7 +48,7 @@ from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_RO
     read_table,
     sniff_upload,
 )
-from .import_writers import directory_writer
+from .import_writers import DirectoryWriter, directory_writer
 
 log = logging.getLogger(__name__)
 Status, Mode = ImportJob.Status, ImportJob.Mode
@@ -67,7 +73,10 @@ class JobProgress:
     every PROGRESS_MIN_SECONDS (the final count is the job's own, saved when it finishes).
     """
 
-    def __init__(self, *, organization_id: int, job_id: int):
+    _side: BaseDatabaseWrapper | None
+    _published_at: float | None
+
+    def __init__(self, *, organization_id: int, job_id: int) -> None:
         self.organization_id, self.job_id = organization_id, job_id
         self._side, self._published_at = None, None
         if connection.vendor == "postgresql":
@@ -88,6 +97,7 @@ class JobProgress:
 
     def _publish_aside(self, processed: int) -> None:
         side = self._side
+        assert side is not None  # called only when there is a side connection
         table = side.ops.quote_name(ImportJob._meta.db_table)
         if side.get_autocommit():
             side.set_autocommit(False)
@@ -107,10 +117,10 @@ class JobProgress:
         if self._side is not None:
             self._side.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "JobProgress":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -121,7 +131,7 @@ def _no_progress(processed: int) -> None:
 # --- the job's life --------------------------------------------------------------------------------------------
 
 
-def import_job_create(*, organization, actor, upload) -> ImportJob:
+def import_job_create(*, organization: Organization, actor: User, upload: File) -> ImportJob:
     """Store an uploaded file and queue its check. Refuses files over IMPORT_MAX_BYTES and files that are
     neither UTF-8 text nor an .xlsx workbook, with a message for the person uploading."""
     if upload.size > settings.IMPORT_MAX_BYTES:
@@ -147,7 +157,7 @@ def import_job_create(*, organization, actor, upload) -> ImportJob:
     return job
 
 
-def import_job_validate(*, job_id: int, progress=_no_progress) -> ImportJob | None:
+def import_job_validate(*, job_id: int, progress: Callable[[int], None] = _no_progress) -> ImportJob | None:
     """Check every row of the file and leave the job in PREVIEW (or INVALID when it cannot be read)."""
     job = ImportJob.objects.select_related("organization").filter(pk=job_id).first()
     if job is None or job.status != Status.VALIDATING:
@@ -184,7 +194,7 @@ def import_job_validate(*, job_id: int, progress=_no_progress) -> ImportJob | No
     return job
 
 
-def _check_file(job: ImportJob, progress) -> Tally:
+def _check_file(job: ImportJob, progress: Callable[[int], None]) -> Tally:
     try:
         binary = job.file.open("rb")
     except OSError:
@@ -204,7 +214,7 @@ def _check_file(job: ImportJob, progress) -> Tally:
     return tally
 
 
-def import_job_confirm(*, job: ImportJob, actor, mode: str) -> ImportJob:
+def import_job_confirm(*, job: ImportJob, actor: User, mode: str) -> ImportJob:
     if mode not in Mode.values:
         raise ValidationError({"mode": "Choose how to import."})
     with transaction.atomic():
@@ -222,7 +232,7 @@ def import_job_confirm(*, job: ImportJob, actor, mode: str) -> ImportJob:
     return job
 
 
-def import_job_cancel(*, job: ImportJob, actor) -> ImportJob:
+def import_job_cancel(*, job: ImportJob, actor: User) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         before = job.status
@@ -238,7 +248,7 @@ def import_job_cancel(*, job: ImportJob, actor) -> ImportJob:
     return job
 
 
-def import_job_requeue(*, job: ImportJob, actor) -> ImportJob:
+def import_job_requeue(*, job: ImportJob, actor: User) -> ImportJob:
     """Queue a waiting job's task again (the broker was down when it was first queued). Running the same task
     twice is harmless: each checks the job's status first, and the import holds a lock on its job."""
     with transaction.atomic():
@@ -257,7 +267,7 @@ def import_job_fail(*, job_id: int, message: str) -> None:
     _compare_and_swap(job_id, "fail", message=message, finished_at=timezone.now())
 
 
-def _compare_and_swap(job_id: int, transition: str, **fields) -> bool:
+def _compare_and_swap(job_id: int, transition: str, **fields: Any) -> bool:
     """A worker's transition by compare-and-swap: it happens only if the job is still in one of its sources."""
     step = ImportJob.workflow[transition]
     return bool(ImportJob.objects.filter(pk=job_id, status__in=step.sources).update(status=step.target, **fields))
@@ -267,13 +277,15 @@ class _Refused(Exception):
     """All-or-nothing met an invalid row: leave the import's savepoint so that nothing it wrote remains."""
 
 
-def import_job_run(*, job_id: int, progress=_no_progress) -> ImportJob | None:
+def import_job_run(*, job_id: int, progress: Callable[[int], None] = _no_progress) -> ImportJob | None:
     """Write the checked rows in one transaction (see the module docstring for the two modes)."""
     with transaction.atomic():
         _hold_job_lock(job_id)
         job = ImportJob.objects.select_related("organization").filter(pk=job_id).first()
         if job is None or job.status != Status.IMPORTING:
             return job  # already done by an earlier delivery of the task
+        tally: Tally | None
+        writer: DirectoryWriter | None
         tally = writer = None
         try:
             with transaction.atomic(), _constraints_checked_per_statement():
@@ -282,6 +294,7 @@ def import_job_run(*, job_id: int, progress=_no_progress) -> ImportJob | None:
                     raise _Refused
                 _finish(job, tally, writer)
         except _Refused:
+            assert tally is not None  # _Refused comes after the rows were read
             message = (
                 f"{tally.invalid} of {tally.rows} rows have errors, so nothing was imported. Correct them and "
                 "upload the file again, or choose to import only the valid rows."
@@ -292,7 +305,7 @@ def import_job_run(*, job_id: int, progress=_no_progress) -> ImportJob | None:
     return job
 
 
-def _import_rows(job: ImportJob, progress):
+def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally, DirectoryWriter]:
     with job.file.open("rb") as binary:
         header, rows = read_table(binary)
         columns, notes = header_columns(header)
@@ -305,6 +318,7 @@ def _import_rows(job: ImportJob, progress):
             if problems:
                 refusing = refusing or job.mode == Mode.ALL_OR_NOTHING
             elif not refusing:
+                assert row is not None  # a row without problems was checked
                 batch.append(row)
                 if len(batch) >= BATCH_ROWS:
                     writer.write(batch)
@@ -316,7 +330,9 @@ def _import_rows(job: ImportJob, progress):
     return tally, writer
 
 
-def _finish(job: ImportJob, tally: Tally | None, writer, *, status=Status.DONE, message="") -> None:
+def _finish(
+    job: ImportJob, tally: Tally | None, writer: DirectoryWriter | None, *, status: str = Status.DONE, message: str = ""
+) -> None:
     job.status = ImportJob.workflow.apply(job, "finish" if status == Status.DONE else "fail")["status"]
     job.message, job.finished_at = message, timezone.now()
     if tally is not None:
@@ -327,6 +343,7 @@ def _finish(job: ImportJob, tally: Tally | None, writer, *, status=Status.DONE, 
         job.summary.update({kind: dict(counts) for kind, counts in writer.counts.items()})
     job.save()
     if status == Status.DONE:
+        assert tally is not None and writer is not None  # an import is done only when its rows were written
         counts = {
             f"{kind}_{outcome}": [None, writer.counts[kind][outcome]]
             for kind in ("customers", "contacts")
@@ -347,7 +364,13 @@ def _finish(job: ImportJob, tally: Tally | None, writer, *, status=Status.DONE, 
         )
 
 
-def _audit_object(job: ImportJob) -> dict:
+class AuditObject(TypedDict):
+    object_type: str
+    object_id: str
+    object_repr: str
+
+
+def _audit_object(job: ImportJob) -> AuditObject:
     return {
         "object_type": object_type_of(job),
         "object_id": str(job.pk),
@@ -355,13 +378,13 @@ def _audit_object(job: ImportJob) -> dict:
     }
 
 
-def _confirmer(job: ImportJob):
+def _confirmer(job: ImportJob) -> User:
     user = get_user_model().objects.filter(pk=job.summary.get("confirmed_by")).first()
     return user or job.created_by
 
 
 @contextmanager
-def _constraints_checked_per_statement():
+def _constraints_checked_per_statement() -> Iterator[None]:
     """PostgreSQL checks Django's foreign keys (DEFERRABLE INITIALLY DEFERRED) one queued event at a time at
     commit, which costs an import of 50,000 rows more than a second; checked at the end of each bulk statement
     instead they cost a fraction of that. Our rows satisfy them statement by statement: customers go in first."""

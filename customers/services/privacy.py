@@ -13,19 +13,21 @@ from django.utils import timezone
 
 from customers.models import Contact
 from customers.privacy import ERASED, handlers, identifiers_of
+from qms.accounts.models import User
 from qms.audit.sealing import shred, subjects_of
 from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage
+from qms.tenancy.models import Organization
 
 CONTACT_FIELDS = ("name", "email", "phone", "consent")
 
 
-def contact_export_record(*, contact: Contact, actor) -> None:
+def contact_export_record(*, contact: Contact, actor: User) -> None:
     """Leave a trace that someone downloaded everything held about this contact."""
     audit_record(organization=contact.organization, actor=actor, action="contact.export", obj=contact)
 
 
-def _erase_from_outbox(*, organization, emails: list[str]) -> int:
+def _erase_from_outbox(*, organization: Organization, emails: list[str]) -> int:
     """Emails to the person: the address and bodies go; one not yet sent will not be sent."""
     count = 0
     for email in emails:
@@ -37,7 +39,7 @@ def _erase_from_outbox(*, organization, emails: list[str]) -> int:
     return count
 
 
-def contact_erase(*, contact: Contact, actor) -> Contact:
+def contact_erase(*, contact: Contact, actor: User) -> Contact:
     """Pseudonymise the contact and erase their personal data from every app's records; keep the records."""
     organization = contact.organization
     with transaction.atomic():

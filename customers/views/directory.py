@@ -4,9 +4,13 @@ Every member reads the directory, auditors included; owners, managers and staff 
 import. Imports are read by owners, managers and auditors.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from customers.filters import ARCHIVED_CHOICES, UNASSIGNED, directory_filters, is_filtered
 from customers.forms import ContactForm, CustomerForm, ImportConfirmForm, ImportUploadForm
 from customers.models import Customer, ImportJob
+from customers.requests import MemberRequest
 from customers.selectors.directory import (
     EXPORT_COLUMNS,
     access_contact,
@@ -54,7 +59,7 @@ REQUEUE_AFTER_SECONDS = 10
 
 @require_GET
 @permission("customers.view")
-def customer_list(request, org_slug):
+def customer_list(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     filters = directory_filters(organization=organization, params=request.GET)
     return render(
@@ -75,7 +80,7 @@ def customer_list(request, org_slug):
 
 @require_GET
 @permission("customers.view")
-def customer_export(request, org_slug):
+def customer_export(request: MemberRequest, org_slug: str) -> HttpResponse:
     filters = directory_filters(organization=request.organization, params=request.GET)
     rows = directory_export_rows(organization=request.organization, filters=filters)
     stamp = timezone.localdate().isoformat()
@@ -84,7 +89,7 @@ def customer_export(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 @permission("customers.edit")
-def customer_create_view(request, org_slug):
+def customer_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
     form = CustomerForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,7 +104,7 @@ def customer_create_view(request, org_slug):
 
 @require_GET
 @permission("customers.view")
-def customer_detail(request, org_slug, customer_id):
+def customer_detail(request: MemberRequest, org_slug: str, customer_id: int) -> HttpResponse:
     customer = customer_with_contacts(organization=request.organization, customer_id=customer_id)
     panels = customer_panels(organization=request.organization, membership=request.membership, customer=customer)
     links = links_of(organization=request.organization, record=customer)
@@ -108,7 +113,7 @@ def customer_detail(request, org_slug, customer_id):
 
 @require_http_methods(["GET", "POST"])
 @permission("customers.edit")
-def customer_edit(request, org_slug, customer_id):
+def customer_edit(request: MemberRequest, org_slug: str, customer_id: int) -> HttpResponse:
     customer = access_customer(organization=request.organization, customer_id=customer_id)
     form = CustomerForm(request.POST or None, organization=request.organization, customer=customer)
     if request.method == "POST" and form.is_valid():
@@ -124,7 +129,7 @@ def customer_edit(request, org_slug, customer_id):
 
 @require_http_methods(["GET", "POST"])
 @permission("customers.edit")
-def contact_create_view(request, org_slug, customer_id):
+def contact_create_view(request: MemberRequest, org_slug: str, customer_id: int) -> HttpResponse:
     customer = access_customer(organization=request.organization, customer_id=customer_id)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -142,7 +147,7 @@ def contact_create_view(request, org_slug, customer_id):
 
 @require_http_methods(["GET", "POST"])
 @permission("customers.edit")
-def contact_edit(request, org_slug, contact_id):
+def contact_edit(request: MemberRequest, org_slug: str, contact_id: int) -> HttpResponse:
     contact = access_contact(organization=request.organization, contact_id=contact_id)
     form = ContactForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
@@ -167,7 +172,7 @@ def contact_edit(request, org_slug, contact_id):
 
 @require_http_methods(["GET", "POST"])
 @permission("customers.import_view", write="customers.import")
-def import_start(request, org_slug):
+def import_start(request: MemberRequest, org_slug: str) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -187,13 +192,13 @@ def import_start(request, org_slug):
 
 @require_GET
 @permission("customers.import_view")
-def import_template(request, org_slug):
+def import_template(request: MemberRequest, org_slug: str) -> HttpResponse:
     return csv_response("customer-import-template.csv", [column.name for column in COLUMNS], TEMPLATE_ROWS)
 
 
 @require_GET
 @permission("customers.import_view")
-def import_detail(request, org_slug, job_id):
+def import_detail(request: MemberRequest, org_slug: str, job_id: int) -> HttpResponse:
     job = access_import_job(organization=request.organization, job_id=job_id)
     context = {
         **_job_context(job),
@@ -206,7 +211,7 @@ def import_detail(request, org_slug, job_id):
 
 @require_GET
 @permission("customers.import_view")
-def import_progress(request, org_slug, job_id):
+def import_progress(request: MemberRequest, org_slug: str, job_id: int) -> HttpResponse:
     """The job's status box, polled by htmx every second while a worker has it; then the whole page reloads."""
     job = access_import_job(organization=request.organization, job_id=job_id)
     if request.htmx and job.status not in WAITING:
@@ -216,7 +221,7 @@ def import_progress(request, org_slug, job_id):
 
 @require_POST
 @permission("customers.import")
-def import_confirm(request, org_slug, job_id):
+def import_confirm(request: MemberRequest, org_slug: str, job_id: int) -> HttpResponse:
     job = access_import_job(organization=request.organization, job_id=job_id)
     form = ImportConfirmForm(request.POST)
     if not form.is_valid():
@@ -227,19 +232,21 @@ def import_confirm(request, org_slug, job_id):
 
 @require_POST
 @permission("customers.import")
-def import_cancel(request, org_slug, job_id):
+def import_cancel(request: MemberRequest, org_slug: str, job_id: int) -> HttpResponse:
     job = access_import_job(organization=request.organization, job_id=job_id)
     return _job_action(request, job, import_job_cancel, "Import cancelled: nothing was written.")
 
 
 @require_POST
 @permission("customers.import")
-def import_requeue(request, org_slug, job_id):
+def import_requeue(request: MemberRequest, org_slug: str, job_id: int) -> HttpResponse:
     job = access_import_job(organization=request.organization, job_id=job_id)
     return _job_action(request, job, import_job_requeue, "Queued again for a worker.")
 
 
-def _job_action(request, job: ImportJob, service, done: str, **kwargs):
+def _job_action(
+    request: MemberRequest, job: ImportJob, service: Callable[..., ImportJob], done: str, **kwargs: Any
+) -> HttpResponse:
     try:
         service(job=job, actor=request.user, **kwargs)
     except ValidationError as exc:
@@ -249,7 +256,7 @@ def _job_action(request, job: ImportJob, service, done: str, **kwargs):
     return redirect("customers:import_detail", org_slug=request.organization.slug, job_id=job.pk)
 
 
-def _job_context(job: ImportJob) -> dict:
+def _job_context(job: ImportJob) -> dict[str, Any]:
     waiting = job.status in WAITING
     queued_at = parse_datetime(job.summary.get("queued_at") or "") if waiting else None
     waited = (timezone.now() - queued_at).total_seconds() if queued_at else 0

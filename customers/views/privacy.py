@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from customers.requests import MemberRequest
 from customers.selectors.privacy import (
     access_contact_for_privacy,
     contact_erasure_summaries,
@@ -21,7 +22,7 @@ from qms.permissions import permission
 
 @require_GET
 @permission("contacts.privacy")
-def contact_export(request, org_slug, contact_id):
+def contact_export(request: MemberRequest, org_slug: str, contact_id: int) -> HttpResponse:
     contact = access_contact_for_privacy(organization=request.organization, contact_id=contact_id)
     data = contact_personal_data(organization=request.organization, contact=contact)
     contact_export_record(contact=contact, actor=request.user)
@@ -36,7 +37,7 @@ def contact_export(request, org_slug, contact_id):
 
 @require_http_methods(["GET", "POST"])
 @permission("contacts.privacy")
-def contact_erase_view(request, org_slug, contact_id):
+def contact_erase_view(request: MemberRequest, org_slug: str, contact_id: int) -> HttpResponse:
     contact = access_contact_for_privacy(organization=request.organization, contact_id=contact_id)
     if request.method == "POST":
         try:

@@ -2,29 +2,37 @@
 
 import calendar
 from datetime import date
+from typing import Any
 
 from django import forms
+from django.core.files.base import File
+from django.db.models import QuerySet
 
+from customers.models import Contact, Customer
 from feedback.conversion import conversions
 from feedback.filters import normalised_query
-from feedback.models import FeedbackItem
+from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
 from feedback.services.attachments import check_upload
+from qms.accounts.models import User
 from qms.forms import CrispyMixin
+from qms.tenancy.models import Membership
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ContactChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.customer.name})" if obj.customer_id else obj.name
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj.name} ({obj.customer.name})" if obj.customer is not None else obj.name
 
 
 class FeedbackForm(CrispyMixin, forms.Form):
     channel = forms.ChoiceField(choices=FeedbackItem.Channel.choices, help_text="How the feedback reached you.")
     kind = forms.ChoiceField(choices=FeedbackItem.Kind.choices)
     received_on = forms.DateField(label="Date received", widget=DATE)
-    customer = forms.ModelChoiceField(queryset=None, required=False, empty_label="No customer on file")
+    customer: "forms.ModelChoiceField[Customer]" = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="No customer on file"
+    )
     contact = ContactChoiceField(queryset=None, required=False, empty_label="No contact on file")
     submitter_name = forms.CharField(max_length=200, required=False, help_text="When the person is not a contact.")
     submitter_email = forms.EmailField(required=False)
@@ -35,15 +43,24 @@ class FeedbackForm(CrispyMixin, forms.Form):
         help_text="Optional. PDF, image, Office document or plain text, at most 10 MB; checked by its content.",
     )
 
-    def __init__(self, *args, customers, contacts, with_attachment: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        customers: QuerySet[Customer],
+        contacts: QuerySet[Contact],
+        with_attachment: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers
-        self.fields["contact"].queryset = contacts
+        customer_field, contact_field = self.fields["customer"], self.fields["contact"]
+        assert isinstance(customer_field, forms.ModelChoiceField) and isinstance(contact_field, ContactChoiceField)
+        customer_field.queryset = customers
+        contact_field.queryset = contacts
         if not with_attachment:
             del self.fields["attachment"]
 
     @staticmethod
-    def initial_for(item: FeedbackItem) -> dict:
+    def initial_for(item: FeedbackItem) -> dict[str, Any]:
         return {
             "channel": item.channel,
             "kind": item.kind,
@@ -56,10 +73,10 @@ class FeedbackForm(CrispyMixin, forms.Form):
             "text": item.text,
         }
 
-    def clean_attachment(self):
+    def clean_attachment(self) -> File | None:
         return _checked(self.cleaned_data.get("attachment"))
 
-    def recorded(self) -> dict:
+    def recorded(self) -> dict[str, Any]:
         """The cleaned values the services take (everything but the attachment)."""
         return {name: value for name, value in self.cleaned_data.items() if name != "attachment"}
 
@@ -67,29 +84,33 @@ class FeedbackForm(CrispyMixin, forms.Form):
 class AssignForm(CrispyMixin, forms.Form):
     assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Assign to")
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args: Any, members: QuerySet[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._users = {m.user_id: m.user for m in members}
-        self.fields["assignee"].choices = [("", "Nobody")] + [
+        assignee_field = self.fields["assignee"]
+        assert isinstance(assignee_field, forms.ChoiceField)
+        assignee_field.choices = [("", "Nobody")] + [
             (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})") for m in members
         ]
 
-    def clean_assignee(self):
+    def clean_assignee(self) -> User | None:
         user_id = self.cleaned_data.get("assignee")
         return self._users.get(user_id) if user_id else None
 
 
 class ThemesForm(CrispyMixin, forms.Form):
-    themes = forms.ModelMultipleChoiceField(
+    themes: "forms.ModelMultipleChoiceField[Theme]" = forms.ModelMultipleChoiceField(
         label="Tagged with", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     new_themes = forms.CharField(
         label="New themes", required=False, max_length=400, help_text="Separate several with commas."
     )
 
-    def __init__(self, *args, themes, **kwargs):
+    def __init__(self, *args: Any, themes: QuerySet[Theme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["themes"].queryset = themes
+        themes_field = self.fields["themes"]
+        assert isinstance(themes_field, forms.ModelMultipleChoiceField)
+        themes_field.queryset = themes
 
     def new_names(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data.get("new_themes", "").split(",") if name.strip()]
@@ -108,9 +129,11 @@ class LinkForm(CrispyMixin, forms.Form):
 class ConvertForm(CrispyMixin, forms.Form):
     target = forms.ChoiceField(label="Convert into")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [(c.kind, c.label) for c in conversions()]
+        target_field = self.fields["target"]
+        assert isinstance(target_field, forms.ChoiceField)
+        target_field.choices = [(c.kind, c.label) for c in conversions()]
 
 
 class CloseForm(CrispyMixin, forms.Form):
@@ -125,11 +148,11 @@ class CloseForm(CrispyMixin, forms.Form):
 class AttachmentForm(CrispyMixin, forms.Form):
     file = forms.FileField(label="Attach a file", help_text="PDF, image, Office document or plain text, at most 10 MB.")
 
-    def clean_file(self):
+    def clean_file(self) -> File | None:
         return _checked(self.cleaned_data.get("file"))
 
 
-def _checked(upload):
+def _checked(upload: File | None) -> File | None:
     """Refuse a file by what it is before anything is written; the service checks again when it stores it."""
     if upload:
         check_upload(upload)

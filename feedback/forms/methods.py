@@ -1,7 +1,12 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 
 from feedback.models import MonitoringMethod
+from qms.accounts.models import User
 from qms.forms import CrispyMixin
+from qms.tenancy.models import Membership
 
 
 class MonitoringMethodForm(CrispyMixin, forms.Form):
@@ -22,21 +27,25 @@ class MonitoringMethodForm(CrispyMixin, forms.Form):
         required=False, label="Last reviewed on", widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, members, current_owner=None, **kwargs):
+    def __init__(
+        self, *args: Any, members: QuerySet[Membership], current_owner: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._users = {m.user_id: m.user for m in members}
         if current_owner is not None:
             self._users.setdefault(current_owner.pk, current_owner)  # a former member stays until changed
-        self.fields["owner"].choices = [("", "Nobody yet")] + [
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ChoiceField)
+        owner_field.choices = [("", "Nobody yet")] + [
             (user.pk, f"{user.get_full_name() or user.email} ({user.email})") for user in self._users.values()
         ]
 
-    def clean_owner(self):
+    def clean_owner(self) -> User | None:
         owner_id = self.cleaned_data.get("owner")
         return self._users.get(owner_id) if owner_id else None
 
     @classmethod
-    def initial_for(cls, method: MonitoringMethod) -> dict:
+    def initial_for(cls, method: MonitoringMethod) -> dict[str, Any]:
         return {
             "name": method.name,
             "kind": method.kind,

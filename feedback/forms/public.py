@@ -1,11 +1,13 @@
 """The public feedback form: what a customer types, plus two quiet spam checks (a honeypot and a fill time)."""
 
 import time
+from typing import Any
 
 from django import forms
 from django.core import signing
 
 from feedback.models import FeedbackItem
+from qms.tenancy.models import Organization
 
 MESSAGE_MAX_LENGTH = 5000
 MIN_FILL_SECONDS = 3  # people take longer than this to read the form and write something; scripts do not
@@ -22,7 +24,7 @@ KIND_CHOICES = [
 ]
 
 
-def fill_token(organization, *, issued_at: float | None = None) -> str:
+def fill_token(organization: Organization, *, issued_at: float | None = None) -> str:
     """A signed note of when (and for which organisation) the form was handed out."""
     return signing.dumps(
         {"o": organization.pk, "t": time.time() if issued_at is None else issued_at}, salt=STARTED_AT_SALT
@@ -54,7 +56,7 @@ class PublicFeedbackForm(forms.Form):
     started = forms.CharField(required=False)
     website = forms.CharField(required=False)  # the honeypot: hidden from people, filled in by scripts
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         self.organization = organization
         super().__init__(*args, **kwargs)
 
@@ -62,7 +64,7 @@ class PublicFeedbackForm(forms.Form):
     def caught_in_honeypot(self) -> bool:
         return bool(self.data.get(HONEYPOT_FIELD, "").strip())
 
-    def clean_message(self):
+    def clean_message(self) -> str:
         message = self.cleaned_data["message"].strip()
         if not message:
             raise forms.ValidationError("Write your message.")
@@ -73,8 +75,9 @@ class PublicFeedbackForm(forms.Form):
             )
         return message
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if data.get("send_confirmation") and not data.get("email") and "email" not in self.errors:
             self.add_error("email", "Enter your email address so that we can send you the confirmation.")
         self._check_fill_time(data.get("started", ""))

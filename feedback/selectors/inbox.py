@@ -8,9 +8,10 @@ from django.db.models.expressions import RawSQL
 
 from customers.models import Contact, Customer
 from feedback.models import Attachment, FeedbackItem, SavedView, Theme
+from qms.accounts.models import User
 from qms.audit.models import AuditEvent
 from qms.tenancy.access import MANAGERS, get_object_for_member, has_role
-from qms.tenancy.models import Membership, Role
+from qms.tenancy.models import Membership, Organization, Role
 
 Status = FeedbackItem.Status
 OPEN = "open"
@@ -31,10 +32,10 @@ def can_triage(membership: Membership | None, feedback: FeedbackItem) -> bool:
     """Owners and managers triage any item; staff only the items assigned to them; auditors nothing."""
     if has_role(membership, *MANAGERS):
         return True
-    return has_role(membership, Role.STAFF) and feedback.assignee_id == membership.user_id
+    return membership is not None and has_role(membership, Role.STAFF) and feedback.assignee_id == membership.user_id
 
 
-def access_feedback(*, organization, feedback_id) -> FeedbackItem:
+def access_feedback(*, organization: Organization, feedback_id: int) -> FeedbackItem:
     return get_object_for_member(
         FeedbackItem.objects.select_related("customer", "contact", "assignee", "created_by"),
         organization=organization,
@@ -42,26 +43,26 @@ def access_feedback(*, organization, feedback_id) -> FeedbackItem:
     )
 
 
-def access_attachment(*, organization, feedback: FeedbackItem, attachment_id) -> Attachment:
+def access_attachment(*, organization: Organization, feedback: FeedbackItem, attachment_id: int) -> Attachment:
     """One attachment of this very item: another item's (or organisation's) attachment id is a 404."""
     return get_object_for_member(
         Attachment.objects.all(), organization=organization, feedback=feedback, pk=attachment_id
     )
 
 
-def access_saved_view(*, organization, owner, saved_view_id) -> SavedView:
+def access_saved_view(*, organization: Organization, owner: User, saved_view_id: int) -> SavedView:
     """A person's own saved view; someone else's is a 404, like another organisation's."""
     return get_object_for_member(SavedView.objects.all(), organization=organization, owner=owner, pk=saved_view_id)
 
 
-def feedback_by_reference(*, organization, reference: str) -> FeedbackItem | None:
+def feedback_by_reference(*, organization: Organization, reference: str) -> FeedbackItem | None:
     return FeedbackItem.objects.filter(organization=organization, reference__iexact=reference.strip()).first()
 
 
 # --- the list -----------------------------------------------------------------------------------------------
 
 
-def feedback_items(*, organization) -> QuerySet[FeedbackItem]:
+def feedback_items(*, organization: Organization) -> QuerySet[FeedbackItem]:
     """The inbox, newest first; rows carry their customer, contact, assignee and themes in a constant number of
     queries. feedback.filters.FeedbackFilter narrows it, for the page and the API alike."""
     return (
@@ -106,20 +107,20 @@ def _words_q(term: str) -> Q:
 # --- one item -----------------------------------------------------------------------------------------------
 
 
-def feedback_timeline(*, organization, feedback: FeedbackItem) -> QuerySet[AuditEvent]:
+def feedback_timeline(*, organization: Organization, feedback: FeedbackItem) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         organization=organization, object_type=FEEDBACK_OBJECT_TYPE, object_id=str(feedback.pk)
     ).order_by("seq")
 
 
-def feedback_attachments(*, organization, feedback: FeedbackItem) -> QuerySet[Attachment]:
+def feedback_attachments(*, organization: Organization, feedback: FeedbackItem) -> QuerySet[Attachment]:
     return Attachment.objects.filter(organization=organization, feedback=feedback).select_related("uploaded_by")
 
 
 # --- choices ------------------------------------------------------------------------------------------------
 
 
-def assignable_members(*, organization) -> QuerySet[Membership]:
+def assignable_members(*, organization: Organization) -> QuerySet[Membership]:
     """Who can be given an item: active members who are not auditors."""
     return (
         Membership.objects.active()
@@ -130,19 +131,19 @@ def assignable_members(*, organization) -> QuerySet[Membership]:
     )
 
 
-def customer_choices(*, organization, include=None) -> QuerySet[Customer]:
+def customer_choices(*, organization: Organization, include: Customer | None = None) -> QuerySet[Customer]:
     keep = Q(archived_at__isnull=True) | Q(pk=getattr(include, "pk", None))
     return Customer.objects.filter(organization=organization).filter(keep).order_by("name")
 
 
-def contact_choices(*, organization, include=None) -> QuerySet[Contact]:
+def contact_choices(*, organization: Organization, include: Contact | None = None) -> QuerySet[Contact]:
     keep = Q(erased_at__isnull=True) | Q(pk=getattr(include, "pk", None))
     return Contact.objects.filter(organization=organization).filter(keep).select_related("customer").order_by("name")
 
 
-def themes_for(*, organization) -> QuerySet[Theme]:
+def themes_for(*, organization: Organization) -> QuerySet[Theme]:
     return Theme.objects.filter(organization=organization).order_by("name")
 
 
-def saved_views_for(*, organization, owner) -> QuerySet[SavedView]:
+def saved_views_for(*, organization: Organization, owner: User) -> QuerySet[SavedView]:
     return SavedView.objects.filter(organization=organization, owner=owner).order_by("name")

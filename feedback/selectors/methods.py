@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from feedback.models import MonitoringMethod
 from qms.tenancy.access import get_object_for_member
+from qms.tenancy.models import Organization
 
 Frequency = MonitoringMethod.Frequency
-MONTHS = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.HALF_YEARLY: 6, Frequency.YEARLY: 12}
+MONTHS: dict[str, int] = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3, Frequency.HALF_YEARLY: 6, Frequency.YEARLY: 12}
 
 
 def add_months(day: date, months: int) -> date:
@@ -49,7 +50,7 @@ def _due_q(today: date) -> Q:
 
 def methods_for_organization(
     *,
-    organization,
+    organization: Organization,
     today: date,
     kind: str | None = None,
     owner_id: int | None = None,
@@ -71,7 +72,7 @@ def methods_for_organization(
     return qs.order_by("name", "pk")
 
 
-def methods_due(*, organization, today: date) -> list[MonitoringMethod]:
+def methods_due(*, organization: Organization, today: date) -> list[MonitoringMethod]:
     """Active methods whose review is due today or overdue, most overdue first, each with `next_review_on`."""
     methods = list(methods_for_organization(organization=organization, today=today, due_only=True))
     for method in methods:
@@ -79,7 +80,7 @@ def methods_due(*, organization, today: date) -> list[MonitoringMethod]:
     return sorted(methods, key=lambda m: (m.next_review_on, m.name))
 
 
-def access_method(*, organization, method_id: int) -> MonitoringMethod:
+def access_method(*, organization: Organization, method_id: int) -> MonitoringMethod:
     return get_object_for_member(
         MonitoringMethod.objects.select_related("owner"), organization=organization, pk=method_id
     )

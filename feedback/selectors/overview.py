@@ -9,13 +9,13 @@ from customers.models import Customer
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
 from qms.modules import CustomerPanel, DashboardCard
-from qms.tenancy.models import Membership
+from qms.tenancy.models import Membership, Organization
 
 Status = FeedbackItem.Status
 RECENT_ON_CUSTOMER_PAGE = 5
 
 
-def dashboard_cards(*, organization, membership: Membership) -> list[DashboardCard]:
+def dashboard_cards(*, organization: Organization, membership: Membership) -> list[DashboardCard]:
     counts = FeedbackItem.objects.filter(organization=organization).aggregate(
         open=Count("pk", filter=~Q(status=Status.CLOSED)),
         unassigned=Count("pk", filter=~Q(status=Status.CLOSED) & Q(assignee__isnull=True)),
@@ -33,7 +33,7 @@ def dashboard_cards(*, organization, membership: Membership) -> list[DashboardCa
     ]
 
 
-def customer_feedback_panel(*, organization, membership: Membership, customer: Customer) -> CustomerPanel:
+def customer_feedback_panel(*, organization: Organization, membership: Membership, customer: Customer) -> CustomerPanel:
     """The customer's latest feedback, with how much there is and a link to all of it in the inbox."""
     items = FeedbackItem.objects.filter(organization=organization, customer=customer).order_by(
         "-received_on", "-created_at", "-pk"

@@ -14,6 +14,7 @@ from pathlib import PurePath
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.template.defaultfilters import filesizeformat
 
 TEXT = "text/plain"
@@ -63,7 +64,7 @@ def served_content_type(content_type: str) -> str:
     return "text/plain; charset=utf-8" if content_type == TEXT else content_type
 
 
-def _read_all(upload) -> bytes:
+def _read_all(upload: File) -> bytes:
     upload.seek(0)
     data = b"".join(upload.chunks(CHUNK)) if hasattr(upload, "chunks") else upload.read()
     upload.seek(0)
@@ -84,7 +85,7 @@ def _extension_of(name: str) -> str:
     return PurePath(name).suffix.lower().lstrip(".")
 
 
-def check_upload(upload) -> CheckedFile:
+def check_upload(upload: File) -> CheckedFile:
     """Validate an upload by content and size; returns what it is, or raises ValidationError with a clear reason."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:

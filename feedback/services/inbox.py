@@ -4,17 +4,26 @@ Status changes follow the item's workflow (FeedbackItem.workflow), and every eve
 the item itself, so its timeline is simply its audit events.
 """
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
+from customers.models import Contact, Customer
 from feedback.conversion import NOT_AVAILABLE, get_conversion
 from feedback.models import Attachment, FeedbackItem, FeedbackTheme, SavedView, Theme
 from feedback.selectors.inbox import assignable_members, feedback_by_reference
+from qms.accounts.models import User
 from qms.audit.services import audit_record, diff
 from qms.audit.writes import audited_state, audited_update, created_changes, lock
 from qms.links.models import Link
 from qms.links.services import External, link_create, links_between
+from qms.tenancy.models import Organization
 from qms.tenancy.references import next_reference
 
 from .attachments import check_upload
@@ -37,7 +46,7 @@ RECORDED_FIELDS = (
 RELATED = ("organization", "customer", "contact", "assignee")
 
 
-def _started_if_new(item: FeedbackItem) -> dict:
+def _started_if_new(item: FeedbackItem) -> dict[str, str]:
     """Triage of a new item puts it in progress."""
     return FeedbackItem.workflow.apply(item, "start") if item.status == Status.NEW else {}
 
@@ -47,7 +56,9 @@ def _refuse_if_closed(item: FeedbackItem) -> None:
         raise ValidationError(CLOSED_MESSAGE)
 
 
-def _check_parties(*, organization, customer, contact):
+def _check_parties(
+    *, organization: Organization, customer: Customer | None, contact: Contact | None
+) -> Customer | None:
     """Customer and contact belong to this organisation and to each other; a contact alone implies its customer."""
     for row in (customer, contact):
         if row is not None and row.organization_id != organization.pk:
@@ -72,17 +83,17 @@ def _check_choices(*, channel: str, kind: str) -> None:
 
 def feedback_create(
     *,
-    organization,
-    actor,
+    organization: Organization,
+    actor: User | None,
     channel: str,
     kind: str,
     text: str,
-    customer=None,
-    contact=None,
+    customer: Customer | None = None,
+    contact: Contact | None = None,
     submitter_name: str = "",
     submitter_email: str = "",
     product: str = "",
-    received_on=None,
+    received_on: date | None = None,
     source_ip_hash: str = "",
 ) -> FeedbackItem:
     """Record feedback from any channel. `actor` is None for public submissions (web form, anonymous API)."""
@@ -113,13 +124,13 @@ def feedback_create(
     return item
 
 
-def feedback_update(*, feedback: FeedbackItem, actor, **fields) -> FeedbackItem:
+def feedback_update(*, feedback: FeedbackItem, actor: User, **fields: Any) -> FeedbackItem:
     """Correct what was recorded (channel, kind, customer, contact, submitter, product, date, text)."""
     unknown = set(fields) - set(RECORDED_FIELDS)
     if unknown:
         raise TypeError(f"feedback_update does not change {sorted(unknown)}")
 
-    def prepare(item: FeedbackItem) -> dict:
+    def prepare(item: FeedbackItem) -> dict[str, Any]:
         _refuse_if_closed(item)
         values = {name: fields.get(name, getattr(item, name)) for name in RECORDED_FIELDS}
         _check_choices(channel=values["channel"], kind=values["kind"])
@@ -137,10 +148,10 @@ def feedback_update(*, feedback: FeedbackItem, actor, **fields) -> FeedbackItem:
 # --- triage -------------------------------------------------------------------------------------------------
 
 
-def feedback_assign(*, feedback: FeedbackItem, actor, assignee) -> FeedbackItem:
+def feedback_assign(*, feedback: FeedbackItem, actor: User, assignee: User | None) -> FeedbackItem:
     """Give the item to a member who is not an auditor (or to nobody); a new item goes in progress."""
 
-    def prepare(item: FeedbackItem) -> dict:
+    def prepare(item: FeedbackItem) -> dict[str, Any]:
         _refuse_if_closed(item)
         if assignee is None:
             return {"assignee": None}
@@ -152,7 +163,7 @@ def feedback_assign(*, feedback: FeedbackItem, actor, assignee) -> FeedbackItem:
     return item
 
 
-def theme_get_or_create(*, organization, actor, name: str) -> Theme:
+def theme_get_or_create(*, organization: Organization, actor: User, name: str) -> Theme:
     name = " ".join(name.split())[:80]
     theme = Theme.objects.filter(organization=organization, name__iexact=name).first()
     if theme is None:
@@ -163,7 +174,9 @@ def theme_get_or_create(*, organization, actor, name: str) -> Theme:
     return theme
 
 
-def feedback_set_themes(*, feedback: FeedbackItem, actor, themes, new_names=()) -> FeedbackItem:
+def feedback_set_themes(
+    *, feedback: FeedbackItem, actor: User, themes: Iterable[Theme], new_names: Iterable[str] = ()
+) -> FeedbackItem:
     """Tag the item with exactly these themes (plus any new ones named); a new item goes in progress."""
     with transaction.atomic():
         item = lock(feedback, *RELATED)
@@ -197,11 +210,11 @@ def feedback_set_themes(*, feedback: FeedbackItem, actor, themes, new_names=()) 
     return item
 
 
-def feedback_set_sentiment(*, feedback: FeedbackItem, actor, sentiment: str) -> FeedbackItem:
+def feedback_set_sentiment(*, feedback: FeedbackItem, actor: User, sentiment: str) -> FeedbackItem:
     if sentiment and sentiment not in FeedbackItem.Sentiment.values:
         raise ValidationError({"sentiment": "Choose positive, neutral or negative."})
 
-    def prepare(item: FeedbackItem) -> dict:
+    def prepare(item: FeedbackItem) -> dict[str, str]:
         _refuse_if_closed(item)
         return {"sentiment": sentiment, **_started_if_new(item)}
 
@@ -211,7 +224,7 @@ def feedback_set_sentiment(*, feedback: FeedbackItem, actor, sentiment: str) -> 
     return item
 
 
-def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> Link:
+def feedback_link(*, feedback: FeedbackItem, actor: User, target_reference: str) -> Link:
     """Link the item to another feedback item of the same organisation, named by its reference."""
     with transaction.atomic():
         item = lock(feedback, *RELATED)
@@ -235,17 +248,17 @@ def feedback_link(*, feedback: FeedbackItem, actor, target_reference: str) -> Li
     return link
 
 
-def feedback_convert(*, feedback: FeedbackItem, actor, kind: str) -> FeedbackItem:
+def feedback_convert(*, feedback: FeedbackItem, actor: User, kind: str) -> FeedbackItem:
     """Hand the item over to another module's record (see feedback.conversion): converted, closed, linked, audited."""
     conversion = get_conversion(kind)
     if conversion is None:
         raise ValidationError(NOT_AVAILABLE)
 
-    def prepare(item: FeedbackItem) -> dict:
+    def prepare(item: FeedbackItem) -> dict[str, Any]:
         _refuse_if_closed(item)
         made = conversion.handler(feedback=item, actor=actor)
         reference = str(getattr(made, "reference", made))
-        target = made if hasattr(made, "_meta") else External(kind, reference, f"{conversion.label} {reference}")
+        target = made if isinstance(made, Model) else External(kind, reference, f"{conversion.label} {reference}")
         link_create(organization=item.organization, actor=actor, source=item, target=target)
         return {
             **FeedbackItem.workflow.apply(item, "close"),
@@ -260,20 +273,20 @@ def feedback_convert(*, feedback: FeedbackItem, actor, kind: str) -> FeedbackIte
     return item
 
 
-def feedback_close(*, feedback: FeedbackItem, actor, note: str) -> FeedbackItem:
+def feedback_close(*, feedback: FeedbackItem, actor: User, note: str) -> FeedbackItem:
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Say how the feedback was handled before closing it."})
 
-    def prepare(item: FeedbackItem) -> dict:
+    def prepare(item: FeedbackItem) -> dict[str, Any]:
         return {**FeedbackItem.workflow.apply(item, "close"), "closing_note": note, "closed_at": timezone.now()}
 
     item, _ = audited_update(instance=feedback, actor=actor, action="feedback.close", prepare=prepare, related=RELATED)
     return item
 
 
-def feedback_reopen(*, feedback: FeedbackItem, actor) -> FeedbackItem:
-    def prepare(item: FeedbackItem) -> dict:
+def feedback_reopen(*, feedback: FeedbackItem, actor: User) -> FeedbackItem:
+    def prepare(item: FeedbackItem) -> dict[str, Any]:
         return {**FeedbackItem.workflow.apply(item, "reopen"), "closing_note": "", "closed_at": None}
 
     item, _ = audited_update(instance=feedback, actor=actor, action="feedback.reopen", prepare=prepare, related=RELATED)
@@ -283,7 +296,7 @@ def feedback_reopen(*, feedback: FeedbackItem, actor) -> FeedbackItem:
 # --- attachments --------------------------------------------------------------------------------------------
 
 
-def attachment_add(*, feedback: FeedbackItem, actor, upload) -> Attachment:
+def attachment_add(*, feedback: FeedbackItem, actor: User | None, upload: File) -> Attachment:
     """Store a file checked by its content; the stored name is derived from its hash, never the person's name."""
     checked = check_upload(upload)
     with transaction.atomic():
@@ -314,7 +327,7 @@ def attachment_add(*, feedback: FeedbackItem, actor, upload) -> Attachment:
 # --- saved views --------------------------------------------------------------------------------------------
 
 
-def saved_view_create(*, organization, owner, name: str, query: str) -> SavedView:
+def saved_view_create(*, organization: Organization, owner: User, name: str, query: str) -> SavedView:
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Give the view a name."})
@@ -332,7 +345,7 @@ def saved_view_create(*, organization, owner, name: str, query: str) -> SavedVie
     return view
 
 
-def saved_view_delete(*, saved_view: SavedView, actor) -> None:
+def saved_view_delete(*, saved_view: SavedView, actor: User) -> None:
     """A saved view is a personal preference, not a record, so deleting it really deletes it (and is audited)."""
     with transaction.atomic():
         audit_record(

@@ -16,6 +16,7 @@ from customers.models import Contact
 from feedback.emails import send_feedback_received
 from feedback.models import FeedbackItem
 from qms.audit.services import audit_record
+from qms.tenancy.models import Organization
 
 from .inbox import feedback_create
 
@@ -29,12 +30,12 @@ def source_ip_hash(ip: str | None) -> str:
     return hashlib.sha256((settings.SECRET_KEY + (ip or "unknown")).encode()).hexdigest()
 
 
-def intake_recent_count(*, organization, ip_hash: str) -> int:
+def intake_recent_count(*, organization: Organization, ip_hash: str) -> int:
     since = timezone.now() - timedelta(minutes=settings.PUBLIC_FORM_RATE_WINDOW_MINUTES)
     return FeedbackItem.objects.filter(organization=organization, source_ip_hash=ip_hash, created_at__gte=since).count()
 
 
-def _contact_for_email(*, organization, email: str) -> Contact | None:
+def _contact_for_email(*, organization: Organization, email: str) -> Contact | None:
     if not email:
         return None
     return (
@@ -47,7 +48,7 @@ def _contact_for_email(*, organization, email: str) -> Contact | None:
 
 def feedback_submit_public(
     *,
-    organization,
+    organization: Organization,
     ip: str | None,
     kind: str,
     message: str,

@@ -1,21 +1,23 @@
 """Writes to the register of monitoring methods (clause 9.1.2); each one audited."""
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import MonitoringMethod
+from qms.accounts.models import User
 from qms.audit.services import audit_record, diff
 from qms.audit.writes import audited_state, audited_update
 from qms.tenancy.access import WRITERS
-from qms.tenancy.models import Membership
+from qms.tenancy.models import Membership, Organization
 
 EDITABLE = ("name", "kind", "description", "owner", "review_frequency", "last_reviewed_on")
 
 
-def _check_owner(*, organization, owner) -> None:
+def _check_owner(*, organization: Organization, owner: User | None) -> None:
     members = Membership.objects.active().filter(organization=organization, role__in=WRITERS)
     if owner is not None and not members.filter(user=owner).exists():
         raise ValidationError({"owner": "The owner must be an owner, manager or staff member of this organisation."})
@@ -23,12 +25,12 @@ def _check_owner(*, organization, owner) -> None:
 
 def method_create(
     *,
-    organization,
-    actor,
+    organization: Organization,
+    actor: User,
     name: str,
     kind: str,
     description: str = "",
-    owner=None,
+    owner: User | None = None,
     review_frequency: str = MonitoringMethod.Frequency.QUARTERLY,
     last_reviewed_on: date | None = None,
 ) -> MonitoringMethod:
@@ -53,7 +55,7 @@ def method_create(
     return method
 
 
-def method_update(*, method: MonitoringMethod, actor, **fields) -> MonitoringMethod:
+def method_update(*, method: MonitoringMethod, actor: User, **fields: Any) -> MonitoringMethod:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise TypeError(f"method_update cannot change {sorted(unknown)}")
@@ -68,12 +70,12 @@ def method_update(*, method: MonitoringMethod, actor, **fields) -> MonitoringMet
     return method
 
 
-def method_review(*, method: MonitoringMethod, actor, today: date | None = None) -> MonitoringMethod:
+def method_review(*, method: MonitoringMethod, actor: User, today: date | None = None) -> MonitoringMethod:
     """Record that the method was reviewed today: its next review is one period from now. A second review on
     the same day is recorded too: the register shows who reviewed it, and when."""
     today = today or timezone.localdate()
 
-    def prepare(locked: MonitoringMethod) -> dict:
+    def prepare(locked: MonitoringMethod) -> dict[str, date]:
         if locked.retired_at is not None:
             raise ValidationError("A retired method is no longer reviewed.")
         return {"last_reviewed_on": today}
@@ -88,8 +90,8 @@ def method_review(*, method: MonitoringMethod, actor, today: date | None = None)
     return method
 
 
-def method_retire(*, method: MonitoringMethod, actor) -> MonitoringMethod:
-    def prepare(locked: MonitoringMethod) -> dict:
+def method_retire(*, method: MonitoringMethod, actor: User) -> MonitoringMethod:
+    def prepare(locked: MonitoringMethod) -> dict[str, Any]:
         if locked.retired_at is not None:
             raise ValidationError("This method is already retired.")
         return {"retired_at": timezone.now()}

@@ -4,17 +4,23 @@ Every member reads; owners, managers and staff record feedback. The middleware a
 One item's page, triage and attachments are in feedback/views/triage.py.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers.requests import MemberRequest
 from feedback.filters import FeedbackFilter, inbox_filters
 from feedback.forms.inbox import FeedbackForm, SavedViewForm, builtin_views
+from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     access_saved_view,
     contact_choices,
@@ -30,7 +36,7 @@ from qms.permissions import permission
 # --- the list -----------------------------------------------------------------------------------------------
 
 
-def _filter_form(request, data) -> FeedbackFilter:
+def _filter_form(request: MemberRequest, data: QueryDict) -> FeedbackFilter:
     return inbox_filters(request=request, params=data, queryset=feedback_items(organization=request.organization))
 
 
@@ -39,7 +45,7 @@ def _inbox_url(org_slug: str, query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
-def _views(request, current: str) -> tuple[list[dict], list[dict]]:
+def _views(request: MemberRequest, current: str) -> tuple[list[dict], list[dict]]:
     builtin = [
         {"name": name, "query": query, "active": query == current}
         for name, query in builtin_views(timezone.localdate())
@@ -53,7 +59,7 @@ def _views(request, current: str) -> tuple[list[dict], list[dict]]:
 
 @require_GET
 @permission("feedback.view")
-def inbox(request, org_slug):
+def inbox(request: MemberRequest, org_slug: str) -> HttpResponse:
     filters = _filter_form(request, request.GET)
     page = paginate(request, filters.qs)
     current = filters.querystring()
@@ -75,7 +81,7 @@ def inbox(request, org_slug):
 
 @require_GET
 @permission("feedback.view")
-def inbox_export(request, org_slug):
+def inbox_export(request: MemberRequest, org_slug: str) -> HttpResponse:
     items = _filter_form(request, request.GET).qs
     rows = (
         (
@@ -121,7 +127,7 @@ def inbox_export(request, org_slug):
 
 @require_POST
 @permission("feedback.saved_views")
-def saved_view_create_view(request, org_slug):
+def saved_view_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
     form = SavedViewForm(request.POST)
     query = _filter_form(request, QueryDict(request.POST.get("query", ""))).querystring()
     if not form.is_valid():
@@ -140,7 +146,7 @@ def saved_view_create_view(request, org_slug):
 
 @require_POST
 @permission("feedback.saved_views")
-def saved_view_delete_view(request, org_slug, view_id):
+def saved_view_delete_view(request: MemberRequest, org_slug: str, view_id: int) -> HttpResponse:
     view = access_saved_view(organization=request.organization, owner=request.user, saved_view_id=view_id)
     saved_view_delete(saved_view=view, actor=request.user)
     messages.success(request, f"Deleted the view “{view.name}”.")
@@ -150,7 +156,14 @@ def saved_view_delete_view(request, org_slug, view_id):
 # --- recording ----------------------------------------------------------------------------------------------
 
 
-def _feedback_form(request, *, item=None, data=None, files=None, initial=None) -> FeedbackForm:
+def _feedback_form(
+    request: MemberRequest,
+    *,
+    item: FeedbackItem | None = None,
+    data: QueryDict | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
+    initial: dict[str, Any] | None = None,
+) -> FeedbackForm:
     organization = request.organization
     return FeedbackForm(
         data,
@@ -164,7 +177,7 @@ def _feedback_form(request, *, item=None, data=None, files=None, initial=None) -
 
 @require_http_methods(["GET", "POST"])
 @permission("feedback.record")
-def feedback_create_view(request, org_slug):
+def feedback_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
     form = _feedback_form(
         request,
         data=request.POST or None,

@@ -1,12 +1,19 @@
 """The register of monitoring methods (ISO 9001 clause 9.1.2): everyone reads it, owners and managers keep it."""
 
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from customers.requests import MemberRequest
 from feedback.forms.methods import MonitoringMethodForm
 from feedback.models import MonitoringMethod
 from feedback.selectors.methods import access_method, method_next_review_on, methods_for_organization
@@ -14,10 +21,11 @@ from feedback.services.methods import method_create, method_retire, method_revie
 from qms.listing import csv_response, paginate, query_id, query_text
 from qms.permissions import permission
 from qms.tenancy.access import WRITERS
+from qms.tenancy.models import Membership
 from qms.tenancy.selectors import members_for_organization
 
 
-def _filters(request) -> dict:
+def _filters(request: MemberRequest) -> dict[str, Any]:
     params = request.GET
     return {
         "kind": params.get("kind") if params.get("kind") in MonitoringMethod.Kind.values else None,
@@ -28,7 +36,7 @@ def _filters(request) -> dict:
     }
 
 
-def _with_due_dates(methods, today):
+def _with_due_dates(methods: Iterable[MonitoringMethod], today: date) -> list[MonitoringMethod]:
     methods = list(methods)
     for method in methods:
         method.next_review_on = method_next_review_on(method)
@@ -36,13 +44,13 @@ def _with_due_dates(methods, today):
     return methods
 
 
-def _owner_choices(request):
+def _owner_choices(request: MemberRequest) -> QuerySet[Membership]:
     """Who may own a method: the organisation's owners, managers and staff (auditors only read)."""
     return members_for_organization(organization=request.organization).filter(role__in=WRITERS)
 
 
 @permission("methods.view")
-def method_list(request, org_slug):
+def method_list(request: MemberRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
     page = paginate(
         request, methods_for_organization(organization=request.organization, today=today, **_filters(request))
@@ -62,7 +70,7 @@ def method_list(request, org_slug):
 
 
 @permission("methods.view")
-def method_export(request, org_slug):
+def method_export(request: MemberRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
     methods = methods_for_organization(organization=request.organization, today=today, **_filters(request))
     rows = (
@@ -87,7 +95,7 @@ def method_export(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 @permission("methods.manage")
-def method_create_view(request, org_slug):
+def method_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
     form = MonitoringMethodForm(request.POST or None, members=_owner_choices(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,7 +110,7 @@ def method_create_view(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 @permission("methods.manage")
-def method_edit(request, org_slug, method_id):
+def method_edit(request: MemberRequest, org_slug: str, method_id: int) -> HttpResponse:
     method = access_method(organization=request.organization, method_id=method_id)
     form = MonitoringMethodForm(
         request.POST or None,
@@ -124,7 +132,7 @@ def method_edit(request, org_slug, method_id):
 
 @require_POST
 @permission("methods.manage")
-def method_review_view(request, org_slug, method_id):
+def method_review_view(request: MemberRequest, org_slug: str, method_id: int) -> HttpResponse:
     method = access_method(organization=request.organization, method_id=method_id)
     try:
         method = method_review(method=method, actor=request.user)
@@ -140,7 +148,7 @@ def method_review_view(request, org_slug, method_id):
 
 @require_POST
 @permission("methods.manage")
-def method_retire_view(request, org_slug, method_id):
+def method_retire_view(request: MemberRequest, org_slug: str, method_id: int) -> HttpResponse:
     method = access_method(organization=request.organization, method_id=method_id)
     try:
         method_retire(method=method, actor=request.user)

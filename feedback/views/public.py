@@ -9,26 +9,30 @@ from pathlib import PurePosixPath
 from axes.helpers import get_client_ip_address
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from customers.requests import OrganizationRequest
 from feedback.forms.public import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, PublicFeedbackForm, fill_token
 from feedback.services.intake import IntakeRateLimited, feedback_submit_public
+from qms.tenancy.models import Organization
 
 THANKS_SALT = "feedback.public-form.thanks"
 THANKS_MAX_AGE = 24 * 60 * 60
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
-def _thanks_url(organization, *, reference: str | None, confirmation: bool = False) -> str:
+def _thanks_url(organization: Organization, *, reference: str | None, confirmation: bool = False) -> str:
     """The confirmation page's address carries the reference signed, so only the sender's own link shows it."""
     token = signing.dumps({"o": organization.pk, "r": reference, "c": confirmation}, salt=THANKS_SALT)
     return reverse("public:feedback_thanks", kwargs={"org_slug": organization.slug, "token": token})
 
 
-def _render_form(request, form, *, status: int = 200, rate_limited: bool = False):
+def _render_form(
+    request: OrganizationRequest, form: PublicFeedbackForm, *, status: int = 200, rate_limited: bool = False
+) -> HttpResponse:
     organization = request.organization
     return render(
         request,
@@ -46,7 +50,7 @@ def _render_form(request, form, *, status: int = 200, rate_limited: bool = False
 
 
 @require_http_methods(["GET", "POST"])
-def feedback_form(request, org_slug):
+def feedback_form(request: OrganizationRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     if request.method == "GET":
         return _render_form(request, PublicFeedbackForm(organization=organization))
@@ -68,7 +72,7 @@ def feedback_form(request, org_slug):
 
 
 @require_GET
-def feedback_thanks(request, org_slug, token):
+def feedback_thanks(request: OrganizationRequest, org_slug: str, token: str) -> HttpResponse:
     try:
         payload = signing.loads(token, salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
     except signing.BadSignature:
@@ -83,7 +87,7 @@ def feedback_thanks(request, org_slug, token):
 
 
 @require_GET
-def logo(request, org_slug):
+def logo(request: OrganizationRequest, org_slug: str) -> FileResponse:
     image = request.organization.logo
     content_type = LOGO_TYPES.get(PurePosixPath(image.name or "").suffix.lower())
     if not image or content_type is None:

@@ -4,15 +4,19 @@ Every member reads the item and downloads its files; owners and managers triage 
 assigned to them (others get a 403 page saying so). The middleware already refuses auditors' writes.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers.requests import MemberRequest
 from feedback.conversion import NOT_AVAILABLE, conversions
 from feedback.forms.inbox import (
     AssignForm,
@@ -59,11 +63,11 @@ from qms.tenancy.models import Role
 # --- one item -----------------------------------------------------------------------------------------------
 
 
-def _triage(view):
+def _triage(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Look the item up in this organisation (404 otherwise) and let only those who may triage it through."""
 
     @wraps(view)
-    def wrapper(request, org_slug, feedback_id, **kwargs):
+    def wrapper(request: MemberRequest, org_slug: str, feedback_id: int, **kwargs: Any) -> HttpResponse:
         item = access_feedback(organization=request.organization, feedback_id=feedback_id)
         if not can_triage(request.membership, item):
             return render(request, "feedback/inbox/forbidden.html", {"item": item, "reason": TRIAGE_DENIED}, status=403)
@@ -72,11 +76,11 @@ def _triage(view):
     return wrapper
 
 
-def _detail_response(request, item, **bound):
+def _detail_response(request: MemberRequest, item: FeedbackItem, **bound: forms.Form) -> HttpResponse:
     """The item page; a triage form that failed is passed in bound, with its errors, and the page is re-rendered."""
     organization = request.organization
     triage = can_triage(request.membership, item)
-    context = {
+    context: dict[str, Any] = {
         "item": item,
         "item_themes": list(item.themes.all()),
         "can_triage": triage,
@@ -111,7 +115,7 @@ def _detail_response(request, item, **bound):
 
 @require_GET
 @permission("feedback.view")
-def feedback_detail(request, org_slug, feedback_id):
+def feedback_detail(request: MemberRequest, org_slug: str, feedback_id: int) -> HttpResponse:
     item = access_feedback(organization=request.organization, feedback_id=feedback_id)
     return _detail_response(request, item)
 
@@ -119,7 +123,7 @@ def feedback_detail(request, org_slug, feedback_id):
 @require_http_methods(["GET", "POST"])
 @_triage
 @permission("feedback.triage")
-def feedback_edit(request, org_slug, item):
+def feedback_edit(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     if item.status == item.Status.CLOSED:
         messages.error(request, "This item is closed. Reopen it to change it.")
         return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
@@ -135,7 +139,13 @@ def feedback_edit(request, org_slug, item):
     return render(request, "feedback/inbox/form.html", {"form": form, "item": item})
 
 
-def _apply(request, item, form, form_key: str, action):
+def _apply(
+    request: MemberRequest,
+    item: FeedbackItem,
+    form: forms.Form,
+    form_key: str,
+    action: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
     """Run one triage action from its form: on success back to the item, on a refusal the page with the reason."""
     if form.is_valid():
         try:
@@ -154,10 +164,10 @@ def _apply(request, item, form, form_key: str, action):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_assign_view(request, org_slug, item):
+def feedback_assign_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     form = AssignForm(request.POST, members=assignable_members(organization=request.organization))
 
-    def assign(data):
+    def assign(data: dict[str, Any]) -> str:
         feedback_assign(feedback=item, actor=request.user, assignee=data["assignee"])
         person = data["assignee"]
         return f"{item.reference} assigned to {person.email}." if person else f"{item.reference} is unassigned."
@@ -168,10 +178,10 @@ def feedback_assign_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_themes_view(request, org_slug, item):
+def feedback_themes_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     form = ThemesForm(request.POST, themes=themes_for(organization=request.organization))
 
-    def tag(data):
+    def tag(data: dict[str, Any]) -> str:
         feedback_set_themes(feedback=item, actor=request.user, themes=data["themes"], new_names=form.new_names())
         return f"Themes of {item.reference} saved."
 
@@ -181,10 +191,10 @@ def feedback_themes_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_sentiment_view(request, org_slug, item):
+def feedback_sentiment_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     form = SentimentForm(request.POST)
 
-    def mark(data):
+    def mark(data: dict[str, Any]) -> str:
         feedback_set_sentiment(feedback=item, actor=request.user, sentiment=data["sentiment"])
         return f"Sentiment of {item.reference} saved."
 
@@ -194,10 +204,10 @@ def feedback_sentiment_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_link_view(request, org_slug, item):
+def feedback_link_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     form = LinkForm(request.POST)
 
-    def link(data):
+    def link(data: dict[str, Any]) -> str:
         feedback_link(feedback=item, actor=request.user, target_reference=data["reference"])
         return f"{item.reference} linked to {data['reference'].strip().upper()}."
 
@@ -207,13 +217,13 @@ def feedback_link_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_convert_view(request, org_slug, item):
+def feedback_convert_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     if not conversions():
         messages.error(request, NOT_AVAILABLE)
         return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
     form = ConvertForm(request.POST)
 
-    def convert(data):
+    def convert(data: dict[str, Any]) -> str:
         converted = feedback_convert(feedback=item, actor=request.user, kind=data["target"])
         return f"{item.reference} was converted to {converted.converted_to} and closed."
 
@@ -223,10 +233,10 @@ def feedback_convert_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_close_view(request, org_slug, item):
+def feedback_close_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     form = CloseForm(request.POST)
 
-    def close(data):
+    def close(data: dict[str, Any]) -> str:
         feedback_close(feedback=item, actor=request.user, note=data["note"])
         return f"{item.reference} closed."
 
@@ -236,7 +246,7 @@ def feedback_close_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_reopen_view(request, org_slug, item):
+def feedback_reopen_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     try:
         feedback_reopen(feedback=item, actor=request.user)
     except ValidationError as exc:
@@ -252,10 +262,10 @@ def feedback_reopen_view(request, org_slug, item):
 @require_POST
 @_triage
 @permission("feedback.triage")
-def attachment_upload(request, org_slug, item):
+def attachment_upload(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES)
 
-    def upload(data):
+    def upload(data: dict[str, Any]) -> str:
         attachment = attachment_add(feedback=item, actor=request.user, upload=data["file"])
         return f"Attached {attachment.original_name}."
 
@@ -264,7 +274,7 @@ def attachment_upload(request, org_slug, item):
 
 @require_GET
 @permission("feedback.view")
-def attachment_download(request, org_slug, feedback_id, attachment_id):
+def attachment_download(request: MemberRequest, org_slug: str, feedback_id: int, attachment_id: int) -> FileResponse:
     """Served only here, to members, always as a download of the type its content was detected as."""
     item = access_feedback(organization=request.organization, feedback_id=feedback_id)
     attachment = access_attachment(organization=request.organization, feedback=item, attachment_id=attachment_id)
