@@ -1,15 +1,25 @@
 from contextlib import contextmanager
+from copy import copy
+from functools import lru_cache
+from inspect import getattr_static
 
 import django_filters
 from django import forms
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import fields as drf_fields
+from rest_framework import pagination, serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
+from rest_framework.response import Response
 
 from qms.permissions import DENIED, declared_actions, may, method_action
 
@@ -53,7 +63,12 @@ class IsOrganizationMember(BasePermission):
 
 
 class OrganizationQuerysetMixin:
-    """API views list one organisation's rows: subclasses implement `organization_queryset(organization)`."""
+    """API views list one organisation's rows: subclasses implement `organization_queryset(organization)`.
+
+    A list whose serializer only copies model columns (`list_rows_plan`) is built from `values_list()` rows, each
+    value passed through the serializer's own field, instead of model instances and the serializer: the same
+    JSON at a fraction of the cost. Any other list goes through the serializer as usual.
+    """
 
     model = None
 
@@ -61,6 +76,39 @@ class OrganizationQuerysetMixin:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no organisation
             return self.model.objects.none()
         return self.organization_queryset(self.request.organization)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        plan = self._list_rows_plan(queryset)
+        if plan is None:
+            return self._list_with_serializer(queryset)
+        rows = queryset.values_list(*plan.columns)
+        page = self.paginate_queryset(rows)
+        data = plan.represent(page if page is not None else rows)
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _list_with_serializer(self, queryset):
+        """DRF's ListModelMixin.list, on the queryset already filtered."""
+        page = self.paginate_queryset(queryset)
+        if page is not None:
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return Response(self.get_serializer(queryset, many=True).data)
+
+    def _list_rows_plan(self, queryset):
+        # A view of its own paginate_queryset or get_serializer may need instances (the audit trail unseals them).
+        if not _from_library(type(self), ("paginate_queryset", "get_serializer"), "rest_framework") or (
+            self.paginator is not None and type(self.paginator) not in ROW_PAGINATORS
+        ):
+            return None
+        query = queryset.query  # anything that could make its rows other than one per instance, or need instances
+        if query.distinct or query.combinator or query.is_sliced or query.annotations or query.extra:
+            return None
+        if queryset._prefetch_related_lookups:
+            return None
+        plan = list_rows_plan(self.get_serializer_class())
+        if plan is None or queryset.model is not plan.model or not plan.joins_selected(query.select_related):
+            return None
+        return plan
 
 
 class _IdFilter(django_filters.Filter):
@@ -100,3 +148,219 @@ class OrganizationRelatedField(serializers.PrimaryKeyRelatedField):
 
     def fail(self, key, **kwargs):
         return super().fail(key, noun=self.noun, **kwargs)
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
+
+
+_LARGEST_OFFSET = 2**63 - 1  # SQL's bigint: LIMIT and OFFSET beyond it are an error, not an empty page
+
+
+class _CountOnDemandPaginator(Paginator):
+    """Django's paginator, but a page shorter than a full one needs no COUNT: it is the last page, so the count
+    is the rows before it plus its own. Only a full page (or one past the end) still counts."""
+
+    def page(self, number):
+        if "count" in self.__dict__ or self.orphans:
+            return super().page(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # PageNotAnInteger
+        bottom = (number - 1) * self.per_page
+        if number < 1 or bottom + self.per_page > _LARGEST_OFFSET:
+            return super().page(number)  # EmptyPage; or past the end, and an offset no database takes
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if not rows and (number > 1 or not self.allow_empty_first_page):
+            return super().page(number)  # past the end: EmptyPage, from the count
+        if len(rows) < self.per_page:
+            self.count = bottom + len(rows)
+        self.validate_number(number)  # a full page counts here, for its next link
+        return self._get_page(rows, number, self)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """The API's pagination (settings.REST_FRAMEWORK): DRF's page numbers, counting only when a page is full."""
+
+    django_paginator_class = _CountOnDemandPaginator
+
+
+# Paginators that only slice the queryset they are given, so a list may hand them values() rows.
+ROW_PAGINATORS = (PageNumberPagination, pagination.PageNumberPagination, pagination.LimitOffsetPagination)
+
+# Serializer fields whose output depends on the value alone (no instance, no request): a values() column passed
+# through `to_representation` gives what the serializer gives from the model instance.
+_VALUE_FIELDS = frozenset(
+    {
+        drf_fields.BooleanField,
+        drf_fields.CharField,
+        drf_fields.EmailField,
+        drf_fields.RegexField,
+        drf_fields.SlugField,
+        drf_fields.URLField,
+        drf_fields.UUIDField,
+        drf_fields.IPAddressField,
+        drf_fields.IntegerField,
+        drf_fields.BigIntegerField,
+        drf_fields.FloatField,
+        drf_fields.DecimalField,
+        drf_fields.DateTimeField,
+        drf_fields.DateField,
+        drf_fields.TimeField,
+        drf_fields.DurationField,
+        drf_fields.ChoiceField,
+        drf_fields.JSONField,
+        drf_fields.ReadOnlyField,
+    }
+)
+
+
+class ListRowsPlan:
+    """How to build a serializer's output from `values_list()` rows: per output field, its column and the
+    serializer field that represents the column's value."""
+
+    def __init__(self, model, fields, joins):
+        self.model, self.joins = model, joins
+        self.columns = tuple(dict.fromkeys(column for _, column, _ in fields))
+        self.fields = tuple((name, self.columns.index(column), field) for name, column, field in fields)
+
+    def joins_selected(self, select_related) -> bool:
+        """The relations the columns go through are select_related, so the instances' rows would be the same rows
+        (an inner join each), never a lazy lookup per row."""
+        if select_related is True:
+            return True
+        for path in self.joins:
+            level = select_related
+            for name in path:
+                if not isinstance(level, dict) or name not in level:
+                    return False
+                level = level[name]
+        return True
+
+    def represent(self, rows) -> list[dict]:
+        """What `Serializer.to_representation` makes of each row's instance: None stays None, any other value goes
+        through its field's `to_representation`."""
+        fields = [(name, index, _representation(field)) for name, index, field in self.fields]
+        return [
+            {name: None if (value := row[index]) is None else represent(value) for name, index, represent in fields}
+            for row in rows
+        ]
+
+
+def _representation(field):
+    if isinstance(field, PrimaryKeyRelatedField):  # what its get_attribute would hand it: the id, as a PKOnlyObject
+        return lambda value: field.to_representation(PKOnlyObject(pk=value))
+    if type(field) is drf_fields.DateTimeField and not hasattr(field, "timezone"):
+        # DRF looks up the current timezone for every value (a tenth of a list's time); look it up once per list
+        # and hand it to a copy of the field, as DateTimeField(default_timezone=…) would hold it.
+        field, default = copy(field), field
+        field.timezone = default.default_timezone()
+    return field.to_representation
+
+
+def _from_library(cls, names, library: str) -> bool:
+    """Every one of these attributes of the class is the library's own, not a project's override."""
+    for name in names:
+        owner = next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+        if owner is None or owner.__module__.partition(".")[0] != library:
+            return False
+    return True
+
+
+def _plain_serializer(serializer_class) -> bool:
+    return (
+        isinstance(serializer_class, type)
+        and issubclass(serializer_class, serializers.ModelSerializer)
+        and _from_library(
+            serializer_class,
+            ("__init__", "to_representation", "get_fields", "fields", "_readable_fields", "data"),
+            "rest_framework",
+        )
+    )
+
+
+def _field_plan(model, field):
+    """(column, relations joined) of a serializer field that copies a model column, or None."""
+    attrs = field.source_attrs
+    if not attrs:
+        return None  # source="*"
+    path = []
+    for attr in attrs[:-1]:  # each step a forward, non-null foreign key: always exactly one related row
+        try:
+            relation = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return None
+        if not (relation.many_to_one or relation.one_to_one) or not relation.concrete or relation.null:
+            return None
+        path.append(attr)
+        model = relation.related_model
+    try:
+        model_field = model._meta.get_field(attrs[-1])
+    except FieldDoesNotExist:
+        return None  # a property or a method
+    descriptor = type(getattr_static(model, model_field.attname, None))
+    if not model_field.concrete or descriptor not in (DeferredAttribute, ForeignKeyDeferredAttribute):
+        return None  # computed, or a descriptor that makes something else of the value (a file)
+    column = "__".join([*path, attrs[-1]])
+    if model_field.is_relation:
+        if type(field) is not PrimaryKeyRelatedField or not (model_field.many_to_one or model_field.one_to_one):
+            return None
+        if field.pk_field is not None and type(field.pk_field) not in _VALUE_FIELDS:
+            return None
+        return column, tuple(path)
+    if type(field) not in _VALUE_FIELDS:
+        return None
+    return column, tuple(path)
+
+
+@lru_cache(maxsize=256)  # a view may build its serializer class per request
+def list_rows_plan(serializer_class) -> ListRowsPlan | None:
+    """A plan when every readable field of a plain ModelSerializer copies a model column through a field whose
+    output depends on the value alone; None otherwise (a method field, a nested serializer, many-to-many…)."""
+    if not _plain_serializer(serializer_class):
+        return None
+    model = serializer_class.Meta.model
+    planned, joins = [], set()
+    for field in serializer_class(context={})._readable_fields:
+        field_plan = _field_plan(model, field)
+        if field_plan is None:
+            return None
+        column, path = field_plan
+        planned.append((field.field_name, column, field))
+        if path:
+            joins.add(path)
+    return ListRowsPlan(model, tuple(planned), tuple(joins))
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's DRF backend (settings.REST_FRAMEWORK), skipping the FilterSet when no query parameter can
+    reach it: building its form for nothing is a tenth of a list request. A FilterSet or filter that could act
+    on an empty query (a required filter, its own `qs` or `filter_queryset`, a custom form) always runs."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        names = _inert_when_empty(filterset_class)
+        if names is not None and not any(key.startswith(names) for key in request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+@lru_cache(maxsize=256)  # django-filter builds a class per request from `filterset_fields`
+def _inert_when_empty(filterset_class) -> tuple[str, ...] | None:
+    """The parameter names a FilterSet reads (each a prefix of its form's keys), when it does nothing without
+    them; None when it might."""
+    library = ("__init__", "qs", "filter_queryset", "is_valid", "errors", "form", "get_form_class")
+    if not _from_library(filterset_class, library, "django_filters") or filterset_class._meta.form is not forms.Form:
+        return None
+    for filter_ in filterset_class.base_filters.values():
+        if (
+            filter_.extra.get("required")
+            or not _from_library(type(filter_), ("filter",), "django_filters")
+            or filter_.field_class.__module__.partition(".")[0] not in ("django", "django_filters")
+        ):
+            return None
+    return tuple(filterset_class.base_filters)

@@ -5,15 +5,27 @@ Every request under /o/, /api/v1/o/ and the public organisation routes, and ever
 """
 
 from contextlib import contextmanager
+from functools import cache
 
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scope, scopes_disabled
+
+from .resolution import ORGANIZATION, organization_by_slug_sql, resolve_organization
 
 _SWAP = (
     "SELECT current_setting('app.organization_id', true), current_setting('app.cross_tenant', true), "
     "set_config('app.organization_id', %s, true), set_config('app.cross_tenant', %s, true)"
 )
 _RESTORE = "SELECT set_config('app.organization_id', %s, true), set_config('app.cross_tenant', %s, true)"
+
+
+def _restore(previous) -> None:
+    if not connection.needs_rollback:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_RESTORE, [previous[0] or "", previous[1] or ""])
+        except DatabaseError:
+            pass  # the transaction is failing; its rollback discards the local setting anyway
 
 
 @contextmanager
@@ -28,12 +40,7 @@ def _database_setting(organization_id: str, cross_tenant: str):
         try:
             yield
         finally:
-            if not connection.needs_rollback:
-                try:
-                    with connection.cursor() as cursor:
-                        cursor.execute(_RESTORE, [previous[0] or "", previous[1] or ""])
-                except DatabaseError:
-                    pass  # the transaction is failing; its rollback discards the local setting anyway
+            _restore(previous)
 
 
 @contextmanager
@@ -51,3 +58,49 @@ def cross_tenant():
     """Lift the tenant guard for an explicit cross-organisation operation. Keep these rare and reviewed."""
     with scopes_disabled(), _database_setting("", "on"):
         yield
+
+
+@cache
+def _enter_by_slug_sql() -> str:
+    """The organisation of a slug, and _SWAP to its id in the same statement (only when there is such a row)."""
+    organization_id = ORGANIZATION.column("id")
+    return organization_by_slug_sql(
+        "postgresql",
+        ", current_setting('app.organization_id', true), current_setting('app.cross_tenant', true), "
+        f"set_config('app.organization_id', {organization_id}::text, true), set_config('app.cross_tenant', '', true)",
+    )
+
+
+@contextmanager
+def request_organization_context(slug: str):
+    """A request's transaction, run as the organisation of its URL's slug: yields the Organization, or None (and
+    no context) when no organisation has that slug.
+
+    It is `transaction.atomic()`, `resolve_organization(slug)` and `organization_context(...)` with fewer round
+    trips on PostgreSQL: the lookup and the RLS setting are one statement, and when this transaction is the
+    outermost one (a request's, not inside a test's), its end discards the transaction-local setting, so no
+    statement restores it.
+    """
+    outermost = not connection.in_atomic_block and connection.get_autocommit()
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            organization = resolve_organization(slug)
+            if organization is None:
+                yield None
+                return
+            with organization_context(organization):
+                yield organization
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(_enter_by_slug_sql(), [slug])
+            row = cursor.fetchone()
+        if row is None:
+            yield None
+            return
+        organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
+        try:
+            with scope(organization=organization.pk):
+                yield organization
+        finally:
+            if not outermost:
+                _restore(row[len(ORGANIZATION) : len(ORGANIZATION) + 2])

@@ -1,12 +1,10 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.urls import Resolver404, resolve
 
 from .access import can_write
-from .context import organization_context
-from .resolution import resolve_organization
+from .context import request_organization_context
 from .selectors import membership_for_user
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -18,9 +16,10 @@ PUBLIC_PREFIX = "/p/"
 class TenantMiddleware:
     """Resolves /o/<slug>/, /api/v1/o/<slug>/ and /p/<slug>/ to an organisation and runs the request in it.
 
-    The request runs in one transaction with the organisation's scope and RLS setting. Staff pages need an
-    active membership (else 404, never 403); an auditor gets 403 on any unsafe method. API membership is
-    checked by DRF after token authentication (qms.tenancy.api).
+    The request runs in one transaction with the organisation's scope and RLS setting (on PostgreSQL the lookup
+    and the setting are one statement: `context.request_organization_context`). Staff pages need an active
+    membership (else 404, never 403); an auditor gets 403 on any unsafe method. API membership is checked by DRF
+    after token authentication (qms.tenancy.api).
     """
 
     def __init__(self, get_response):
@@ -38,10 +37,9 @@ class TenantMiddleware:
             return self.get_response(request)
         if path.startswith(STAFF_PREFIX) and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        organization = resolve_organization(slug)
-        if organization is None:
-            raise Http404("No such organisation.")
-        with transaction.atomic(), organization_context(organization):
+        with request_organization_context(slug) as organization:  # the transaction, the lookup, scope + RLS
+            if organization is None:
+                raise Http404("No such organisation.")
             request.organization = organization
             if path.startswith(STAFF_PREFIX):
                 request.membership = membership_for_user(organization=organization, user=request.user)
