@@ -38,14 +38,15 @@ def customer_feedback_panel(*, organization: Organization, membership: Membershi
     items = FeedbackItem.objects.filter(organization=organization, customer=customer).order_by(
         "-received_on", "-created_at", "-pk"
     )
+    counts = items.aggregate(total=Count("pk"), open=Count("pk", filter=~Q(status=Status.CLOSED)))
     inbox = reverse("feedback:inbox", kwargs={"org_slug": organization.slug})
     return CustomerPanel(
         title="Feedback",
         template="feedback/partials/_customer_panel.html",
         context={
             "recent": list(items[:RECENT_ON_CUSTOMER_PAGE]),
-            "total": items.count(),
-            "open": items.exclude(status=Status.CLOSED).count(),
+            "total": counts["total"],
+            "open": counts["open"],
             "all_url": f"{inbox}?{urlencode({'customer': customer.pk})}",
         },
         order=20,
