@@ -15,11 +15,11 @@ from rest_framework.response import Response
 
 from customers.filters import CustomerFilter
 from customers.models import Contact, Customer
-from customers.requests import MemberApiRequest
 from customers.services.customers import contact_create, contact_update, customer_create, customer_update
 from qms.accounts.models import User
 from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, id_filter, service_errors
 from qms.tenancy.models import Membership, Organization
+from qms.tenancy.requests import MemberApiRequest
 
 
 def customers_of(organization: Organization) -> QuerySet[Customer]:

@@ -13,7 +13,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from customers.api import customers_of, live_contacts_of
-from customers.requests import MemberApiRequest
 from feedback.filters import FeedbackFilter
 from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import can_triage, feedback_items
@@ -25,6 +24,7 @@ from qms.tenancy.api import (
     service_errors,
 )
 from qms.tenancy.models import Organization
+from qms.tenancy.requests import MemberApiRequest
 
 # --- feedback -----------------------------------------------------------------------------------------------
 

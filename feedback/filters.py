@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from customers.requests import MemberRequest
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     ME,
@@ -27,6 +26,7 @@ from feedback.selectors.inbox import (
     themes_for,
 )
 from qms.tenancy.api import id_filter
+from qms.tenancy.requests import MemberRequest
 
 Status = FeedbackItem.Status
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -21,7 +21,6 @@ from django_htmx.http import HttpResponseClientRefresh
 from customers.filters import ARCHIVED_CHOICES, UNASSIGNED, directory_filters, is_filtered
 from customers.forms import ContactForm, CustomerForm, ImportConfirmForm, ImportUploadForm
 from customers.models import Customer, ImportJob
-from customers.requests import MemberRequest
 from customers.selectors.directory import (
     EXPORT_COLUMNS,
     access_contact,
@@ -49,6 +48,7 @@ from qms.links.selectors import links_of
 from qms.listing import csv_response, paginate
 from qms.modules import customer_panels
 from qms.permissions import permission
+from qms.tenancy.requests import MemberRequest
 
 ERRORS_PER_PAGE = 50
 REQUEUE_AFTER_SECONDS = 10

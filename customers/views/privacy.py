@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from customers.requests import MemberRequest
 from customers.selectors.privacy import (
     access_contact_for_privacy,
     contact_erasure_summaries,
@@ -18,6 +17,7 @@ from customers.selectors.privacy import (
 )
 from customers.services.privacy import contact_erase, contact_export_record
 from qms.permissions import permission
+from qms.tenancy.requests import MemberRequest
 
 
 @require_GET

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.requests import MemberRequest
 from feedback.filters import FeedbackFilter, inbox_filters
 from feedback.forms.inbox import FeedbackForm, SavedViewForm, builtin_views
 from feedback.models import FeedbackItem
@@ -32,6 +31,7 @@ from feedback.services.inbox import attachment_add, feedback_create, saved_view_
 from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
+from qms.tenancy.requests import MemberRequest
 
 # --- the list -----------------------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers.requests import MemberRequest
 from feedback.forms.methods import MonitoringMethodForm
 from feedback.models import MonitoringMethod
 from feedback.selectors.methods import access_method, method_next_review_on, methods_for_organization
@@ -22,6 +21,7 @@ from qms.listing import csv_response, paginate, query_id, query_text
 from qms.permissions import permission
 from qms.tenancy.access import WRITERS
 from qms.tenancy.models import Membership
+from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization
 
 

@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from customers.requests import OrganizationRequest
 from feedback.forms.public import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, PublicFeedbackForm, fill_token
 from feedback.services.intake import IntakeRateLimited, feedback_submit_public
 from qms.tenancy.models import Organization
+from qms.tenancy.requests import OrganizationRequest
 
 THANKS_SALT = "feedback.public-form.thanks"
 THANKS_MAX_AGE = 24 * 60 * 60

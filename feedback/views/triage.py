@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.requests import MemberRequest
 from feedback.conversion import NOT_AVAILABLE, conversions
 from feedback.forms.inbox import (
     AssignForm,
@@ -59,6 +58,7 @@ from qms.modules import audit_action_label
 from qms.permissions import permission
 from qms.tenancy.access import has_role
 from qms.tenancy.models import Role
+from qms.tenancy.requests import MemberRequest
 
 # --- one item -----------------------------------------------------------------------------------------------
 

@@ -5,9 +5,6 @@ qms.tenancy.middleware.TenantMiddleware sets `request.organization` on every req
 middleware sets `request.htmx` on every request. Django's HttpRequest (and DRF's Request) declare none of them.
 A view annotates its request as one of these classes; Django still hands it a plain HttpRequest (or DRF's Request)
 and no instance of them is ever made: the classes only declare what the middleware guarantees.
-
-They belong beside the middleware, in qms/tenancy/, and move there when qms/ is annotated; feedback imports them
-from here meanwhile (feedback already depends on customers).
 """
 
 from django.http import HttpRequest
