@@ -5,15 +5,18 @@ assigned to them (others get a 403 page saying so). The middleware already refus
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.conversion import NOT_AVAILABLE, conversions
@@ -76,7 +79,123 @@ def _triage(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def _detail_response(request: MemberRequest, item: FeedbackItem, **bound: forms.Form) -> HttpResponse:
+@dataclass(frozen=True)
+class TriageAction:
+    """One triage action of the item page, posted to `feedback/<id>/<segment>/` (route `feedback:<name>`).
+
+    `form` builds its form: bound to the POST when given data, otherwise unbound with the item's current values, as
+    the page shows it under `<key>_form`. `perform` runs the service with the cleaned data and returns the message
+    the page reports; a ValidationError with field errors goes back onto the form, any other one is shown as the
+    reason of the refusal. `unavailable` names why the action cannot run at all right now ("" when it can).
+    """
+
+    segment: str
+    name: str
+    key: str
+    form: Callable[
+        [MemberRequest, FeedbackItem, QueryDict | None, MultiValueDict[str, UploadedFile] | None], forms.Form
+    ]
+    perform: Callable[[MemberRequest, FeedbackItem, forms.Form], str]
+    unavailable: Callable[[], str] = lambda: ""
+
+
+def _assign(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    person = form.cleaned_data["assignee"]
+    feedback_assign(feedback=item, actor=request.user, assignee=person)
+    return f"{item.reference} assigned to {person.email}." if person else f"{item.reference} is unassigned."
+
+
+def _tag(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    assert isinstance(form, ThemesForm)
+    feedback_set_themes(
+        feedback=item, actor=request.user, themes=form.cleaned_data["themes"], new_names=form.new_names()
+    )
+    return f"Themes of {item.reference} saved."
+
+
+def _mark(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    feedback_set_sentiment(feedback=item, actor=request.user, sentiment=form.cleaned_data["sentiment"])
+    return f"Sentiment of {item.reference} saved."
+
+
+def _link(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    reference = form.cleaned_data["reference"]
+    feedback_link(feedback=item, actor=request.user, target_reference=reference)
+    return f"{item.reference} linked to {reference.strip().upper()}."
+
+
+def _convert(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    converted = feedback_convert(feedback=item, actor=request.user, kind=form.cleaned_data["target"])
+    return f"{item.reference} was converted to {converted.converted_to} and closed."
+
+
+def _close(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    feedback_close(feedback=item, actor=request.user, note=form.cleaned_data["note"])
+    return f"{item.reference} closed."
+
+
+def _reopen(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    feedback_reopen(feedback=item, actor=request.user)
+    return f"{item.reference} reopened."
+
+
+def _upload(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    attachment = attachment_add(feedback=item, actor=request.user, upload=form.cleaned_data["file"])
+    return f"Attached {attachment.original_name}."
+
+
+TRIAGE_ACTIONS: tuple[TriageAction, ...] = (
+    TriageAction(
+        "assign",
+        "feedback_assign",
+        "assign",
+        lambda request, item, data, files: AssignForm(
+            data, members=assignable_members(organization=request.organization), initial={"assignee": item.assignee_id}
+        ),
+        _assign,
+    ),
+    TriageAction(
+        "themes",
+        "feedback_themes",
+        "themes",
+        lambda request, item, data, files: ThemesForm(
+            data,
+            themes=themes_for(organization=request.organization),
+            initial={"themes": [theme.pk for theme in item.themes.all()]},
+        ),
+        _tag,
+    ),
+    TriageAction(
+        "sentiment",
+        "feedback_sentiment",
+        "sentiment",
+        lambda request, item, data, files: SentimentForm(data, initial={"sentiment": item.sentiment}),
+        _mark,
+    ),
+    TriageAction("links", "feedback_link", "link", lambda request, item, data, files: LinkForm(data), _link),
+    TriageAction(
+        "convert",
+        "feedback_convert",
+        "convert",
+        lambda request, item, data, files: ConvertForm(data),
+        _convert,
+        unavailable=lambda: "" if conversions() else NOT_AVAILABLE,
+    ),
+    TriageAction("close", "feedback_close", "close", lambda request, item, data, files: CloseForm(data), _close),
+    TriageAction("reopen", "feedback_reopen", "reopen", lambda request, item, data, files: forms.Form(data), _reopen),
+    TriageAction(
+        "attachments",
+        "attachment_upload",
+        "attachment",
+        lambda request, item, data, files: AttachmentForm(data, files),
+        _upload,
+    ),
+)
+
+
+def _detail_response(
+    request: MemberRequest, item: FeedbackItem, failed: tuple[str, forms.Form] | None = None
+) -> HttpResponse:
     """The item page; a triage form that failed is passed in bound, with its errors, and the page is re-rendered."""
     organization = request.organization
     triage = can_triage(request.membership, item)
@@ -98,18 +217,11 @@ def _detail_response(request: MemberRequest, item: FeedbackItem, **bound: forms.
         "triage_note": TRIAGE_DENIED if not triage and has_role(request.membership, Role.STAFF) else "",
     }
     if triage:
-        members = assignable_members(organization=organization)
-        themes = themes_for(organization=organization)
-        context.update(
-            assign_form=bound.get("assign_form") or AssignForm(members=members, initial={"assignee": item.assignee_id}),
-            themes_form=bound.get("themes_form")
-            or ThemesForm(themes=themes, initial={"themes": [t.pk for t in context["item_themes"]]}),
-            sentiment_form=bound.get("sentiment_form") or SentimentForm(initial={"sentiment": item.sentiment}),
-            link_form=bound.get("link_form") or LinkForm(),
-            convert_form=bound.get("convert_form") or ConvertForm(),
-            close_form=bound.get("close_form") or CloseForm(),
-            attachment_form=bound.get("attachment_form") or AttachmentForm(),
-        )
+        for action in TRIAGE_ACTIONS:
+            context[f"{action.key}_form"] = action.form(request, item, None, None)
+        if failed:
+            key, form = failed
+            context[f"{key}_form"] = form
     return render(request, "feedback/inbox/detail.html", context)
 
 
@@ -139,17 +251,20 @@ def feedback_edit(request: MemberRequest, org_slug: str, item: FeedbackItem) -> 
     return render(request, "feedback/inbox/form.html", {"form": form, "item": item})
 
 
-def _apply(
-    request: MemberRequest,
-    item: FeedbackItem,
-    form: forms.Form,
-    form_key: str,
-    action: Callable[[dict[str, Any]], str],
-) -> HttpResponse:
-    """Run one triage action from its form: on success back to the item, on a refusal the page with the reason."""
+@require_POST
+@_triage
+@permission("feedback.triage")
+def feedback_triage(request: MemberRequest, org_slug: str, item: FeedbackItem, action: TriageAction) -> HttpResponse:
+    """Run one triage action from its form: on success back to the item; on a refusal the page with the reason,
+    and the bound form with its errors (what was typed stays)."""
+    back = redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
+    if reason := action.unavailable():
+        messages.error(request, reason)
+        return back
+    form = action.form(request, item, request.POST, request.FILES)
     if form.is_valid():
         try:
-            message = action(form.cleaned_data)
+            message = action.perform(request, item, form)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 add_service_errors(form, exc)
@@ -157,119 +272,13 @@ def _apply(
                 messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, message)
-            return redirect("feedback:feedback_detail", org_slug=request.organization.slug, feedback_id=item.pk)
-    return _detail_response(request, item, **{form_key: form})
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_assign_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    form = AssignForm(request.POST, members=assignable_members(organization=request.organization))
-
-    def assign(data: dict[str, Any]) -> str:
-        feedback_assign(feedback=item, actor=request.user, assignee=data["assignee"])
-        person = data["assignee"]
-        return f"{item.reference} assigned to {person.email}." if person else f"{item.reference} is unassigned."
-
-    return _apply(request, item, form, "assign_form", assign)
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_themes_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    form = ThemesForm(request.POST, themes=themes_for(organization=request.organization))
-
-    def tag(data: dict[str, Any]) -> str:
-        feedback_set_themes(feedback=item, actor=request.user, themes=data["themes"], new_names=form.new_names())
-        return f"Themes of {item.reference} saved."
-
-    return _apply(request, item, form, "themes_form", tag)
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_sentiment_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    form = SentimentForm(request.POST)
-
-    def mark(data: dict[str, Any]) -> str:
-        feedback_set_sentiment(feedback=item, actor=request.user, sentiment=data["sentiment"])
-        return f"Sentiment of {item.reference} saved."
-
-    return _apply(request, item, form, "sentiment_form", mark)
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_link_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    form = LinkForm(request.POST)
-
-    def link(data: dict[str, Any]) -> str:
-        feedback_link(feedback=item, actor=request.user, target_reference=data["reference"])
-        return f"{item.reference} linked to {data['reference'].strip().upper()}."
-
-    return _apply(request, item, form, "link_form", link)
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_convert_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    if not conversions():
-        messages.error(request, NOT_AVAILABLE)
-        return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
-    form = ConvertForm(request.POST)
-
-    def convert(data: dict[str, Any]) -> str:
-        converted = feedback_convert(feedback=item, actor=request.user, kind=data["target"])
-        return f"{item.reference} was converted to {converted.converted_to} and closed."
-
-    return _apply(request, item, form, "convert_form", convert)
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_close_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    form = CloseForm(request.POST)
-
-    def close(data: dict[str, Any]) -> str:
-        feedback_close(feedback=item, actor=request.user, note=data["note"])
-        return f"{item.reference} closed."
-
-    return _apply(request, item, form, "close_form", close)
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def feedback_reopen_view(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    try:
-        feedback_reopen(feedback=item, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"{item.reference} reopened.")
-    return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
+            return back
+    if not form.fields:
+        return back
+    return _detail_response(request, item, failed=(action.key, form))
 
 
 # --- attachments --------------------------------------------------------------------------------------------
-
-
-@require_POST
-@_triage
-@permission("feedback.triage")
-def attachment_upload(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
-    form = AttachmentForm(request.POST, request.FILES)
-
-    def upload(data: dict[str, Any]) -> str:
-        attachment = attachment_add(feedback=item, actor=request.user, upload=data["file"])
-        return f"Attached {attachment.original_name}."
-
-    return _apply(request, item, form, "attachment_form", upload)
 
 
 @require_GET
@@ -298,13 +307,9 @@ item_path = "feedback/<int:feedback_id>/"
 urlpatterns = [
     path(item_path, feedback_detail, name="feedback_detail"),
     path(f"{item_path}edit/", feedback_edit, name="feedback_edit"),
-    path(f"{item_path}assign/", feedback_assign_view, name="feedback_assign"),
-    path(f"{item_path}themes/", feedback_themes_view, name="feedback_themes"),
-    path(f"{item_path}sentiment/", feedback_sentiment_view, name="feedback_sentiment"),
-    path(f"{item_path}links/", feedback_link_view, name="feedback_link"),
-    path(f"{item_path}convert/", feedback_convert_view, name="feedback_convert"),
-    path(f"{item_path}close/", feedback_close_view, name="feedback_close"),
-    path(f"{item_path}reopen/", feedback_reopen_view, name="feedback_reopen"),
-    path(f"{item_path}attachments/", attachment_upload, name="attachment_upload"),
+    *(
+        path(f"{item_path}{action.segment}/", feedback_triage, {"action": action}, name=action.name)
+        for action in TRIAGE_ACTIONS
+    ),
     path(f"{item_path}attachments/<int:attachment_id>/", attachment_download, name="attachment_download"),
 ]
