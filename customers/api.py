@@ -5,19 +5,22 @@ id in a request body must name a row of the URL's organisation: anything else is
 organisations.
 """
 
-import django_filters
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
-from rest_framework.response import Response
+from rest_framework import generics, serializers
 
-from customers.filters import CustomerFilter
+from customers.filters import ContactFilter, CustomerFilter
 from customers.models import Contact, Customer
 from customers.services.customers import contact_create, contact_update, customer_create, customer_update
 from qms.accounts.models import User
-from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, id_filter, service_errors
+from qms.tenancy.api import (
+    OrganizationQuerysetMixin,
+    OrganizationRelatedField,
+)
+from qms.tenancy.api_writes import CreateThroughService, UpdateThroughService
 from qms.tenancy.models import Membership, Organization
 from qms.tenancy.requests import MemberApiRequest
 
@@ -56,7 +59,7 @@ class CustomerOutput(serializers.ModelSerializer):
         ]
 
 
-class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
+class CustomerList(CreateThroughService, OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's customers (archived ones included); staff and above may add one."""
 
     actions = {"GET": "customers.view", "POST": "customers.edit"}
@@ -70,6 +73,7 @@ class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
         external_ref = serializers.CharField(max_length=100, allow_blank=True, default="")
         notes = serializers.CharField(allow_blank=True, default="")
 
+    create_input = CustomerInput
     model = Customer  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = CustomerOutput
     filterset_class = CustomerFilter
@@ -77,35 +81,25 @@ class CustomerList(OrganizationQuerysetMixin, generics.ListAPIView):
     def organization_queryset(self, organization: Organization) -> QuerySet[Customer]:
         return customers_of(organization).select_related("account_owner").order_by("name", "pk")
 
-    @extend_schema(request=CustomerInput, responses={201: CustomerOutput})
-    def post(self, request: MemberApiRequest, org_slug: str) -> Response:
-        data = self.CustomerInput(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            customer = customer_create(organization=request.organization, actor=request.user, **data.validated_data)
-        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+    def create(self, request: MemberApiRequest, data: dict[str, Any]) -> Customer:
+        return customer_create(organization=request.organization, actor=request.user, **data)
 
 
-class CustomerDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+class CustomerDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.RetrieveAPIView):
     actions = {"GET": "customers.view", "PATCH": "customers.edit"}
 
     class CustomerUpdateInput(CustomerList.CustomerInput):
         archived = serializers.BooleanField(required=False)
 
+    update_input = CustomerUpdateInput
     model = Customer  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = CustomerOutput
 
     def organization_queryset(self, organization: Organization) -> QuerySet[Customer]:
         return customers_of(organization).select_related("account_owner")
 
-    @extend_schema(request=CustomerUpdateInput, responses={200: CustomerOutput})
-    def patch(self, request: MemberApiRequest, org_slug: str, pk: int) -> Response:
-        customer = self.get_object()
-        data = self.CustomerUpdateInput(data=request.data, partial=True, context={"request": request})
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            customer = customer_update(customer=customer, actor=request.user, **data.validated_data)
-        return Response(CustomerOutput(customer).data)
+    def update(self, request: MemberApiRequest, instance: Customer, data: dict[str, Any]) -> Customer:
+        return customer_update(customer=instance, actor=request.user, **data)
 
 
 # --- contacts -----------------------------------------------------------------------------------------------
@@ -129,17 +123,7 @@ class ContactOutput(serializers.ModelSerializer):
         ]
 
 
-class ContactFilter(django_filters.FilterSet):
-    customer = id_filter("customer_id")
-    email = django_filters.CharFilter(lookup_expr="iexact")
-    consent = django_filters.ChoiceFilter(choices=Contact.Consent.choices)
-
-    class Meta:
-        model = Contact
-        fields: list[str] = []
-
-
-class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
+class ContactList(CreateThroughService, OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's contacts. Erased contacts stay listed (pseudonymised, with `erased_at`), so a connected
     system learns about the erasure and can erase its own copy."""
 
@@ -153,6 +137,7 @@ class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
         preferred_language = serializers.CharField(max_length=10, allow_blank=True, default="en")
         consent = serializers.ChoiceField(choices=Contact.Consent.choices, default=Contact.Consent.UNKNOWN)
 
+    create_input = ContactInput
     model = Contact  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = ContactOutput
     filterset_class = ContactFilter
@@ -160,16 +145,11 @@ class ContactList(OrganizationQuerysetMixin, generics.ListAPIView):
     def organization_queryset(self, organization: Organization) -> QuerySet[Contact]:
         return Contact.objects.filter(organization=organization).order_by("name", "pk")
 
-    @extend_schema(request=ContactInput, responses={201: ContactOutput})
-    def post(self, request: MemberApiRequest, org_slug: str) -> Response:
-        data = self.ContactInput(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            contact = contact_create(organization=request.organization, actor=request.user, **data.validated_data)
-        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+    def create(self, request: MemberApiRequest, data: dict[str, Any]) -> Contact:
+        return contact_create(organization=request.organization, actor=request.user, **data)
 
 
-class ContactDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+class ContactDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.RetrieveAPIView):
     actions = {"GET": "customers.view", "PATCH": "customers.edit"}
 
     class ContactUpdateInput(serializers.Serializer):
@@ -181,20 +161,15 @@ class ContactDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         preferred_language = serializers.CharField(max_length=10, allow_blank=True)
         consent = serializers.ChoiceField(choices=Contact.Consent.choices)
 
+    update_input = ContactUpdateInput
     model = Contact  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = ContactOutput
 
     def organization_queryset(self, organization: Organization) -> QuerySet[Contact]:
         return Contact.objects.filter(organization=organization)
 
-    @extend_schema(request=ContactUpdateInput, responses={200: ContactOutput})
-    def patch(self, request: MemberApiRequest, org_slug: str, pk: int) -> Response:
-        contact = self.get_object()
-        data = self.ContactUpdateInput(data=request.data, partial=True, context={"request": request})
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            contact = contact_update(contact=contact, actor=request.user, **data.validated_data)
-        return Response(ContactOutput(contact).data)
+    def update(self, request: MemberApiRequest, instance: Contact, data: dict[str, Any]) -> Contact:
+        return contact_update(contact=instance, actor=request.user, **data)
 
 
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""The directory's one FilterSet: the customer list page, its CSV export and the customers API filter with it.
+"""The directory's FilterSets: the customer list page, its CSV export and the customers API filter with one; the
+contacts API with the other.
 
 A page drops an invalid value and keeps the other filters (the form says nothing is wrong with the rest); the API
 answers 400 naming the parameter (django-filter's DRF backend). Both search the same fields: the customer's name
@@ -10,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from customers.models import Contact, Customer
+from qms.tenancy.api import id_filter
 from qms.tenancy.models import Organization
 
 UNASSIGNED = "none"
@@ -81,3 +83,15 @@ def is_filtered(filterset: CustomerFilter) -> bool:
     return any(values[name] for name in ("q", "segment", "region", "kind", "owner", "external_ref")) or (
         values["archived"] not in ("", ACTIVE)
     )
+
+
+class ContactFilter(django_filters.FilterSet):
+    """The API's contact list: by customer, by e-mail address (exact, any case) and by consent."""
+
+    customer = id_filter("customer_id")
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    consent = django_filters.ChoiceFilter(choices=Contact.Consent.choices)
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []

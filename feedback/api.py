@@ -5,12 +5,12 @@ id in a request body must name a row of the URL's organisation: anything else is
 organisations.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
 
 from customers.api import customers_of, live_contacts_of
 from feedback.filters import FeedbackFilter
@@ -21,8 +21,8 @@ from qms.tenancy.api import (
     OrganizationQuerysetMixin,
     OrganizationRelatedField,
     api_membership,
-    service_errors,
 )
+from qms.tenancy.api_writes import CreateThroughService, UpdateThroughService
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberApiRequest
 
@@ -69,7 +69,7 @@ class FeedbackOutput(serializers.ModelSerializer):
         return [transition.name for transition in FeedbackItem.workflow.available(item, membership)]
 
 
-class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
+class FeedbackList(CreateThroughService, OrganizationQuerysetMixin, generics.ListAPIView):
     """The feedback inbox, newest first. Staff and above record feedback; its channel defaults to `api`."""
 
     actions = {"GET": "feedback.view", "POST": "feedback.record"}
@@ -85,6 +85,7 @@ class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
         product = serializers.CharField(max_length=200, allow_blank=True, default="")
         received_on = serializers.DateField(allow_null=True, default=None)
 
+    create_input = FeedbackInput
     model = FeedbackItem  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = FeedbackOutput
     filterset_class = FeedbackFilter
@@ -92,16 +93,13 @@ class FeedbackList(OrganizationQuerysetMixin, generics.ListAPIView):
     def organization_queryset(self, organization: Organization) -> QuerySet[FeedbackItem]:
         return feedback_items(organization=organization)
 
-    @extend_schema(request=FeedbackInput, responses={201: FeedbackOutput})
-    def post(self, request: MemberApiRequest, org_slug: str) -> Response:
-        data = self.FeedbackInput(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        with service_errors():
-            item = feedback_create(organization=request.organization, actor=request.user, **data.validated_data)
-        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+    def create(self, request: MemberApiRequest, data: dict[str, Any]) -> FeedbackItem:
+        return feedback_create(organization=request.organization, actor=request.user, **data)
 
 
-class FeedbackDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+class FeedbackDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    """One item. PATCH corrects what was recorded: managers change any item, staff only the items assigned to them."""
+
     actions = {"GET": "feedback.view", "PATCH": "feedback.triage"}
 
     class FeedbackUpdateInput(serializers.Serializer):
@@ -112,28 +110,25 @@ class FeedbackDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         customer = OrganizationRelatedField(noun="customer", rows=customers_of, allow_null=True)
         contact = OrganizationRelatedField(noun="contact", rows=live_contacts_of, allow_null=True)
 
+    update_input = FeedbackUpdateInput
     model = FeedbackItem  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
     serializer_class = FeedbackOutput
 
     def organization_queryset(self, organization: Organization) -> QuerySet[FeedbackItem]:
         return feedback_items(organization=organization)
 
-    @extend_schema(request=FeedbackUpdateInput, responses={200: FeedbackOutput})
-    def patch(self, request: MemberApiRequest, org_slug: str, pk: int) -> Response:
-        """Correct what was recorded. Managers change any item; staff only the items assigned to them."""
-        item = self.get_object()
-        if not can_triage(api_membership(request), item):
+    def check_update(self, request: MemberApiRequest, instance: FeedbackItem) -> None:
+        if not can_triage(api_membership(request), instance):
             raise PermissionDenied("Only a manager or the person this item is assigned to can change it.")
-        data = self.FeedbackUpdateInput(data=request.data, partial=True, context={"request": request})
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        sentiment = fields.pop("sentiment", None)
-        with service_errors():
-            if fields:
-                item = feedback_update(feedback=item, actor=request.user, **fields)
-            if sentiment is not None:
-                item = feedback_set_sentiment(feedback=item, actor=request.user, sentiment=sentiment)
-        return Response(self.get_serializer(self.get_object()).data)
+
+    def update(self, request: MemberApiRequest, instance: FeedbackItem, data: dict[str, Any]) -> FeedbackItem:
+        sentiment = data.pop("sentiment", None)  # a triage action of its own, audited as such
+        item = instance
+        if data:
+            item = feedback_update(feedback=item, actor=request.user, **data)
+        if sentiment is not None:
+            item = feedback_set_sentiment(feedback=item, actor=request.user, sentiment=sentiment)
+        return item
 
 
 urlpatterns = [
