@@ -15,7 +15,7 @@ BODIES = {"POST": "create_input", "PATCH": "update_input"}
 
 
 class ApiSchema(AutoSchema):
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular narrows DRF's signature itself
         view_class = type(self.view)
         handler = view_class.__dict__.get(self.method.lower())
         own = (handler.__doc__ if handler is not None else None) or view_class.__dict__.get("__doc__")
