@@ -1,8 +1,8 @@
-import django_filters
 from rest_framework import generics, serializers
 
 from .api import OrganizationQuerysetMixin
-from .models import Membership, Role
+from .filters import MemberFilter
+from .models import Membership
 from .selectors import members_for_organization
 
 
@@ -15,16 +15,8 @@ class MemberOutput(serializers.ModelSerializer):
         fields = ["id", "email", "full_name", "role", "expires_at", "created_at"]
 
 
-class MemberFilter(django_filters.FilterSet):
-    role = django_filters.ChoiceFilter(choices=Role.choices)
-
-    class Meta:
-        model = Membership
-        fields = []
-
-
 class MemberList(OrganizationQuerysetMixin, generics.ListAPIView):
-    """Active members of the organisation."""
+    """Active members of the organisation, searched by name or email (`q`) and filtered by role, as on the page."""
 
     actions = {"GET": "members.view"}
 

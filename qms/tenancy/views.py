@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,11 +9,11 @@ from qms.accounts.selectors import access_invitation, invitations_pending
 from qms.accounts.services import invitation_create, invitation_revoke
 from qms.audit.selectors import audit_events
 from qms.forms import add_service_errors
-from qms.listing import query_text
 from qms.modules import audit_action_label, dashboard_cards
 from qms.permissions import may, permission
 
 from .access import access_membership
+from .filters import member_filters
 from .models import Role
 from .selectors import members_for_organization
 from .services import membership_change_role, membership_remove, organization_update
@@ -62,21 +61,15 @@ def members(request, org_slug):
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("tenancy:members", org_slug=org_slug)
-    query = query_text(request.GET, "q")
-    role = request.GET.get("role", "")
-    people = members_for_organization(organization=organization)
-    if query:
-        people = people.filter(Q(user__email__icontains=query) | Q(user__full_name__icontains=query))
-    if role in Role.values:
-        people = people.filter(role=role)
+    filters = member_filters(organization=organization, params=request.GET)
     return render(
         request,
         "tenancy/members.html",
         {
             "form": form,
-            "members": people,
-            "query": query,
-            "role": role,
+            "members": filters.qs,
+            "query": filters.values["q"],
+            "role": filters.values["role"],
             "roles": Role.choices,
             "invitations": invitations_pending(organization=organization),
             "now": timezone.now(),

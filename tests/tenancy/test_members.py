@@ -233,3 +233,21 @@ def test_the_members_page_query_count_does_not_grow_with_members(alpha, login):
     many, many_queries = _members_page_queries(client)
     assert (few, many) == (5, 25)
     assert many_queries == few_queries
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "MANAGER@alpha"}, {"q": "instruments auditor"}, {"role": "auditor"}, {"q": "alpha.test", "role": "staff"}],
+)
+def test_the_page_and_the_api_find_the_same_members(alpha, login, api, params):
+    page = [m.user.email for m in login(alpha.owner).get(MEMBERS, params).context["members"]]
+    listed = [row["email"] for row in api(alpha, "owner").get("members/", params).json()["results"]]
+    assert page == listed and page
+
+
+def test_a_role_the_page_does_not_know_is_dropped_there_and_refused_by_the_api(alpha, login, api):
+    response = login(alpha.owner).get(MEMBERS, {"role": "emperor", "q": "manager"})
+    assert [m.user.email for m in response.context["members"]] == ["manager@alpha.test"]
+    assert response.context["role"] == ""
+    refused = api(alpha, "owner").get("members/", {"role": "emperor"})
+    assert refused.status_code == 400 and "role" in refused.json()

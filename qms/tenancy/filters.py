@@ -1,0 +1,41 @@
+"""The member list's one FilterSet: the members page and the members API filter with it.
+
+Both search a member's name and email and filter by role. The page drops a value it does not understand (the
+rest still apply); the API answers 400 naming the parameter.
+"""
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+
+from .models import Membership, Organization, Role
+from .selectors import members_for_organization
+
+
+class MemberFilter(django_filters.FilterSet):
+    # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Name or email contains")
+    role = django_filters.ChoiceFilter(choices=Role.choices, label="Role")
+
+    class Meta:
+        model = Membership
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Membership], name: str, value: str) -> QuerySet[Membership]:
+        term = value.strip()
+        if not term or "\x00" in term:
+            return queryset
+        return queryset.filter(Q(user__email__icontains=term) | Q(user__full_name__icontains=term))
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The valid filters as the page shows them in its form (an invalid one reads as empty)."""
+        cleaned = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        return {name: str(cleaned.get(name) or "") for name in self.filters}
+
+
+def member_filters(*, organization: Organization, params: QueryDict) -> MemberFilter:
+    """The page's filters over the organisation's current members; an invalid value drops its own filter only."""
+    filterset = MemberFilter(params, queryset=members_for_organization(organization=organization))
+    filterset.is_valid()
+    return filterset
