@@ -1,4 +1,5 @@
-"""The inbox's one FilterSet: the inbox page, its CSV export, its saved views and the feedback API filter with it.
+"""The inbox's FilterSet (the inbox page, its CSV export, its saved views and the feedback API filter with it) and
+the register of monitoring methods' (its page and its CSV export).
 
 The same names and values everywhere (`?status=open&assignee=me` works on the page and the API alike). A page
 drops an invalid value and keeps the other filters; the API answers 400 naming the parameter. The page's select
@@ -12,10 +13,10 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
-from feedback.models import FeedbackItem
+from feedback.models import FeedbackItem, MonitoringMethod
 from feedback.selectors.inbox import (
     ME,
     OPEN,
@@ -25,7 +26,9 @@ from feedback.selectors.inbox import (
     feedback_search,
     themes_for,
 )
+from feedback.selectors.methods import methods_due_by, methods_for_organization
 from qms.tenancy.api import id_filter
+from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberRequest
 
 Status = FeedbackItem.Status
@@ -122,5 +125,53 @@ def inbox_filters(*, request: MemberRequest, params: QueryDict, queryset: QueryS
     filterset.form.auto_id = "f-%s"
     for field in fields.values():
         field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+    filterset.is_valid()
+    return filterset
+
+
+INCLUDE = "1"
+
+
+class MethodFilter(django_filters.FilterSet):
+    """The register's filters. `today` (given by the caller, in the organisation's time) decides what is due;
+    retired methods are left out unless `retired=1`."""
+
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Name or description contains")
+    kind = django_filters.ChoiceFilter(choices=MonitoringMethod.Kind.choices, label="Kind")
+    owner = id_filter("owner_id", label="Owner")
+    due = django_filters.ChoiceFilter(
+        choices=[(INCLUDE, "Review due or overdue only")], method="filter_due", label="Review due"
+    )
+    retired = django_filters.ChoiceFilter(
+        choices=[("0", "Active only"), (INCLUDE, "Include retired methods")], method="filter_retired", label="Retired"
+    )
+
+    class Meta:
+        model = MonitoringMethod
+        fields: list[str] = []
+
+    def __init__(self, data: QueryDict | None = None, *args: Any, today: date, **kwargs: Any) -> None:
+        params = data.copy() if data is not None else QueryDict(mutable=True)
+        if params.get("retired") != INCLUDE:
+            params["retired"] = "0"  # an absent or unknown value keeps retired methods out
+        super().__init__(params, *args, **kwargs)
+        self.today = today
+
+    def filter_search(self, queryset: QuerySet[MonitoringMethod], name: str, value: str) -> QuerySet[MonitoringMethod]:
+        term = value.strip()
+        if not term or "\x00" in term:
+            return queryset
+        return queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
+
+    def filter_due(self, queryset: QuerySet[MonitoringMethod], name: str, value: str) -> QuerySet[MonitoringMethod]:
+        return methods_due_by(queryset, self.today) if value == INCLUDE else queryset
+
+    def filter_retired(self, queryset: QuerySet[MonitoringMethod], name: str, value: str) -> QuerySet[MonitoringMethod]:
+        return queryset if value == INCLUDE else queryset.filter(retired_at__isnull=True)
+
+
+def method_filters(*, organization: Organization, params: QueryDict, today: date) -> MethodFilter:
+    """The register page's filters over the organisation's methods; an invalid value drops its own filter only."""
+    filterset = MethodFilter(params, queryset=methods_for_organization(organization=organization), today=today)
     filterset.is_valid()
     return filterset

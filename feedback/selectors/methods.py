@@ -48,33 +48,22 @@ def _due_q(today: date) -> Q:
     return due
 
 
-def methods_for_organization(
-    *,
-    organization: Organization,
-    today: date,
-    kind: str | None = None,
-    owner_id: int | None = None,
-    due_only: bool = False,
-    include_retired: bool = False,
-    search: str | None = None,
-) -> QuerySet[MonitoringMethod]:
+def methods_for_organization(*, organization: Organization) -> QuerySet[MonitoringMethod]:
+    """Every method of the register, retired ones included, by name, each with `review_base` (the date its review
+    period counts from). The register page filters it with feedback.filters.MethodFilter."""
     qs = _with_base(MonitoringMethod.objects.filter(organization=organization).select_related("owner"))
-    if not include_retired:
-        qs = qs.filter(retired_at__isnull=True)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if owner_id:
-        qs = qs.filter(owner_id=owner_id)
-    if due_only:
-        qs = qs.filter(_due_q(today))
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search))
     return qs.order_by("name", "pk")
+
+
+def methods_due_by(queryset: QuerySet[MonitoringMethod], today: date) -> QuerySet[MonitoringMethod]:
+    """The methods of `queryset` (from methods_for_organization) whose review is due on or before `today`."""
+    return queryset.filter(_due_q(today))
 
 
 def methods_due(*, organization: Organization, today: date) -> list[MonitoringMethod]:
     """Active methods whose review is due today or overdue, most overdue first, each with `next_review_on`."""
-    methods = list(methods_for_organization(organization=organization, today=today, due_only=True))
+    active = methods_for_organization(organization=organization).filter(retired_at__isnull=True)
+    methods = list(methods_due_by(active, today))
     for method in methods:
         method.next_review_on = method_next_review_on(method)
     return sorted(methods, key=lambda m: (m.next_review_on, m.name))

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,27 +12,17 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from feedback.filters import method_filters
 from feedback.forms.methods import MonitoringMethodForm
 from feedback.models import MonitoringMethod
-from feedback.selectors.methods import access_method, method_next_review_on, methods_for_organization
+from feedback.selectors.methods import access_method, method_next_review_on
 from feedback.services.methods import method_create, method_retire, method_review, method_update
-from qms.listing import csv_response, paginate, query_id, query_text
+from qms.listing import csv_response, paginate
 from qms.permissions import permission
 from qms.tenancy.access import WRITERS
 from qms.tenancy.models import Membership
 from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization
-
-
-def _filters(request: MemberRequest) -> dict[str, Any]:
-    params = request.GET
-    return {
-        "kind": params.get("kind") if params.get("kind") in MonitoringMethod.Kind.values else None,
-        "owner_id": query_id(params, "owner"),
-        "due_only": params.get("due") == "1",
-        "include_retired": params.get("retired") == "1",
-        "search": query_text(params, "q") or None,
-    }
 
 
 def _with_due_dates(methods: Iterable[MonitoringMethod], today: date) -> list[MonitoringMethod]:
@@ -52,9 +41,7 @@ def _owner_choices(request: MemberRequest) -> QuerySet[Membership]:
 @permission("methods.view")
 def method_list(request: MemberRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
-    page = paginate(
-        request, methods_for_organization(organization=request.organization, today=today, **_filters(request))
-    )
+    page = paginate(request, method_filters(organization=request.organization, params=request.GET, today=today).qs)
     page.object_list = _with_due_dates(page.object_list, today)
     return render(
         request,
@@ -72,7 +59,7 @@ def method_list(request: MemberRequest, org_slug: str) -> HttpResponse:
 @permission("methods.view")
 def method_export(request: MemberRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
-    methods = methods_for_organization(organization=request.organization, today=today, **_filters(request))
+    methods = method_filters(organization=request.organization, params=request.GET, today=today).qs
     rows = (
         (
             m.name,

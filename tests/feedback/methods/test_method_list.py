@@ -100,3 +100,19 @@ def test_another_organisations_methods_are_not_listed(alpha, bravo, login):
     method(bravo, name="Bravo secret method")
     assert "Bravo secret method" not in login(alpha.owner).get(LIST).content.decode()
     assert login(alpha.owner).get("/o/bravo/methods/").status_code == 404
+
+
+def test_an_invalid_value_drops_only_its_own_filter_and_retired_stay_hidden(alpha, login):
+    method(alpha, name="Dealer returns", kind=MonitoringMethod.Kind.DEALER)
+    method(alpha, name="Warranty claims", kind=MonitoringMethod.Kind.WARRANTY, description="Returns from the field")
+    method(alpha, name="Retired returns", retired_at=timezone.now())
+    client = login(alpha.staff)
+
+    def names(query):
+        content = client.get(LIST + query).content.decode()
+        return {n for n in ("Dealer returns", "Warranty claims", "Retired returns") if n in content}
+
+    assert names("?kind=not-a-kind&q=returns") == {"Dealer returns", "Warranty claims"}
+    assert names("?kind=dealer&owner=abc&due=maybe") == {"Dealer returns"}
+    assert names("?retired=yes&q=returns") == {"Dealer returns", "Warranty claims"}
+    assert names("?retired=1&kind=warranty") == {"Warranty claims"}
