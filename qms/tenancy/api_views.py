@@ -1,8 +1,9 @@
+from django.db.models import QuerySet
 from rest_framework import generics, serializers
 
 from .api import OrganizationQuerysetMixin
 from .filters import MemberFilter
-from .models import Membership
+from .models import Membership, Organization
 from .selectors import members_for_organization
 
 
@@ -24,7 +25,7 @@ class MemberList(OrganizationQuerysetMixin, generics.ListAPIView):
     serializer_class = MemberOutput
     filterset_class = MemberFilter
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[Membership]:
         return members_for_organization(organization=organization)
 
 
@@ -33,5 +34,5 @@ class MemberDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
     model = Membership
     serializer_class = MemberOutput
 
-    def organization_queryset(self, organization):
+    def organization_queryset(self, organization: Organization) -> QuerySet[Membership]:
         return members_for_organization(organization=organization)

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,16 +16,16 @@ from qms.permissions import may, permission
 from .access import access_membership
 from .filters import member_filters
 from .models import Role
+from .requests import MemberRequest
 from .selectors import members_for_organization
 from .services import membership_change_role, membership_remove, organization_update
 
 
 @permission("dashboard.view")
-def organization_home(request, org_slug):
+def organization_home(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
-    recent = list(audit_events(organization=organization)[:8]) if may(request.membership, "audit.view") else []
-    for event in recent:
-        event.label = audit_action_label(event.action)
+    events = audit_events(organization=organization)[:8] if may(request.membership, "audit.view") else []
+    recent = [{"event": event, "label": audit_action_label(event.action)} for event in events]
     return render(
         request,
         "tenancy/home.html",
@@ -38,7 +39,7 @@ def organization_home(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 @permission("settings.view", write="settings.manage")
-def organization_settings(request, org_slug):
+def organization_settings(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     form = OrganizationForm(request.POST or None, request.FILES or None, initial={"name": organization.name})
     if request.method == "POST" and form.is_valid():
@@ -50,7 +51,7 @@ def organization_settings(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 @permission("members.view", write="members.manage")
-def members(request, org_slug):
+def members(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -79,7 +80,7 @@ def members(request, org_slug):
 
 @require_http_methods(["GET", "POST"])
 @permission("members.view", write="members.manage")
-def member_edit(request, org_slug, membership_id):
+def member_edit(request: MemberRequest, org_slug: str, membership_id: int) -> HttpResponse:
     membership = access_membership(organization=request.organization, membership_id=membership_id)
     form = MembershipForm(request.POST or None, initial={"role": membership.role, "expires_at": membership.expires_at})
     if request.method == "POST" and form.is_valid():
@@ -100,7 +101,7 @@ def member_edit(request, org_slug, membership_id):
 
 @require_POST
 @permission("members.manage")
-def member_remove(request, org_slug, membership_id):
+def member_remove(request: MemberRequest, org_slug: str, membership_id: int) -> HttpResponse:
     membership = access_membership(organization=request.organization, membership_id=membership_id)
     try:
         membership_remove(membership=membership, actor=request.user)
@@ -113,7 +114,7 @@ def member_remove(request, org_slug, membership_id):
 
 @require_POST
 @permission("members.manage")
-def invitation_revoke_view(request, org_slug, invitation_id):
+def invitation_revoke_view(request: MemberRequest, org_slug: str, invitation_id: int) -> HttpResponse:
     invitation = access_invitation(organization=request.organization, invitation_id=invitation_id)
     invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Invitation for {invitation.email} revoked.")
