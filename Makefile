@@ -38,9 +38,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# mypy with django-stubs over the annotated apps (configuration: [tool.mypy] in pyproject.toml); not part of lint.
+# mypy with django-stubs over all apps (configuration: [tool.mypy] in pyproject.toml); not part of lint.
 typecheck: install
-	$(VENV)/bin/mypy customers feedback
+	$(VENV)/bin/mypy customers feedback qms
 
 bench: install
 	$(PY) -m pytest tests/bench -o python_files="bench_*.py" -s -q $(PYTEST_ARGS)

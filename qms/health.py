@@ -1,12 +1,12 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from .celery import app as celery_app
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
@@ -29,7 +29,7 @@ def _broker_ok() -> str | None:
 
 
 @never_cache
-def readyz(request):
+def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     ready = all(v is None for v in checks.values())
     body = {

@@ -2,23 +2,28 @@
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 PAGE_SIZE = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_ID = 2**63 - 1
 
+T = TypeVar("T")
 
-def query_text(params, name: str, max_length: int = 200) -> str:
+
+def query_text(params: QueryDict, name: str, max_length: int = 200) -> str:
     """A free-text filter from the query string: stripped and cut to max_length. A value with a NUL character
     (which no database text can hold, and no person types) is no filter at all."""
     value = params.get(name, "").strip()[:max_length]
     return "" if "\x00" in value else value
 
 
-def query_id(params, name: str) -> int | None:
+def query_id(params: QueryDict, name: str) -> int | None:
     """A row id from the query string, or None when the value is not one (ASCII digits, 1 to 2**63 - 1)."""
     value = params.get(name, "")
     if not (value.isascii() and value.isdigit()):
@@ -27,22 +32,22 @@ def query_id(params, name: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def paginate(request, queryset, *, per_page: int = PAGE_SIZE):
+def paginate(request: HttpRequest, queryset: QuerySet[Model, T] | Sequence[T], *, per_page: int = PAGE_SIZE) -> Page[T]:
     paginator = Paginator(queryset, per_page)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    page.querystring = query.urlencode()
+    page.querystring = query.urlencode()  # type: ignore[attr-defined]  # read by the page links
     return page
 
 
-def safe_cell(value) -> str:
+def safe_cell(value: object) -> str:
     """Neutralise spreadsheet formula injection: a cell that starts like a formula is prefixed with a quote."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> HttpResponse:
     """Render the whole file inside the request (and so inside the organisation's scope and transaction)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")

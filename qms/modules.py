@@ -15,11 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from qms.tenancy.models import Membership, Organization
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def privacy_handlers() -> list[Any]:
     return [_load(path) for m in installed_modules() for path in m.privacy_handlers]
 
 
-def dashboard_cards(*, organization, membership) -> list[DashboardCard]:
+def dashboard_cards(*, organization: Organization, membership: Membership) -> list[DashboardCard]:
     cards: list[DashboardCard] = []
     for module in installed_modules():
         if module.dashboard_cards:
@@ -147,7 +152,7 @@ def dashboard_cards(*, organization, membership) -> list[DashboardCard]:
     return cards
 
 
-def customer_panels(*, organization, membership, customer) -> list[CustomerPanel]:
+def customer_panels(*, organization: Organization, membership: Membership, customer: Model) -> list[CustomerPanel]:
     panels = (
         _load(path)(organization=organization, membership=membership, customer=customer)
         for module in installed_modules()

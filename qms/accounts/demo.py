@@ -5,9 +5,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from qms.accounts.models import User
 from qms.accounts.services import invitation_create, user_create
 from qms.tenancy.context import organization_context
-from qms.tenancy.models import Role
+from qms.tenancy.models import Organization, Role
 from qms.tenancy.services import membership_add, organization_create
 
 DEMO_ORGANIZATIONS = [
@@ -36,16 +37,16 @@ DEMO_ORGANIZATIONS = [
 ]
 
 
-def _user(email, name, password):
+def _user(email: str, name: str, password: str) -> User:
     existing = get_user_model().objects.filter(email__iexact=email).first()
     return existing or user_create(email=email, password=password, full_name=name)
 
 
-def seed_people(*, password: str):
+def seed_people(*, password: str) -> list[tuple[Organization, list[tuple[str, str]]]]:
     """Create both demo organisations with their members; returns [(organization, [(email, role)])]."""
     created = []
     for slug, name, domain, people in DEMO_ORGANIZATIONS:
-        logins = []
+        logins: list[tuple[str, str]] = []
         owner_name = people[0][0]
         owner = _user(f"{people[0][1]}@{domain}", owner_name, password)
         organization = organization_create(name=name, slug=slug, owner=owner)

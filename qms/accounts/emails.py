@@ -3,10 +3,13 @@
 from django.conf import settings
 from django.urls import reverse
 
+from qms.outbox.models import OutboxMessage
 from qms.outbox.services import email_enqueue
 
+from .models import Invitation, User
 
-def send_invitation(*, invitation, token: str):
+
+def send_invitation(*, invitation: Invitation, token: str) -> OutboxMessage:
     return email_enqueue(
         organization=invitation.organization,
         to=invitation.email,
@@ -19,7 +22,7 @@ def send_invitation(*, invitation, token: str):
     )
 
 
-def send_password_reset(*, user, reset_url: str):
+def send_password_reset(*, user: User, reset_url: str) -> OutboxMessage:
     return email_enqueue(
         organization=None, to=user.email, template="password-reset", context={"user": user, "reset_url": reset_url}
     )

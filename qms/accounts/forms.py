@@ -1,15 +1,22 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from qms.forms import CrispyMixin
-from qms.tenancy.models import Role
+from qms.tenancy.models import Membership, Role
 
+from .models import User
 from .services import password_reset_request
 
 
@@ -24,17 +31,17 @@ class OutboxPasswordResetForm(CrispyMixin, PasswordResetForm):
 
     def save(
         self,
-        domain_override=None,
-        subject_template_name=None,
-        email_template_name=None,
-        use_https=False,
-        token_generator=None,
-        from_email=None,
-        request=None,
-        html_email_template_name=None,
-        extra_email_context=None,
-    ):
-        def reset_url_for(user):
+        domain_override: str | None = None,
+        subject_template_name: str | None = None,
+        email_template_name: str | None = None,
+        use_https: bool = False,
+        token_generator: PasswordResetTokenGenerator = default_token_generator,
+        from_email: str | None = None,
+        request: HttpRequest | None = None,
+        html_email_template_name: str | None = None,
+        extra_email_context: dict[str, str] | None = None,
+    ) -> None:
+        def reset_url_for(user: User) -> str:
             uid = urlsafe_base64_encode(force_bytes(user.pk))
             return settings.SITE_URL + reverse(
                 "accounts:password_reset_confirm", args=[uid, token_generator.make_token(user)]
@@ -71,12 +78,13 @@ class SignupForm(CrispyMixin, forms.Form):
         label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def __init__(self, *args, email: str, **kwargs):
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         self.email = email
         super().__init__(*args, **kwargs)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
         elif data.get("password1"):
@@ -92,9 +100,11 @@ class ApiTokenForm(CrispyMixin, forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this token, e.g. “CRM sync”.")
     membership = forms.ChoiceField(label="Acts as member")
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args: Any, members: Iterable[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"].choices = [(m.pk, f"{m.user.email} ({m.get_role_display()})") for m in members]
+        membership_field = self.fields["membership"]
+        assert isinstance(membership_field, forms.ChoiceField)
+        membership_field.choices = [(m.pk, f"{m.user.email} ({m.get_role_display()})") for m in members]
 
 
 LOGO_MAX_BYTES = 1024 * 1024
@@ -106,7 +116,7 @@ class OrganizationForm(CrispyMixin, forms.Form):
     logo = forms.FileField(required=False, help_text="PNG or JPEG, at most 1 MB; shown on your public forms.")
     remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
 
-    def clean_logo(self):
+    def clean_logo(self) -> UploadedFile | None:
         """Accept a logo by what the file is, not what it is called: Pillow must read it as PNG or JPEG."""
         upload = self.cleaned_data.get("logo")
         if not upload:

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -17,43 +18,44 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username):
+    def get_by_natural_key(self, username: str | None) -> "User":
         return self.get(email__iexact=username)
 
-    def create_user(self, email, password=None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         user = self.model(email=email.strip().lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email, password=None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
 
 
 class User(AbstractUser):
-    username = None
-    first_name = None
-    last_name = None
+    # Sign-in is by email and a person has one full name: AbstractUser's fields removed, which its stubs cannot express.
+    username = None  # type: ignore[assignment]  # see above
+    first_name = None  # type: ignore[assignment]  # see above
+    last_name = None  # type: ignore[assignment]  # see above
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # AbstractUser's is the username one
 
     class Meta:
         ordering = ["email"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name or self.email
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         return self.full_name or self.email
 
-    def get_short_name(self):
+    def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
@@ -75,7 +77,7 @@ class Invitation(TenantOwned):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "email"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Invitation for {self.email} as {self.get_role_display()}"
 
     @property
@@ -103,5 +105,5 @@ class ApiToken(TenantOwned):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "revoked_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

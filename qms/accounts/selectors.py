@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from qms.tenancy.access import get_object_for_member
-from qms.tenancy.models import Membership
+from qms.tenancy.models import Membership, Organization
 from qms.tenancy.sql import Columns, fetch_one
 
 from .models import ApiToken, Invitation, User, digest
@@ -24,7 +24,7 @@ def _token_by_hash(vendor: str) -> str:
     )
 
 
-def api_token_for_key(*, organization, key: str) -> ApiToken | None:
+def api_token_for_key(*, organization: Organization, key: str) -> ApiToken | None:
     """The live token of this key in this organisation, with its membership and user; None if the token is
     unknown, revoked or another organisation's, or its member has left, expired or been deactivated.
 
@@ -35,6 +35,9 @@ def api_token_for_key(*, organization, key: str) -> ApiToken | None:
     found = fetch_one(_token_by_hash(connection.vendor), [organization.pk, digest(key)], _TOKEN, _MEMBERSHIP, _USER)
     if found is None:
         return None
+    token: ApiToken
+    membership: Membership
+    user: User
     token, membership, user = found
     Membership.user.field.set_cached_value(membership, user)
     ApiToken.membership.field.set_cached_value(token, membership)
@@ -43,23 +46,23 @@ def api_token_for_key(*, organization, key: str) -> ApiToken | None:
     return token
 
 
-def api_tokens_for_organization(*, organization) -> QuerySet[ApiToken]:
+def api_tokens_for_organization(*, organization: Organization) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(organization=organization).select_related("membership__user", "created_by")
 
 
-def access_api_token(*, organization, token_id) -> ApiToken:
+def access_api_token(*, organization: Organization, token_id: int) -> ApiToken:
     return get_object_for_member(ApiToken.objects.all(), organization=organization, pk=token_id)
 
 
-def invitations_pending(*, organization) -> QuerySet[Invitation]:
+def invitations_pending(*, organization: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         organization=organization, accepted_at__isnull=True, revoked_at__isnull=True, valid_until__gt=timezone.now()
     ).select_related("invited_by")
 
 
-def access_invitation(*, organization, invitation_id) -> Invitation:
+def access_invitation(*, organization: Organization, invitation_id: int) -> Invitation:
     return get_object_for_member(Invitation.objects.all(), organization=organization, pk=invitation_id)
 
 
-def invitation_for_token(*, organization, token: str) -> Invitation | None:
+def invitation_for_token(*, organization: Organization, token: str) -> Invitation | None:
     return Invitation.objects.filter(organization=organization, token_hash=digest(token)).first()

@@ -1,17 +1,17 @@
+from collections.abc import Callable
+from datetime import datetime
+
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from qms.audit.services import audit_record
-from qms.tenancy.models import Membership, Role
+from qms.tenancy.models import Membership, Organization, Role
 from qms.tenancy.services import membership_add
 
 from . import emails
-from .models import ApiToken, Invitation, digest, new_secret
-
-User = get_user_model()
+from .models import ApiToken, Invitation, User, digest, new_secret
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
@@ -21,7 +21,14 @@ def user_create(*, email: str, password: str | None, full_name: str = "") -> Use
     return User.objects.create_user(email=email, password=password, full_name=full_name)
 
 
-def invitation_create(*, organization, actor, email: str, role: str, membership_expires_at=None) -> Invitation:
+def invitation_create(
+    *,
+    organization: Organization,
+    actor: User,
+    email: str,
+    role: str,
+    membership_expires_at: datetime | None = None,
+) -> Invitation:
     """Invite a person by email; the link in the email is single-use and expires after INVITATION_TTL."""
     email = email.strip().lower()
     if role == Role.AUDITOR and membership_expires_at is None:
@@ -60,7 +67,7 @@ def invitation_create(*, organization, actor, email: str, role: str, membership_
     return invitation
 
 
-def invitation_revoke(*, invitation: Invitation, actor) -> None:
+def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     with transaction.atomic():
         changed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -69,7 +76,7 @@ def invitation_revoke(*, invitation: Invitation, actor) -> None:
             audit_record(organization=invitation.organization, actor=actor, action="invitation.revoke", obj=invitation)
 
 
-def invitation_accept(*, invitation: Invitation, user) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn an invitation into a membership exactly once (compare-and-swap on accepted_at)."""
     if invitation.status != "pending":
         raise ValidationError(f"This invitation is {invitation.status}; ask for a new one.")
@@ -91,7 +98,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         )
 
 
-def password_reset_request(*, email: str, reset_url_for) -> None:
+def password_reset_request(*, email: str, reset_url_for: Callable[[User], str]) -> None:
     """Queue a reset email for an active account with this address; say nothing either way (no enumeration)."""
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None or not user.has_usable_password():
@@ -100,7 +107,9 @@ def password_reset_request(*, email: str, reset_url_for) -> None:
         emails.send_password_reset(user=user, reset_url=reset_url_for(user))
 
 
-def api_token_create(*, organization, actor, membership: Membership, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, organization: Organization, actor: User, membership: Membership, name: str
+) -> tuple[ApiToken, str]:
     """Create a token for a member; the secret is returned once and only its hash is kept."""
     if membership.organization_id != organization.pk or not membership.is_active:
         raise ValidationError("Tokens can be made only for active members of this organisation.")
@@ -124,13 +133,13 @@ def api_token_create(*, organization, actor, membership: Membership, name: str) 
     return token, key
 
 
-def api_token_revoke(*, token: ApiToken, actor) -> None:
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
     with transaction.atomic():
         if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
             audit_record(organization=token.organization, actor=actor, action="api_token.revoke", obj=token)
 
 
-def api_tokens_revoke_for_membership(*, membership: Membership, actor) -> None:
+def api_tokens_revoke_for_membership(*, membership: Membership, actor: User) -> None:
     for token in ApiToken.objects.filter(
         organization_id=membership.organization_id, membership=membership, revoked_at__isnull=True
     ):

@@ -1,23 +1,24 @@
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qms.permissions import permission
 from qms.tenancy.context import organization_context
+from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_token
 
 from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, SignupForm
-from .models import Invitation, digest
+from .models import Invitation, User, digest
 from .selectors import access_api_token, api_tokens_for_organization, invitation_for_token
 from .services import api_token_create, api_token_revoke, invitation_accept, user_create
-
-User = get_user_model()
 
 
 class LoginView(auth_views.LoginView):
@@ -37,7 +38,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     memberships = memberships_for_user(user=request.user)
@@ -47,18 +48,20 @@ def home(request):
 
 
 @require_http_methods(["GET", "POST"])
-def invitation_accept_view(request, token):
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     organization = organization_for_token(model=Invitation, token_hash=digest(token))
     if organization is None:
         raise Http404("This invitation link is not valid.")
     with transaction.atomic(), organization_context(organization):
         invitation = invitation_for_token(organization=organization, token=token)
+        if invitation is None:  # withdrawn since its organisation was found
+            raise Http404("This invitation link is not valid.")
         context = {"invitation": invitation, "organization": organization}
         if invitation.status != "pending":
             return render(request, "accounts/invitation_unusable.html", context, status=410)
         existing = User.objects.filter(email__iexact=invitation.email).first()
         if request.user.is_authenticated:
-            return _accept_signed_in(request, invitation, context)
+            return _accept_signed_in(request, request.user, invitation, context)
         if existing is not None:
             messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
@@ -80,10 +83,12 @@ def invitation_accept_view(request, token):
         return render(request, "accounts/invitation_signup.html", {**context, "form": form})
 
 
-def _accept_signed_in(request, invitation, context):
+def _accept_signed_in(
+    request: HttpRequest, user: User, invitation: Invitation, context: dict[str, Any]
+) -> HttpResponse:
     if request.method == "POST":
         try:
-            invitation_accept(invitation=invitation, user=request.user)
+            invitation_accept(invitation=invitation, user=user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -94,7 +99,7 @@ def _accept_signed_in(request, invitation, context):
 
 @require_http_methods(["GET", "POST"])
 @permission("tokens.manage")
-def api_tokens(request, org_slug):
+def api_tokens(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     members = list(members_for_organization(organization=organization))
     form = ApiTokenForm(request.POST or None, members=members, initial={"membership": request.membership.pk})
@@ -115,7 +120,7 @@ def api_tokens(request, org_slug):
 
 @require_POST
 @permission("tokens.manage")
-def api_token_revoke_view(request, org_slug, token_id):
+def api_token_revoke_view(request: MemberRequest, org_slug: str, token_id: int) -> HttpResponse:
     token = access_api_token(organization=request.organization, token_id=token_id)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")

@@ -2,19 +2,23 @@
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from .models import AuditEvent
 
 
-def canonical_json(value) -> str:
+def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def normalise(value):
+def normalise(value: object) -> Any:
     """What the database will hand back for this value, so the hash of a stored row can be recomputed."""
     return json.loads(canonical_json(value))
 
 
-def event_payload(event) -> dict:
+def event_payload(event: AuditEvent) -> dict[str, Any]:
     return {
         "organization": event.organization_id,
         "seq": event.seq,
@@ -29,7 +33,7 @@ def event_payload(event) -> dict:
     }
 
 
-def event_hash(prev_hash: str, event) -> str:
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical_json(event_payload(event))).encode()).hexdigest()
 
 
@@ -40,7 +44,7 @@ class ChainBreak:
     reason: str
 
 
-def find_break(events, *, genesis: str) -> ChainBreak | None:
+def find_break(events: Iterable[AuditEvent], *, genesis: str) -> ChainBreak | None:
     """Walk events in seq order; return the first one that does not link or does not hash to what it says."""
     expected_prev = genesis
     for position, event in enumerate(events, start=1):

@@ -6,8 +6,10 @@ the parameter. `type` is the page's name for `object_type`.
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 
 from qms.tenancy.api import id_filter
+from qms.tenancy.models import Organization
 
 from .models import AuditEvent
 from .selectors import audit_events
@@ -41,7 +43,7 @@ class AuditEventFilter(django_filters.FilterSet):
         return [str(self.filters[name].label) for name in self.form.errors if name in self.filters]
 
 
-def trail_filters(*, organization, params) -> AuditEventFilter:
+def trail_filters(*, organization: Organization, params: QueryDict) -> AuditEventFilter:
     """The page's filters over the organisation's events; an invalid value drops its own filter only."""
     filterset = AuditEventFilter(params, queryset=audit_events(organization=organization))
     filterset.is_valid()

@@ -39,7 +39,7 @@ class AuditEvent(TenantOwned):
             models.Index(fields=["organization", "actor"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
@@ -58,5 +58,5 @@ class PersonalDataKey(TenantOwned):
             models.UniqueConstraint(fields=["organization", "subject"], name="personal_data_key_one_per_subject")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.subject

@@ -12,30 +12,35 @@ deleted keys until they expire: the retention of backups bounds how long erased 
 """
 
 import json
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.db.models import Model
 
-from .models import PersonalDataKey
+from qms.tenancy.models import Organization
+
+from .models import AuditEvent, PersonalDataKey
 
 ERASED = "[erased]"
 
 
-def subject_of(obj) -> str:
+def subject_of(obj: Model) -> str:
     meta = obj._meta
     return f"{meta.app_label}.{meta.model_name}:{obj.pk}"
 
 
-def subjects_of(obj) -> list[str]:
+def subjects_of(obj: Model) -> list[str]:
     """The subject of the record now and under the former object types of its model (`audit_former_types`): events
     written before a model moved to another app sealed its data under the old name, and erasure shreds both."""
     return [subject_of(obj), *(f"{former}:{obj.pk}" for former in getattr(obj, "audit_former_types", ()))]
 
 
-def _is_sealed(value) -> bool:
+def _is_sealed(value: object) -> bool:
     return isinstance(value, dict) and set(value) == {"sealed", "token"}
 
 
-def seal_changes(*, organization, changes: dict, subject: str, fields) -> dict:
+def seal_changes(*, organization: Organization, changes: dict, subject: str, fields: Collection[str]) -> dict:
     """The changes with every value of the named fields sealed under the subject's key (made on first use)."""
     personal = [name for name in changes if name in fields]
     if not personal:
@@ -45,7 +50,7 @@ def seal_changes(*, organization, changes: dict, subject: str, fields) -> dict:
     )
     fernet = Fernet(key.key.encode())
 
-    def sealed(value):
+    def sealed(value: Any) -> Any:
         if value is None or value == "":
             return value  # "no value" is not personal data, and the trail shows it as "—"
         return {"sealed": subject, "token": fernet.encrypt(json.dumps(value).encode()).decode()}
@@ -53,7 +58,7 @@ def seal_changes(*, organization, changes: dict, subject: str, fields) -> dict:
     return {name: [sealed(v) for v in pair] if name in personal else pair for name, pair in changes.items()}
 
 
-def unseal_events(*, organization, events) -> list:
+def unseal_events(*, organization: Organization, events: Iterable[AuditEvent]) -> list[AuditEvent]:
     """Replace sealed values in the events' changes (in memory only) with what they were, or "[erased]"."""
     events = list(events)
     subjects = {
@@ -73,7 +78,7 @@ def unseal_events(*, organization, events) -> list:
         )
     }
 
-    def unsealed(value):
+    def unsealed(value: Any) -> Any:
         if not _is_sealed(value):
             return value
         fernet = keys.get(value["sealed"])
@@ -92,15 +97,17 @@ def unseal_events(*, organization, events) -> list:
     return events
 
 
-def shred(*, organization, subjects) -> int:
+def shred(*, organization: Organization, subjects: Iterable[str]) -> int:
     """Delete the subjects' keys: their sealed values in the audit trail can no longer be read. Returns how many."""
     deleted, _ = PersonalDataKey.objects.filter(organization=organization, subject__in=list(subjects)).delete()
     return deleted
 
 
-def unsealed_stream(*, organization, events, batch: int = 2000):
+def unsealed_stream(
+    *, organization: Organization, events: Iterable[AuditEvent], batch: int = 2000
+) -> Iterator[AuditEvent]:
     """unseal_events over a long iterator (an export), a batch of events and one query for their keys at a time."""
-    pending = []
+    pending: list[AuditEvent] = []
     for event in events:
         pending.append(event)
         if len(pending) >= batch:

@@ -1,17 +1,20 @@
+from collections.abc import Iterator
+
 from django.db.models import QuerySet
 
 from qms.tenancy.context import organization_context
+from qms.tenancy.models import Organization
 
 from .chain import ChainBreak, find_break
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
-def audit_events(*, organization) -> QuerySet[AuditEvent]:
+def audit_events(*, organization: Organization) -> QuerySet[AuditEvent]:
     """The organisation's events, newest first (qms/audit/filters.py narrows them for the trail and the API)."""
     return AuditEvent.objects.filter(organization=organization).select_related("actor").order_by("-seq")
 
 
-def audit_object_types(*, organization) -> list[str]:
+def audit_object_types(*, organization: Organization) -> list[str]:
     return list(
         AuditEvent.objects.filter(organization=organization)
         .order_by("object_type")
@@ -20,7 +23,7 @@ def audit_object_types(*, organization) -> list[str]:
     )
 
 
-def audit_chain_verify(*, organization) -> tuple[int, ChainBreak | None]:
+def audit_chain_verify(*, organization: Organization) -> tuple[int, ChainBreak | None]:
     """Recompute the organisation's whole chain; returns (events checked, first break or None).
 
     The chain head remembers the last event, so events deleted from the end are found as well.
@@ -29,7 +32,7 @@ def audit_chain_verify(*, organization) -> tuple[int, ChainBreak | None]:
         events = AuditEvent.objects.filter(organization=organization).order_by("seq").iterator(chunk_size=2000)
         count, last_hash = 0, GENESIS_HASH
 
-        def counted():
+        def counted() -> Iterator[AuditEvent]:
             nonlocal count, last_hash
             for event in events:
                 count, last_hash = count + 1, event.hash
@@ -41,7 +44,7 @@ def audit_chain_verify(*, organization) -> tuple[int, ChainBreak | None]:
         return count, found
 
 
-def _head_mismatch(*, organization, count: int, last_hash: str) -> ChainBreak | None:
+def _head_mismatch(*, organization: Organization, count: int, last_hash: str) -> ChainBreak | None:
     head = AuditChainHead.objects.filter(organization=organization).first()
     if head is None or (head.seq, head.hash) == (count, last_hash):
         return None

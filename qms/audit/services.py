@@ -1,5 +1,12 @@
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
+
+from qms.accounts.models import User
+from qms.tenancy.models import Organization
 
 from .chain import event_hash, normalise
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -8,24 +15,24 @@ from .sealing import seal_changes, subject_of
 SYSTEM_LABEL = "system"
 
 
-def object_type_of(model) -> str:
+def object_type_of(model: Model | type[Model]) -> str:
     """The audit object type of a model or instance: "app_label.model_name"."""
     meta = model._meta
     return f"{meta.app_label}.{meta.model_name}"
 
 
-def object_types_of(model) -> tuple[str, ...]:
+def object_types_of(model: Model | type[Model]) -> tuple[str, ...]:
     """Its object type now and the ones its events were written under before it moved to another app (a model
     declares them as `audit_former_types`): a record's history is read under all of them."""
     return (object_type_of(model), *getattr(model, "audit_former_types", ()))
 
 
-def object_label(obj) -> tuple[str, str, str]:
+def object_label(obj: Model) -> tuple[str, str, str]:
     """(type, id, name) of a record in an event; a model whose str() is personal data names itself `audit_name`."""
     return object_type_of(obj), str(obj.pk or ""), (getattr(obj, "audit_name", None) or str(obj))[:300]
 
 
-def snapshot(obj, fields) -> dict:
+def snapshot(obj: Model, fields: Iterable[str]) -> dict:
     return {name: normalise(getattr(obj, name)) for name in fields}
 
 
@@ -39,16 +46,16 @@ def _changed_only(changes: dict) -> dict:
     return {k: v for k, v in changes.items() if not (isinstance(v, list) and len(v) == 2 and v[0] == v[1])}
 
 
-def audit_chain_start(*, organization) -> AuditChainHead:
+def audit_chain_start(*, organization: Organization) -> AuditChainHead:
     return AuditChainHead.objects.create(organization=organization, seq=0, hash=GENESIS_HASH)
 
 
 def audit_record(
     *,
-    organization,
-    actor,
+    organization: Organization,
+    actor: User | AnonymousUser | None,
     action: str,
-    obj=None,
+    obj: Model | None = None,
     changes: dict | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -66,8 +73,9 @@ def audit_record(
     """
     if obj is not None:
         object_type, object_id, object_repr = object_label(obj)
-        if personal is None and getattr(obj, "personal_fields", ()):
-            personal = (subject_of(obj), obj.personal_fields)
+        personal_fields = getattr(obj, "personal_fields", ())
+        if personal is None and personal_fields:
+            personal = (subject_of(obj), personal_fields)
     changes = _changed_only(normalise(changes or {}))
     with transaction.atomic(savepoint=False):
         if personal is not None:

@@ -1,8 +1,10 @@
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
 from qms.tenancy.access import get_object_for_member
+from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization
 
 from .filters import trail_filters
@@ -12,7 +14,7 @@ from .selectors import audit_object_types
 
 
 @permission("audit.view")
-def audit_trail(request, org_slug):
+def audit_trail(request: MemberRequest, org_slug: str) -> HttpResponse:
     filters = trail_filters(organization=request.organization, params=request.GET)
     page = paginate(request, filters.qs)
     page.object_list = unseal_events(organization=request.organization, events=page.object_list)
@@ -31,7 +33,7 @@ def audit_trail(request, org_slug):
 
 
 @permission("audit.view")
-def audit_trail_csv(request, org_slug):
+def audit_trail_csv(request: MemberRequest, org_slug: str) -> HttpResponse:
     events = trail_filters(organization=request.organization, params=request.GET).qs.iterator(chunk_size=2000)
     rows = (
         (
@@ -58,7 +60,7 @@ def audit_trail_csv(request, org_slug):
 
 
 @permission("audit.view")
-def audit_event_detail(request, org_slug, event_id):
+def audit_event_detail(request: MemberRequest, org_slug: str, event_id: int) -> HttpResponse:
     event = get_object_for_member(
         AuditEvent.objects.select_related("actor"), organization=request.organization, pk=event_id
     )

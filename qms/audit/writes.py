@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from qms.tenancy.models import TenantOwned
+
 from .services import audit_record, diff, snapshot
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=TenantOwned)
 State = Callable[[Any], dict]
 
 
-def audited_state(instance: models.Model, fields: Iterable[str] | None = None) -> dict:
+def audited_state(instance: TenantOwned, fields: Iterable[str] | None = None) -> dict:
     """The audited fields' values as an event stores them (related records by their str())."""
     return snapshot(instance, tuple(fields if fields is not None else instance.audited_fields))
 
@@ -111,7 +113,7 @@ def _field_name(instance: models.Model, name: str) -> str:
 
 def _differs(instance: models.Model, name: str, value: Any) -> bool:
     field = instance._meta.get_field(name)
-    if field.is_relation and field.many_to_one:
+    if isinstance(field, models.Field) and field.is_relation and field.many_to_one:
         current_id = getattr(instance, field.attname)
         return current_id != (value.pk if isinstance(value, models.Model) else value)
     return getattr(instance, name) != value

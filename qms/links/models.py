@@ -34,5 +34,5 @@ class Link(TenantOwned):
             models.Index(fields=["organization", "to_type", "to_id"], name="link_to_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.from_type}:{self.from_id} → {self.to_type}:{self.to_id}"

@@ -3,11 +3,13 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.apps import apps
 from django.db.models import Model, Q
 
 from qms.audit.services import object_type_of
+from qms.tenancy.models import Organization, TenantOwned
 
 from .models import Link
 
@@ -23,18 +25,18 @@ class LinkedRecord:
     record: Model | None
 
 
-def _model(object_type: str):
+def _model(object_type: str) -> type[TenantOwned] | None:
     try:
-        return apps.get_model(object_type)
+        return cast(type[TenantOwned], apps.get_model(object_type))  # a link joins one organisation's records
     except (LookupError, ValueError):
         return None
 
 
-def _resolve(organization, ends: set[tuple[str, str]]) -> dict[tuple[str, str], Model]:
+def _resolve(organization: Organization, ends: set[tuple[str, str]]) -> dict[tuple[str, str], Model]:
     by_type: dict[str, set[str]] = defaultdict(set)
     for object_type, object_id in ends:
         by_type[object_type].add(object_id)
-    found = {}
+    found: dict[tuple[str, str], Model] = {}
     for object_type, ids in by_type.items():
         model = _model(object_type)
         if model is None:
@@ -50,7 +52,7 @@ def _label(record: Model) -> str:
     return getattr(record, "link_label", None) or str(record)
 
 
-def links_of(*, organization, record: Model) -> list[LinkedRecord]:
+def links_of(*, organization: Organization, record: Model) -> list[LinkedRecord]:
     """Every record linked to this one, whichever side made the link, oldest link first."""
     own_type, own_id = object_type_of(record), str(record.pk)
     links = list(

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 
+from qms.accounts.models import User
 from qms.audit.services import object_type_of
+from qms.tenancy.models import Organization
 
 from .models import Link
 
@@ -25,7 +27,7 @@ def _end(record: Model | External) -> tuple[str, str]:
     return object_type_of(record), str(record.pk)
 
 
-def links_between(*, organization, first: Model | External, second: Model | External):
+def links_between(*, organization: Organization, first: Model | External, second: Model | External) -> QuerySet[Link]:
     (a_type, a_id), (b_type, b_id) = _end(first), _end(second)
     return Link.objects.filter(organization=organization).filter(
         Q(from_type=a_type, from_id=a_id, to_type=b_type, to_id=b_id)
@@ -33,7 +35,7 @@ def links_between(*, organization, first: Model | External, second: Model | Exte
     )
 
 
-def link_create(*, organization, actor, source: Model, target: Model | External) -> Link:
+def link_create(*, organization: Organization, actor: User, source: Model, target: Model | External) -> Link:
     """Link two records of the organisation; refused when they are one record or already linked either way."""
     (from_type, from_id), (to_type, to_id) = _end(source), _end(target)
     if (from_type, from_id) == (to_type, to_id):

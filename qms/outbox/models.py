@@ -42,5 +42,5 @@ class OutboxMessage(TenantTable):
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.purpose} to {self.to_email}"

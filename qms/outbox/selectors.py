@@ -1,9 +1,13 @@
 from django.db.models import Count, Q, QuerySet
 
+from qms.tenancy.models import Organization
+
 from .models import OutboxMessage
 
 
-def outbox_messages(*, organization, state: str | None = None, search: str | None = None) -> QuerySet[OutboxMessage]:
+def outbox_messages(
+    *, organization: Organization, state: str | None = None, search: str | None = None
+) -> QuerySet[OutboxMessage]:
     qs = OutboxMessage.objects.filter(organization=organization).defer("body_text", "body_html")
     if state in OutboxMessage.State.values:
         qs = qs.filter(state=state)
@@ -12,6 +16,6 @@ def outbox_messages(*, organization, state: str | None = None, search: str | Non
     return qs.order_by("-created_at")
 
 
-def outbox_counts(*, organization) -> dict[str, int]:
+def outbox_counts(*, organization: Organization) -> dict[str, int]:
     rows = OutboxMessage.objects.filter(organization=organization).values("state").annotate(n=Count("pk"))
     return {row["state"]: row["n"] for row in rows}

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from qms.queueing import queue_now, retry_delay
 from qms.tenancy.context import cross_tenant
+from qms.tenancy.models import Organization
 
 from .models import OutboxMessage
 
@@ -26,7 +27,7 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def email_enqueue(*, organization, to: str, template: str, context: dict) -> OutboxMessage:
+def email_enqueue(*, organization: Organization | None, to: str, template: str, context: dict) -> OutboxMessage:
     """Write one email to the outbox in the caller's transaction; it leaves once that transaction commits."""
     subject, text, html = render_email(
         template, {**context, "organization": organization, "site_url": settings.SITE_URL}
@@ -59,7 +60,7 @@ def outbox_claim_due(*, limit: int = 100) -> list[tuple[int | None, int]]:
     """Lease due messages across organisations (the relay's cross-tenant claim); returns (org id, message id)."""
     now = timezone.now()
     with transaction.atomic(), cross_tenant():
-        due = list(
+        due: list[tuple[int | None, int]] = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(state=State.PENDING, next_attempt_at__lte=now)
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))

@@ -15,13 +15,13 @@ RETRY = {
 
 
 @shared_task(name="outbox.relay", acks_late=True, ignore_result=True, time_limit=60, soft_time_limit=50, **RETRY)
-def relay_outbox():
+def relay_outbox() -> None:
     for organization_id, message_id in outbox_claim_due():
         send_outbox_message.delay(organization_id, message_id)
 
 
 @shared_task(name="outbox.send", acks_late=True, ignore_result=True, time_limit=120, soft_time_limit=100, **RETRY)
-def send_outbox_message(organization_id, message_id):
+def send_outbox_message(organization_id: int | None, message_id: int) -> str:
     context = organization_context(organization_id) if organization_id else cross_tenant()
     with context:
         return outbox_deliver(message_id=message_id)

@@ -4,13 +4,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qms.listing import paginate, query_text
 from qms.permissions import permission
 from qms.tenancy.access import get_object_for_member
+from qms.tenancy.requests import MemberRequest
 
 from .models import OutboxMessage
 from .selectors import outbox_counts, outbox_messages
@@ -18,7 +19,7 @@ from .services import outbox_retry
 
 
 @permission("delivery.view")
-def delivery_log(request, org_slug):
+def delivery_log(request: MemberRequest, org_slug: str) -> HttpResponse:
     state = request.GET.get("state", "")
     search = query_text(request.GET, "q")
     page = paginate(request, outbox_messages(organization=request.organization, state=state, search=search))
@@ -31,7 +32,7 @@ def delivery_log(request, org_slug):
 
 @require_POST
 @permission("delivery.retry")
-def message_retry(request, org_slug, message_id):
+def message_retry(request: MemberRequest, org_slug: str, message_id: int) -> HttpResponse:
     message = get_object_for_member(OutboxMessage.objects.all(), organization=request.organization, pk=message_id)
     outbox_retry(message=message)
     messages.success(request, f"Email to {message.to_email} queued again.")
@@ -44,7 +45,7 @@ def _mailbox() -> Path:
     return Path(settings.EMAIL_MAILBOX_DIR)
 
 
-def _parse(path: Path):
+def _parse(path: Path) -> dict[str, str]:
     message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
@@ -59,13 +60,13 @@ def _parse(path: Path):
     }
 
 
-def dev_mailbox(request):
+def dev_mailbox(request: HttpRequest) -> HttpResponse:
     folder = _mailbox()
     files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.exists() else []
     return render(request, "outbox/dev_mailbox.html", {"mails": [_parse(p) for p in files]})
 
 
-def dev_mailbox_message(request, name):
+def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
     path = _mailbox() / Path(name).name
     if not path.exists() or path.suffix != ".eml":
         raise Http404("No such message.")

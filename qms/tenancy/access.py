@@ -4,10 +4,15 @@ A lookup of another organisation's object answers 404 (`Http404`); a role that m
 answers 403 (`PermissionDenied`).
 """
 
+from typing import Any, TypeVar
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from .models import Membership, Role
+from .models import Membership, Organization, Role
+
+M = TypeVar("M", bound=Model)
 
 MANAGERS = (Role.OWNER, Role.MANAGER)
 WRITERS = (Role.OWNER, Role.MANAGER, Role.STAFF)
@@ -22,19 +27,19 @@ def require_role(membership: Membership | None, *roles: str) -> None:
         raise PermissionDenied("Your role in this organisation does not allow this.")
 
 
-def require_owner(membership):
+def require_owner(membership: Membership | None) -> None:
     require_role(membership, Role.OWNER)
 
 
-def require_manager(membership):
+def require_manager(membership: Membership | None) -> None:
     require_role(membership, *MANAGERS)
 
 
-def can_write(membership) -> bool:
+def can_write(membership: Membership | None) -> bool:
     return has_role(membership, *WRITERS)
 
 
-def get_object_for_member(queryset, *, organization, **lookup):
+def get_object_for_member(queryset: QuerySet[M], *, organization: Organization, **lookup: Any) -> M:
     """Fetch one tenant-owned object of this organisation, or 404 — never another organisation's."""
     obj = queryset.filter(organization=organization, **lookup).first()
     if obj is None:
@@ -42,7 +47,7 @@ def get_object_for_member(queryset, *, organization, **lookup):
     return obj
 
 
-def access_membership(*, organization, membership_id) -> Membership:
+def access_membership(*, organization: Organization, membership_id: int) -> Membership:
     return get_object_for_member(
         Membership.objects.select_related("user").filter(removed_at__isnull=True),
         organization=organization,

@@ -7,7 +7,7 @@ class TenancyConfig(AppConfig):
     label = "tenancy"
     verbose_name = "Tenancy"
 
-    def ready(self):
+    def ready(self) -> None:
         from .rls import apply_row_level_security
 
         post_migrate.connect(apply_row_level_security, sender=self, dispatch_uid="tenancy-rls")

@@ -4,12 +4,14 @@ Every request under /o/, /api/v1/o/ and the public organisation routes, and ever
 `organization_context`. `cross_tenant` is the explicit, rare exception (relay claims, the org switcher).
 """
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
+from .models import Organization
 from .resolution import ORGANIZATION, organization_by_slug_sql, resolve_organization
 
 _SWAP = (
@@ -19,7 +21,7 @@ _SWAP = (
 _RESTORE = "SELECT set_config('app.organization_id', %s, true), set_config('app.cross_tenant', %s, true)"
 
 
-def _restore(previous) -> None:
+def _restore(previous: Sequence[str | None]) -> None:
     if not connection.needs_rollback:
         try:
             with connection.cursor() as cursor:
@@ -29,7 +31,7 @@ def _restore(previous) -> None:
 
 
 @contextmanager
-def _database_setting(organization_id: str, cross_tenant: str):
+def _database_setting(organization_id: str, cross_tenant: str) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
@@ -44,7 +46,7 @@ def _database_setting(organization_id: str, cross_tenant: str):
 
 
 @contextmanager
-def organization_context(organization):
+def organization_context(organization: Organization | int) -> Iterator[None]:
     """Run the block as one organisation: scoped managers filter by it and RLS admits only its rows."""
     organization_id = getattr(organization, "pk", organization)
     if organization_id is None:
@@ -54,7 +56,7 @@ def organization_context(organization):
 
 
 @contextmanager
-def cross_tenant():
+def cross_tenant() -> Iterator[None]:
     """Lift the tenant guard for an explicit cross-organisation operation. Keep these rare and reviewed."""
     with scopes_disabled(), _database_setting("", "on"):
         yield
@@ -72,7 +74,7 @@ def _enter_by_slug_sql() -> str:
 
 
 @contextmanager
-def request_organization_context(slug: str):
+def request_organization_context(slug: str) -> Iterator[Organization | None]:
     """A request's transaction, run as the organisation of its URL's slug: yields the Organization, or None (and
     no context) when no organisation has that slug.
 

@@ -1,16 +1,21 @@
+from typing import Any, cast
+
+from django.http import HttpRequest
 from django.urls import reverse
 
 from qms.modules import coming_modules, navigation_entries
 
 from .access import MANAGERS, can_write, has_role
 from .models import Role
+from .requests import MemberRequest
 from .selectors import memberships_for_user
 
 
-def tenancy(request):
+def tenancy(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     if membership is None or not request.path_info.startswith("/o/"):
         return {}
+    request = cast(MemberRequest, request)  # a staff page's: the middleware set its organisation and membership
     return {
         "organization": request.organization,
         "membership": membership,

@@ -1,10 +1,14 @@
+from collections.abc import Callable
+from typing import cast
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from .access import can_write
 from .context import request_organization_context
+from .requests import MemberRequest
 from .selectors import membership_for_user
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -22,10 +26,10 @@ class TenantMiddleware:
     after token authentication (qms.tenancy.api).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
         if not path.startswith((STAFF_PREFIX, API_PREFIX, PUBLIC_PREFIX)):
             return self.get_response(request)
@@ -40,11 +44,13 @@ class TenantMiddleware:
         with request_organization_context(slug) as organization:  # the transaction, the lookup, scope + RLS
             if organization is None:
                 raise Http404("No such organisation.")
-            request.organization = organization
+            tenant_request = cast(MemberRequest, request)  # what this middleware sets, from here on
+            tenant_request.organization = organization
             if path.startswith(STAFF_PREFIX):
-                request.membership = membership_for_user(organization=organization, user=request.user)
-                if request.membership is None:
+                membership = membership_for_user(organization=organization, user=request.user)
+                if membership is None:
                     raise Http404("No such organisation.")
-                if request.method not in SAFE_METHODS and not can_write(request.membership):
+                tenant_request.membership = membership
+                if request.method not in SAFE_METHODS and not can_write(membership):
                     raise PermissionDenied("Your role is read-only in this organisation.")
             return self.get_response(request)

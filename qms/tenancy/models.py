@@ -1,3 +1,6 @@
+from datetime import datetime
+from typing import ClassVar, Self
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -18,7 +21,7 @@ class Organization(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -37,6 +40,8 @@ class TenantOwned(TenantTable):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     objects = ScopedManager(organization="organization")
+    # The fields an audited write diffs (qms/audit/writes.py): declared by each model written through it.
+    audited_fields: ClassVar[tuple[str, ...]]
 
     class Meta:
         abstract = True
@@ -49,12 +54,15 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
-class MembershipQuerySet(models.QuerySet):
-    def active(self, *, now=None):
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self, *, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(removed_at__isnull=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
         )
+
+
+MembershipManager = models.Manager.from_queryset(MembershipQuerySet)
 
 
 class Membership(TenantOwned):
@@ -66,8 +74,10 @@ class Membership(TenantOwned):
     created_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(
-        organization="organization", _manager_class=models.Manager.from_queryset(MembershipQuerySet)
+    # Declared, so that Membership.objects has MembershipQuerySet's methods: django-scopes builds ScopedManager's
+    # class at run time, and the type checker knows TenantOwned's `objects` only as an unknown manager.
+    objects: ClassVar[MembershipManager["Membership"]] = ScopedManager(  # type: ignore[assignment]  # see above
+        organization="organization", _manager_class=MembershipManager
     )
 
     class Meta:
@@ -81,11 +91,11 @@ class Membership(TenantOwned):
         ]
         indexes = [models.Index(fields=["organization", "role"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.removed_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
 

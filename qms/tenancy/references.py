@@ -1,9 +1,11 @@
 """Human references numbered per organisation and year: F-2026-0001, C-2026-0042."""
 
+from datetime import datetime
+
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import TenantOwned
+from .models import Organization, TenantOwned
 
 
 class ReferenceCounter(TenantOwned):
@@ -17,7 +19,7 @@ class ReferenceCounter(TenantOwned):
         ]
 
 
-def next_reference(*, organization, prefix: str, when=None) -> str:
+def next_reference(*, organization: Organization, prefix: str, when: datetime | None = None) -> str:
     """The next number in the organisation's series; the counter row is locked so two writers never share one."""
     year = (when or timezone.now()).year
     with transaction.atomic():

@@ -1,8 +1,13 @@
 """Row-level security on every tenant table, applied after each migrate (run as the owner role)."""
 
+from collections.abc import Callable, Container
+from typing import Any
+
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Model
 
 POLICY = "tenant_isolation"
 PREDICATE = (
@@ -12,11 +17,11 @@ PREDICATE = (
 APPEND_ONLY_TABLES = ("audit_auditevent",)
 
 
-def tenant_models():
+def tenant_models() -> list[type[Model]]:
     return [m for m in apps.get_models() if getattr(m, "tenant_rls", False) and m._meta.managed]
 
 
-def apply_row_level_security(using="default", **kwargs):
+def apply_row_level_security(using: str = "default", **kwargs: Any) -> None:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return
@@ -43,7 +48,9 @@ def apply_row_level_security(using="default", **kwargs):
             grant_application_role(cursor, quote(role), quote, existing=existing)
 
 
-def grant_application_role(cursor, role, quote, *, existing):
+def grant_application_role(
+    cursor: CursorWrapper, role: str, quote: Callable[[str], str], *, existing: Container[str]
+) -> None:
     cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
     cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
     cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")

@@ -1,7 +1,11 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from qms.accounts.models import User
 from qms.audit.services import audit_chain_start, audit_record, diff
 from qms.audit.writes import audited_update
 
@@ -9,7 +13,7 @@ from .context import organization_context
 from .models import Membership, Organization, Role
 
 
-def organization_create(*, name: str, slug: str, owner) -> Organization:
+def organization_create(*, name: str, slug: str, owner: User) -> Organization:
     with transaction.atomic():
         organization = Organization.objects.create(name=name, slug=slug)
         with organization_context(organization):
@@ -29,7 +33,9 @@ def _organization_state(organization: Organization) -> dict:
     return {"name": organization.name, "logo": organization.logo.name or None}
 
 
-def organization_update(*, organization: Organization, actor, name: str, logo=None, remove_logo=False) -> Organization:
+def organization_update(
+    *, organization: Organization, actor: User, name: str, logo: UploadedFile | None = None, remove_logo: bool = False
+) -> Organization:
     """Rename the organisation and set or remove its logo (the file is checked by the form)."""
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -46,14 +52,16 @@ def organization_update(*, organization: Organization, actor, name: str, logo=No
     return locked
 
 
-def _check_expiry(role: str, expires_at) -> None:
+def _check_expiry(role: str, expires_at: datetime | None) -> None:
     if role == Role.AUDITOR and expires_at is None:
         raise ValidationError({"expires_at": "Auditor access needs an expiry date."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry date must be in the future."})
 
 
-def membership_add(*, organization, actor, user, role: str, expires_at=None) -> Membership:
+def membership_add(
+    *, organization: Organization, actor: User, user: User, role: str, expires_at: datetime | None = None
+) -> Membership:
     _check_expiry(role, expires_at)
     with transaction.atomic():
         if Membership.objects.filter(organization=organization, user=user, removed_at__isnull=True).exists():
@@ -77,7 +85,9 @@ def _guard_last_owner(membership: Membership) -> None:
         raise ValidationError("An organisation needs at least one owner: make someone else owner first.")
 
 
-def membership_change_role(*, membership: Membership, actor, role: str, expires_at=None) -> Membership:
+def membership_change_role(
+    *, membership: Membership, actor: User, role: str, expires_at: datetime | None = None
+) -> Membership:
     _check_expiry(role, expires_at)
 
     def prepare(locked: Membership) -> dict:
@@ -91,7 +101,7 @@ def membership_change_role(*, membership: Membership, actor, role: str, expires_
     return membership
 
 
-def membership_remove(*, membership: Membership, actor) -> Membership:
+def membership_remove(*, membership: Membership, actor: User) -> Membership:
     from qms.accounts.services import api_tokens_revoke_for_membership
 
     def prepare(locked: Membership) -> dict:

@@ -6,34 +6,43 @@ and turns the values into instances as the ORM does (its converters, `Model.from
 to this SQL as to any: write the same conditions the ORM query would have, the organisation's among them.
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, ForeignObjectRel, Model
+from django.db.models.expressions import Col
+
+M = TypeVar("M", bound=Model)
+Converters = list[Callable[..., Any]]
 
 
-class Columns:
+class Columns(Generic[M]):
     """One model's concrete columns under a table alias, in a SELECT list and back into an instance."""
 
-    def __init__(self, model, alias: str):
+    def __init__(self, model: type[M], alias: str) -> None:
         self.model, self.alias = model, alias
         self.fields = tuple(model._meta.concrete_fields)
         self.attnames = [field.attname for field in self.fields]
-        self._converters = {}
+        self._converters: dict[str, list[tuple[Converters, Col]]] = {}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.fields)
 
     def sql(self) -> str:
         quote = connection.ops.quote_name
-        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+        return ", ".join(f"{quote(self.alias)}.{quote(_column(field))}" for field in self.fields)
 
     def column(self, name: str) -> str:
         quote = connection.ops.quote_name
-        return f"{quote(self.alias)}.{quote(self.model._meta.get_field(name).column)}"
+        return f"{quote(self.alias)}.{quote(_column(self.model._meta.get_field(name)))}"
 
     def table(self) -> str:
         quote = connection.ops.quote_name
         return f"{quote(self.model._meta.db_table)} {quote(self.alias)}"
 
-    def instance(self, values):
+    def instance(self, values: Sequence[Any]) -> M:
         """The model instance of these columns' values, converted as the ORM converts them (SQLite's dates)."""
         converters = self._converters.get(connection.vendor)
         if converters is None:
@@ -49,20 +58,28 @@ class Columns:
         return self.model.from_db(connection.alias, self.attnames, values)
 
 
-def _convert(value, functions, column, conn):
+def _column(field: Field | ForeignObjectRel) -> str:
+    """A concrete field's column (a reverse relation has none, and the stubs allow a field None)."""
+    assert isinstance(field, Field) and field.column is not None, f"{field} has no column"
+    return field.column
+
+
+def _convert(value: Any, functions: Converters, column: Col, conn: BaseDatabaseWrapper) -> Any:
     for function in functions:
         value = function(value, column, conn)
     return value
 
 
-def fetch_one(sql: str, params, *columns: Columns):
-    """Run a one-row SELECT of these models' columns, in order; their instances, or None without a row."""
+def fetch_one(sql: str, params: Sequence[int | str], *columns: Columns[Any]) -> list[Any] | None:
+    """Run a one-row SELECT of these models' columns, in order; their instances (one per Columns, each of its
+    model), or None without a row."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    instances, start = [], 0
+    instances: list[Model] = []
+    start = 0
     for model_columns in columns:
         instances.append(model_columns.instance(row[start : start + len(model_columns)]))
         start += len(model_columns)

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qms.audit.selectors import audit_chain_verify
 from qms.tenancy.models import Organization
@@ -7,10 +9,10 @@ from qms.tenancy.models import Organization
 class Command(BaseCommand):
     help = "Recompute each organisation's audit hash chain and report the first altered or missing event."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", help="Organisation slug (default: every organisation)")
 
-    def handle(self, org, **options):
+    def handle(self, org: str | None, **options: Any) -> None:
         organizations = Organization.objects.order_by("slug")
         if org:
             organizations = organizations.filter(slug=org)

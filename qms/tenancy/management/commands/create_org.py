@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from qms.accounts.services import user_create
@@ -11,13 +13,13 @@ from qms.tenancy.services import organization_create
 class Command(BaseCommand):
     help = "Create an organisation and its first owner (an existing account is reused)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
         parser.add_argument("--name", required=True)
         parser.add_argument("--owner", required=True, help="Owner's email address")
         parser.add_argument("--password", help="Password for a new owner account")
 
-    def handle(self, slug, name, owner, password, **options):
+    def handle(self, slug: str, name: str, owner: str, password: str | None, **options: Any) -> None:
         if Organization.objects.filter(slug=slug).exists():
             raise CommandError(f"An organisation with slug '{slug}' already exists.")
         try:

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from qms.accounts.demo import DEMO_ORGANIZATIONS, seed_people
@@ -12,10 +14,10 @@ DEFAULT_PASSWORD = "closeloop-demo"
 class Command(BaseCommand):
     help = "Create two demo organisations with realistic data (does nothing if they exist)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for every demo user")
 
-    def handle(self, password, **options):
+    def handle(self, password: str, **options: Any) -> None:
         slugs = [slug for slug, *_ in DEMO_ORGANIZATIONS]
         if Organization.objects.filter(slug__in=slugs).exists():
             self.stdout.write("Demo organisations exist already; nothing to do.")
@@ -29,7 +31,7 @@ class Command(BaseCommand):
                         seeder(organization=organization, password=password)
         self._print_logins(password=password)
 
-    def _print_logins(self, *, password):
+    def _print_logins(self, *, password: str | None) -> None:
         self.stdout.write(self.style.SUCCESS("Demo logins" + (f" (password: {password})" if password else "")))
         for slug, name, domain, people in DEMO_ORGANIZATIONS:
             self.stdout.write(f"  {name}  /o/{slug}/")
