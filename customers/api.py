@@ -74,7 +74,7 @@ class CustomerList(CreateThroughService, OrganizationQuerysetMixin, generics.Lis
         notes = serializers.CharField(allow_blank=True, default="")
 
     create_input = CustomerInput
-    model = Customer  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
+    model = Customer
     serializer_class = CustomerOutput
     filterset_class = CustomerFilter
 
@@ -92,7 +92,7 @@ class CustomerDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.R
         archived = serializers.BooleanField(required=False)
 
     update_input = CustomerUpdateInput
-    model = Customer  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
+    model = Customer
     serializer_class = CustomerOutput
 
     def organization_queryset(self, organization: Organization) -> QuerySet[Customer]:
@@ -138,7 +138,7 @@ class ContactList(CreateThroughService, OrganizationQuerysetMixin, generics.List
         consent = serializers.ChoiceField(choices=Contact.Consent.choices, default=Contact.Consent.UNKNOWN)
 
     create_input = ContactInput
-    model = Contact  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
+    model = Contact
     serializer_class = ContactOutput
     filterset_class = ContactFilter
 
@@ -162,7 +162,7 @@ class ContactDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.Re
         consent = serializers.ChoiceField(choices=Contact.Consent.choices)
 
     update_input = ContactUpdateInput
-    model = Contact  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
+    model = Contact
     serializer_class = ContactOutput
 
     def organization_queryset(self, organization: Organization) -> QuerySet[Contact]:

@@ -86,7 +86,7 @@ class FeedbackList(CreateThroughService, OrganizationQuerysetMixin, generics.Lis
         received_on = serializers.DateField(allow_null=True, default=None)
 
     create_input = FeedbackInput
-    model = FeedbackItem  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
+    model = FeedbackItem
     serializer_class = FeedbackOutput
     filterset_class = FeedbackFilter
 
@@ -111,7 +111,7 @@ class FeedbackDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.R
         contact = OrganizationRelatedField(noun="contact", rows=live_contacts_of, allow_null=True)
 
     update_input = FeedbackUpdateInput
-    model = FeedbackItem  # type: ignore[assignment]  # the mixin's `model = None` is unannotated (qms.tenancy.api)
+    model = FeedbackItem
     serializer_class = FeedbackOutput
 
     def organization_queryset(self, organization: Organization) -> QuerySet[FeedbackItem]:
