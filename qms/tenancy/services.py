@@ -77,7 +77,15 @@ def membership_add(
     return membership
 
 
+def _lock_owner_set(organization_id: int) -> None:
+    """Serialise every change that could take an owner away, per organisation: the organisation's row is locked
+    (before the membership's, always in that order) until the change commits. Two owners demoting each other at
+    the same moment then run one after the other, and the second sees the first's change and is refused."""
+    Organization.objects.select_for_update().filter(pk=organization_id).values_list("pk", flat=True).get()
+
+
 def _guard_last_owner(membership: Membership) -> None:
+    """Refuse to take the organisation's last owner away. Called with the owner set locked (_lock_owner_set)."""
     if membership.role != Role.OWNER:
         return
     owners = Membership.objects.active().filter(organization_id=membership.organization_id, role=Role.OWNER)
@@ -95,9 +103,15 @@ def membership_change_role(
             _guard_last_owner(locked)
         return {"role": role, "expires_at": expires_at}
 
-    membership, _ = audited_update(
-        instance=membership, actor=actor, action="membership.change_role", prepare=prepare, related=("organization",)
-    )
+    with transaction.atomic():
+        _lock_owner_set(membership.organization_id)
+        membership, _ = audited_update(
+            instance=membership,
+            actor=actor,
+            action="membership.change_role",
+            prepare=prepare,
+            related=("organization",),
+        )
     return membership
 
 
@@ -109,6 +123,7 @@ def membership_remove(*, membership: Membership, actor: User) -> Membership:
         return {"removed_at": timezone.now()}
 
     with transaction.atomic():
+        _lock_owner_set(membership.organization_id)
         membership, _ = audited_update(
             instance=membership, actor=actor, action="membership.remove", prepare=prepare, related=("organization",)
         )
