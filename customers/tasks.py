@@ -4,8 +4,10 @@ import logging
 from collections.abc import Callable
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import OperationalError
 
+from qms.memory import memory_ceiling
 from qms.queueing import retry_delay
 from qms.tenancy.context import organization_context
 
@@ -21,6 +23,10 @@ LIMITS = {"time_limit": 1800, "soft_time_limit": 1740}
 GAVE_UP = (
     "The import stopped before it finished, and nothing was written. Upload the file again; if it happens again, "
     "tell your administrator (the error is in the worker's log)."
+)
+OUT_OF_MEMORY = (
+    "Reading this file needed more memory than an import may use, so it was stopped and nothing was written. "
+    "Split it into smaller files, or save it as CSV."
 )
 
 
@@ -45,8 +51,11 @@ def import_upkeep_task() -> None:
 def _run(task: Task, service: Callable[..., ImportJob | None], organization_id: int, job_id: int) -> None:
     try:
         with JobProgress(organization_id=organization_id, job_id=job_id) as progress:
-            with organization_context(organization_id):
+            # The ceiling is innermost: it is lifted before the context's own clean-up runs.
+            with organization_context(organization_id), memory_ceiling(settings.IMPORT_TASK_MEMORY_BYTES):
                 service(job_id=job_id, progress=progress)
+    except MemoryError:  # past the task's ceiling (qms/memory.py): this file, not the worker, is the problem
+        _give_up(organization_id, job_id, message=OUT_OF_MEMORY)
     except OperationalError as exc:  # the database went away: try again later, then give up visibly
         if task.request.retries < MAX_RETRIES and not task.request.called_directly:
             raise task.retry(exc=exc, countdown=retry_delay(task.request.retries)) from exc
@@ -57,10 +66,10 @@ def _run(task: Task, service: Callable[..., ImportJob | None], organization_id: 
         raise
 
 
-def _give_up(organization_id: int, job_id: int) -> None:
+def _give_up(organization_id: int, job_id: int, *, message: str = GAVE_UP) -> None:
     log.exception("import %s of organisation %s failed", job_id, organization_id)
     try:
         with organization_context(organization_id):
-            import_job_fail(job_id=job_id, message=GAVE_UP)
+            import_job_fail(job_id=job_id, message=message)
     except Exception:  # noqa: BLE001 - already failing; the log above has the cause
         log.exception("import %s could not be marked failed", job_id)

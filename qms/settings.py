@@ -180,6 +180,11 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
 # --- Uploads --------------------------------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# What an upload may come to once read (qms/workbooks.py): an .xlsx is a zip, bounded by what it expands to, and
+# every file by its rows. The import tasks may grow their worker by IMPORT_TASK_MEMORY_BYTES (qms/memory.py).
+IMPORT_XLSX_MAX_EXPANDED_BYTES = env.int("IMPORT_XLSX_MAX_EXPANDED_BYTES", default=256 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
+IMPORT_TASK_MEMORY_BYTES = env.int("IMPORT_TASK_MEMORY_BYTES", default=1536 * 1024 * 1024)
 # Import upkeep (beat): a job with no row processed this long after it was queued is queued again, at most
 # IMPORT_AUTO_REQUEUES times; uploaded files (people's personal data) are deleted this many days after the job ends.
 IMPORT_REQUEUE_AFTER_SECONDS = env.int("IMPORT_REQUEUE_AFTER_SECONDS", default=300)
@@ -216,6 +221,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process whose resident memory stays above this (KiB) after a task is replaced by a fresh one: Python
+# seldom hands freed memory back, so one large import would otherwise leave the process big for good. Celery
+# checks only between tasks; a task's own ceiling, while it runs, is qms.memory.memory_ceiling.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=512 * 1024)
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = False

@@ -2,17 +2,18 @@
 
 import codecs
 import csv
-import datetime
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
 import filetype
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from customers.models import Contact, Customer
 from qms.listing import FORMULA_PREFIXES
+from qms.workbooks import WorkbookBounds, WorkbookRefused, workbook_rows
 
 from .customers import email_address, language_code, phone_number
 
@@ -160,6 +161,7 @@ def read_table(binary: IO[bytes]) -> tuple[list[str], Iterator[list[str]]]:
     head = binary.read(SNIFF_BYTES)
     binary.seek(0)
     rows = _xlsx_rows(binary) if sniff_upload(head) == "xlsx" else _csv_rows(binary, head)
+    rows = _at_most(rows, settings.IMPORT_MAX_ROWS)
     header = next(rows, None)
     if header is None:
         raise ImportFileError("The file is empty.")
@@ -180,31 +182,22 @@ def _csv_rows(binary: IO[bytes], head: bytes) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(binary: IO[bytes]) -> Iterator[list[str]]:
-    import openpyxl
-
+    bounds = WorkbookBounds(expanded_bytes=settings.IMPORT_XLSX_MAX_EXPANDED_BYTES)
     try:
-        workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook we can read"
-        raise ImportFileError("The file could not be opened as an .xlsx workbook.") from exc
-    try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell_text(value) for value in values]
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet part shows up only while reading it
-        raise ImportFileError("The workbook's first sheet could not be read to the end.") from exc
-    finally:
-        workbook.close()
+        yield from workbook_rows(binary, bounds=bounds)
+    except WorkbookRefused as exc:
+        raise ImportFileError(str(exc)) from None
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores 42 as 42.0
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
+def _at_most(rows: Iterator[list[str]], limit: int) -> Iterator[list[str]]:
+    """The header and at most `limit` rows under it (empty ones count): the check remembers what each row claimed,
+    so the rows bound its memory."""
+    for number, cells in enumerate(rows, start=1):
+        if number > limit + 1:
+            raise ImportFileError(
+                f"The file has more than {limit:,} rows under its header: split it into smaller files."
+            )
+        yield cells
 
 
 def _header_key(raw: str) -> str:
