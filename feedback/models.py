@@ -29,8 +29,10 @@ class FeedbackItem(TenantOwned):
         "channel", "kind", "customer", "contact", "submitter_name", "submitter_email", "product", "received_on",
         "text", "status", "assignee", "sentiment", "closing_note", "closed_at", "converted_to",
     )  # fmt: skip
-    # Sealed in audit events (qms/audit/sealing.py): erasing the contact makes them unreadable there.
+    # Sealed in audit events (qms/audit/sealing.py) under the item's key and the key of the contact it is for at
+    # the time: erasing that contact makes them unreadable there, even after the item moved to another contact.
     personal_fields = ("contact", "submitter_name", "submitter_email", "text", "closing_note")
+    personal_relations = ("contact",)
 
     class Channel(models.TextChoices):
         PHONE = "phone", "Phone"

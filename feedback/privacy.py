@@ -3,6 +3,9 @@
 A contact's feedback is what is linked to the contact, and what was sent from the contact's email address.
 Erasure clears the submitter and replaces the person's name, email and phone where they stand in the text and
 the closing note; the item itself (kind, dates, themes, sentiment, status) stays, so the statistics stay true.
+An item that was the contact's before it moved to another contact is someone else's now: erasure takes the
+person's name, email and phone out of it and leaves the rest, and the trail's values of the time it was theirs
+were sealed under the contact's key (qms/audit/sealing.py), which erasure deletes.
 """
 
 from django.db.models import Q, QuerySet
@@ -12,7 +15,7 @@ from customers.models import Contact
 from customers.privacy import Erased, HeldData, identifiers_of, scrub
 from qms.accounts.models import User
 from qms.audit.models import AuditEvent
-from qms.audit.sealing import subject_of
+from qms.audit.sealing import records_sealed_for, subject_of, subjects_of
 from qms.audit.services import audit_record, object_label
 from qms.tenancy.models import Organization
 
@@ -82,12 +85,18 @@ def _consent_given(*, organization: Organization, items: list[FeedbackItem]) -> 
     ]
 
 
-def _erase_from_item(item: FeedbackItem, identifiers: list[str]) -> list[str]:
-    """Clear the submitter and scrub the person from the text; the names of the fields that changed."""
-    identifiers = identifiers_of(*identifiers, item.submitter_email, item.submitter_name)
+def _erase_from_item(item: FeedbackItem, identifiers: list[str], *, theirs: bool) -> list[str]:
+    """Take the person out of the item; the names of the fields that changed. An item that is theirs loses its
+    submitter; one that moved to someone else keeps its submitter unless that is the person."""
+    if theirs:
+        identifiers = identifiers_of(*identifiers, item.submitter_email, item.submitter_name)
+
+    def submitter(value: str) -> str:
+        return "" if theirs or scrub(value, identifiers) != value else value
+
     values = {
-        "submitter_name": "",
-        "submitter_email": "",
+        "submitter_name": submitter(item.submitter_name),
+        "submitter_email": submitter(item.submitter_email),
         "text": scrub(item.text, identifiers),
         "closing_note": scrub(item.closing_note, identifiers),
     }
@@ -98,6 +107,13 @@ def _erase_from_item(item: FeedbackItem, identifiers: list[str]) -> list[str]:
         item.updated_at = timezone.now()
         item.save(update_fields=[*values, "updated_at"])
     return erased
+
+
+def _former(organization: Organization, contact: Contact, theirs: list[FeedbackItem]) -> list[FeedbackItem]:
+    """The items that were the contact's once and are someone else's now."""
+    ids = records_sealed_for(organization=organization, subjects=subjects_of(contact), model=FeedbackItem)
+    former = FeedbackItem.objects.filter(organization=organization, pk__in=[int(pk) for pk in ids])
+    return list(former.exclude(pk__in=[item.pk for item in theirs]).order_by("pk").select_for_update())
 
 
 class FeedbackPrivacy:
@@ -121,8 +137,10 @@ class FeedbackPrivacy:
     def erase(self, *, organization: Organization, contact: Contact, identifiers: list[str], actor: User) -> Erased:
         items = list(contact_feedback(organization=organization, contact=contact).select_for_update())
         emails = [item.submitter_email for item in items if item.submitter_email]
-        for item in items:
-            erased = _erase_from_item(item, identifiers)
+        for item, theirs in [(item, True) for item in items] + [
+            (item, False) for item in _former(organization, contact, items)
+        ]:
+            erased = _erase_from_item(item, identifiers, theirs=theirs)
             if erased:
                 audit_record(
                     organization=organization,

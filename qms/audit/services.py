@@ -10,7 +10,7 @@ from qms.tenancy.models import Organization
 
 from .chain import event_hash, normalise
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
-from .sealing import seal_changes, subject_of
+from .sealing import Seal, seal_changes
 
 SYSTEM_LABEL = "system"
 
@@ -60,27 +60,26 @@ def audit_record(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
-    personal: tuple[str, tuple[str, ...]] | None = None,
+    personal: Seal | None = None,
 ) -> AuditEvent:
     """Append one event to the organisation's chain, inside the caller's transaction.
 
-    `personal` is (subject, field names): those fields' values are sealed under the subject's key (sealing.py),
-    so that erasing the subject later makes them unreadable without touching the chain. For `obj`, it defaults to
-    the record itself and its model's `personal_fields`.
+    `personal` names the personal fields and whose keys seal their values (sealing.py), so that erasing any of
+    those subjects later makes them unreadable without touching the chain. For `obj`, it defaults to its model's
+    `personal_fields`, sealed for the record and the people it is about now (audited_update passes who it was
+    about before the change, too).
 
     The chain head row is locked (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction holds the write
     lock), so concurrent writers queue up behind each other instead of forking the chain.
     """
     if obj is not None:
         object_type, object_id, object_repr = object_label(obj)
-        personal_fields = getattr(obj, "personal_fields", ())
-        if personal is None and personal_fields:
-            personal = (subject_of(obj), personal_fields)
+        if personal is None:
+            personal = Seal.of(obj)
     changes = _changed_only(normalise(changes or {}))
     with transaction.atomic(savepoint=False):
         if personal is not None:
-            subject, fields = personal
-            changes = seal_changes(organization=organization, changes=changes, subject=subject, fields=fields)
+            changes = seal_changes(organization=organization, changes=changes, seal=personal)
         head = AuditChainHead.objects.select_for_update().get(organization=organization)
         event = AuditEvent(
             organization=organization,

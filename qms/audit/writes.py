@@ -2,8 +2,10 @@
 
     method, changes = audited_update(instance=method, actor=actor, action="monitoring_method.update", data=fields)
 
-What a model's events hold is declared on the model: `audited_fields` (the fields a diff covers) and
-`personal_fields` (those sealed under the record's key, so that erasure reaches the trail; see sealing.py).
+What a model's events hold is declared on the model: `audited_fields` (the fields a diff covers),
+`personal_fields` (those sealed, so that erasure reaches the trail) and `personal_relations` (the relations to the
+people the record is about, whose keys seal them too; see sealing.py). An update that moves the record to another
+person seals what it leaves for the person before and what it leads to for the person after.
 HackSoft's `model_update` is the anchor; this one also locks the row, stamps `updated_at`, saves only the fields
 that changed, and appends the audit event in the same transaction, with the personal values sealed.
 """
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from qms.tenancy.models import TenantOwned
 
+from .sealing import Seal, sealing_subjects
 from .services import audit_record, diff, snapshot
 
 M = TypeVar("M", bound=TenantOwned)
@@ -92,7 +95,7 @@ def audited_update(
         if prepare is not None:
             values.update(prepare(locked) or {})
         read_state = state or audited_state
-        before = read_state(locked)
+        before, sealed_before = read_state(locked), sealing_subjects(locked)
         changed = [name for name, value in values.items() if _differs(locked, name, value)]
         for name in changed:
             setattr(locked, name, values[name])
@@ -103,7 +106,14 @@ def audited_update(
                 changed.append("updated_at")
             _save(locked, unique_error, update_fields=[_field_name(locked, name) for name in changed])
         if changes:
-            audit_record(organization=locked.organization, actor=actor, action=action, obj=locked, changes=changes)
+            audit_record(
+                organization=locked.organization,
+                actor=actor,
+                action=action,
+                obj=locked,
+                changes=changes,
+                personal=Seal.of(locked, before=sealed_before),
+            )
     return locked, changes
 
 

@@ -6,10 +6,11 @@ from django.db import transaction
 
 from customers.models import Contact, Customer
 from customers.services.customers import contact_update, customer_update
+from feedback.services.inbox import feedback_update
 from qms.audit.models import AuditEvent
-from qms.audit.sealing import subject_of
+from qms.audit.sealing import ERASED, shred, subject_of, unseal_events
 from qms.audit.writes import audited_update
-from tests.factories import ContactFactory, CustomerFactory
+from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory
 
 
 def _events(tenant, action):
@@ -56,6 +57,21 @@ def test_personal_fields_declared_on_the_model_are_sealed_in_the_event(alpha):
     assert "Ada" not in str(event.changes)
     assert event.changes["consent"] == ["unknown", "granted"]
     assert event.changes["consent_changed_at"][0] is None  # changing consent stamps when
+
+
+def test_a_move_to_another_person_seals_what_it_leaves_for_them_and_what_it_leads_to_for_the_new_one(alpha):
+    ann, bob = (ContactFactory(customer__organization=alpha.organization, name=name) for name in ("Ann", "Bob"))
+    item = FeedbackItemFactory(organization=alpha.organization, contact=ann, text="Words")
+    with alpha.context():
+        feedback_update(feedback=item, actor=alpha.manager, contact=bob, text="Other words")
+    [event] = _events(alpha, "feedback.update")
+    was_anns, is_bobs = [subject_of(item), subject_of(ann)], [subject_of(item), subject_of(bob)]
+    for name in ("contact", "text"):
+        assert [value["sealed"] for value in event.changes[name]] == [was_anns, is_bobs]
+    with alpha.context():
+        shred(organization=alpha.organization, subjects=[subject_of(ann)])
+        [shown] = unseal_events(organization=alpha.organization, events=[event])
+    assert (shown.changes["contact"], shown.changes["text"]) == ([ERASED, "Bob"], [ERASED, "Other words"])
 
 
 def test_prepare_sees_the_locked_row_and_its_refusal_writes_nothing(alpha):

@@ -8,6 +8,7 @@ import pytest
 from customers import privacy
 from customers.privacy import Erased, HeldData
 from qms.audit.models import AuditEvent, PersonalDataKey
+from qms.audit.sealing import Seal
 from qms.audit.services import audit_record
 from tests.factories import ContactFactory
 
@@ -73,7 +74,7 @@ def test_erasure_runs_every_handler_and_shreds_the_keys_they_name(alpha, login, 
             object_type="surveys.response",
             object_id="41",
             changes={"comment": [None, "Ada says hi"]},
-            personal=("surveys.response:41", ("comment",)),
+            personal=Seal(fields=("comment",), subjects=("surveys.response:41",)),
         )
     client = login(alpha.manager)
     assert "Ada says hi" in client.get("/o/alpha/audit/").content.decode()
