@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Contact, Customer
 from qms.listing import FORMULA_PREFIXES
+from qms.storable import UNSTORABLE, unstorable_reason
 from qms.workbooks import WorkbookBounds, WorkbookRefused, workbook_rows
 
 from .customers import email_address, language_code, phone_number
@@ -292,9 +293,12 @@ class RowChecker:
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
         values = {name: cells[index].strip() for name, index in self.positions}
-        if "'" in "".join(cells):  # rare: only then look for the export's neutralising quotes
+        joined = "".join(cells)
+        if "'" in joined:  # rare: only then look for the export's neutralising quotes
             values = {name: _unquoted(value) for name, value in values.items()}
         problems: list[tuple[str, str]] = []
+        if UNSTORABLE.search(joined):  # rare too: only then say which of our columns the database would refuse
+            problems.extend((name, reason) for name, value in values.items() if (reason := unstorable_reason(value)))
         for column, limit in TEXT_LIMITS.items():
             if len(values.get(column, "")) > limit:
                 problems.append((column, f"At most {limit} characters."))

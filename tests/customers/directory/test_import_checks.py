@@ -25,6 +25,7 @@ from .conftest import (
 )
 
 Status = ImportJob.Status
+NUL_MESSAGE = "Holds a NUL character (U+0000), which cannot be stored: remove it."
 
 
 def _check(tenant, content: bytes) -> ImportJob:
@@ -256,3 +257,29 @@ def test_a_removed_member_is_no_longer_an_account_owner(alpha):
         membership.save()
     job = _check(alpha, csv_bytes([row(account_owner_email="leaver@alpha.test")]))
     assert _errors(job) == [(2, "account_owner_email")]
+
+
+def _far_down(*last: list[str]) -> bytes:
+    """A file whose last rows come past the bytes the upload looked at."""
+    content = csv_bytes([*(row(contact=f"P{n}", email=f"p{n}@acme.example") for n in range(300)), *last])
+    assert content.index(last[0][0].encode()) > imports.SNIFF_BYTES
+    return content
+
+
+def test_a_nul_character_far_into_the_file_is_an_error_on_its_row_not_a_failed_import(alpha):
+    job = _check(alpha, _far_down(row(name="Nul Ltd", ref="N-1", contact="Nul\x00Person", segment="Tools\x00")))
+    assert job.status == Status.PREVIEW
+    assert job.errors == [
+        {"row": 302, "column": "segment", "message": NUL_MESSAGE},
+        {"row": 302, "column": "contact_name", "message": NUL_MESSAGE},
+    ]
+    job = confirm_and_run(alpha, job, mode=ImportJob.Mode.VALID_ONLY)
+    assert (job.status, job.valid_rows, job.error_rows) == (Status.DONE, 300, 1)
+    assert len(contacts(alpha)) == 300
+
+
+def test_a_nul_character_in_a_column_that_is_ignored_does_no_harm(alpha):
+    header = [*HEADER, "notes"]
+    rows = [[*row(contact=f"P{n}", email=f"p{n}@acme.example"), ""] for n in range(300)]
+    job = _check(alpha, csv_bytes([*rows, [*row(name="Nul Ltd", ref="N-1"), "a\x00b"]], header=header))
+    assert (job.status, job.valid_rows, job.errors[1:]) == (Status.PREVIEW, 301, [])  # errors[0]: notes is unknown
