@@ -31,7 +31,8 @@ class FeedbackItem(TenantOwned):
     )  # fmt: skip
     # Sealed in audit events (qms/audit/sealing.py) under the item's key and the key of the contact it is for at
     # the time: erasing that contact makes them unreadable there, even after the item moved to another contact.
-    personal_fields = ("contact", "submitter_name", "submitter_email", "text", "closing_note")
+    # "attachment" is the file name in the item's attachment events.
+    personal_fields = ("contact", "submitter_name", "submitter_email", "text", "closing_note", "attachment")
     personal_relations = ("contact",)
 
     class Channel(models.TextChoices):
@@ -162,6 +163,11 @@ class Attachment(TenantOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def description(self) -> str:
+        """The file as the audit trail names it in clear: never by its name, which is personal data."""
+        return f"#{self.pk}, {self.content_type}, {self.size} bytes"
 
 
 class SavedView(TenantOwned):

@@ -1,13 +1,20 @@
 """What the feedback inbox holds about a contact, for the directory's export and erasure (customers/privacy.py).
 
 A contact's feedback is what is linked to the contact, and what was sent from the contact's email address.
-Erasure clears the submitter and replaces the person's name, email and phone where they stand in the text and
-the closing note; the item itself (kind, dates, themes, sentiment, status) stays, so the statistics stay true.
+Erasure clears the submitter, replaces the person's name, email and phone where they stand in the text and the
+closing note, and deletes the files attached (their content cannot be scrubbed word for word, and a row with its
+name and content replaced would keep only a fingerprint and a dead download; the trail keeps that a file of this
+type and size was attached and removed). The item itself (kind, dates, themes, sentiment, status) stays, so the
+statistics stay true.
+
 An item that was the contact's before it moved to another contact is someone else's now: erasure takes the
 person's name, email and phone out of it and leaves the rest, and the trail's values of the time it was theirs
 were sealed under the contact's key (qms/audit/sealing.py), which erasure deletes.
 """
 
+from functools import partial
+
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -109,6 +116,33 @@ def _erase_from_item(item: FeedbackItem, identifiers: list[str], *, theirs: bool
     return erased
 
 
+def _remove_attachments(item: FeedbackItem) -> list[str]:
+    """Delete the item's attachments: the rows now, the stored files once the erasure commits. What the trail
+    says of each (never its name)."""
+    attachments = list(Attachment.objects.filter(organization=item.organization, feedback=item).order_by("pk"))
+    for attachment in attachments:
+        if attachment.file.name:
+            transaction.on_commit(partial(attachment.file.storage.delete, attachment.file.name), robust=True)
+    removed = [attachment.description for attachment in attachments]
+    Attachment.objects.filter(organization=item.organization, pk__in=[a.pk for a in attachments]).delete()
+    return removed
+
+
+def _erase_item(item: FeedbackItem, identifiers: list[str], *, theirs: bool, actor: User) -> int:
+    """Erase the person from one item and audit it without the values; how many files were removed."""
+    erased = _erase_from_item(item, identifiers, theirs=theirs)
+    removed = _remove_attachments(item) if theirs else []
+    if not (erased or removed):
+        return 0
+    changes = {"erased_fields": [None, ", ".join(sorted([*erased, *(["attachments"] if removed else [])]))]}
+    if removed:
+        changes["attachments_removed"] = [None, "; ".join(removed)]
+    audit_record(
+        organization=item.organization, actor=actor, action="feedback.erase_personal_data", obj=item, changes=changes
+    )
+    return len(removed)
+
+
 def _former(organization: Organization, contact: Contact, theirs: list[FeedbackItem]) -> list[FeedbackItem]:
     """The items that were the contact's once and are someone else's now."""
     ids = records_sealed_for(organization=organization, subjects=subjects_of(contact), model=FeedbackItem)
@@ -130,27 +164,21 @@ class FeedbackPrivacy:
         count = contact_feedback(organization=organization, contact=contact).count()
         items = f"{count} feedback item" + ("" if count == 1 else "s")
         return (
-            f"the sender’s name and email on their {items}, and their name, email address or phone number "
-            "wherever it appears word for word in that feedback"
+            f"the sender’s name and email on their {items}, the files attached to them, and their name, email "
+            "address or phone number wherever it appears word for word in that feedback"
         )
 
     def erase(self, *, organization: Organization, contact: Contact, identifiers: list[str], actor: User) -> Erased:
         items = list(contact_feedback(organization=organization, contact=contact).select_for_update())
         emails = [item.submitter_email for item in items if item.submitter_email]
-        for item, theirs in [(item, True) for item in items] + [
-            (item, False) for item in _former(organization, contact, items)
-        ]:
-            erased = _erase_from_item(item, identifiers, theirs=theirs)
-            if erased:
-                audit_record(
-                    organization=organization,
-                    actor=actor,
-                    action="feedback.erase_personal_data",
-                    obj=item,
-                    changes={"erased_fields": [None, ", ".join(erased)]},
-                )
+        former = _former(organization, contact, items)
+        removed = sum(_erase_item(item, identifiers, theirs=True, actor=actor) for item in items)
+        for item in former:
+            _erase_item(item, identifiers, theirs=False, actor=actor)
         return Erased(
-            subjects=[subject_of(item) for item in items], emails=emails, counts={"feedback_items": len(items)}
+            subjects=[subject_of(item) for item in items],
+            emails=emails,
+            counts={"feedback_items": len(items), "attachments": removed},
         )
 
 

@@ -297,7 +297,8 @@ def feedback_reopen(*, feedback: FeedbackItem, actor: User) -> FeedbackItem:
 
 
 def attachment_add(*, feedback: FeedbackItem, actor: User | None, upload: File) -> Attachment:
-    """Store a file checked by its content; the stored name is derived from its hash, never the person's name."""
+    """Store a file checked by its content; the stored name is derived from its hash, never the person's name, and
+    the event seals the name (FeedbackItem.personal_fields) and says in clear only the file's type and size."""
     checked = check_upload(upload)
     with transaction.atomic():
         item = lock(feedback, *RELATED)
@@ -319,7 +320,7 @@ def attachment_add(*, feedback: FeedbackItem, actor: User | None, upload: File) 
             actor=actor,
             action="feedback.attachment_add",
             obj=item,
-            changes={"attachment": [None, f"{checked.original_name} ({checked.content_type}, {checked.size} bytes)"]},
+            changes={"attachment": [None, checked.original_name], "file": [None, attachment.description]},
         )
     return attachment
 

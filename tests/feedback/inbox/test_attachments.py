@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from openpyxl import Workbook
 
 from feedback.models import Attachment
 from feedback.services.attachments import check_upload
+from qms.audit.models import AuditEvent
 
 from .shortcuts import events, make_item, png_bytes, upload, url
 
@@ -123,6 +125,19 @@ def test_a_png_is_stored_under_its_hash_with_size_type_and_audit(alpha, login, m
     assert (media / stored).read_bytes() == content
     [event] = events(alpha, "feedback.attachment_add")
     assert event.object_id == str(item.pk)
+
+
+def test_the_file_name_is_sealed_in_the_trail_and_shown_to_members_on_the_timeline(alpha, login, media):
+    item = make_item(alpha)
+    _attach(login(alpha.manager), alpha, item, "Patel flange leak.png", png_bytes())
+    [attachment] = _attachments(alpha)
+    with alpha.context():
+        [raw] = AuditEvent.objects.filter(organization=alpha.organization, action="feedback.attachment_add")
+    assert "flange" not in json.dumps(raw.changes) + raw.object_repr
+    assert raw.changes["file"] == [None, f"#{attachment.pk}, image/png, {attachment.size} bytes"]
+    for role in ("manager", "auditor"):
+        timeline = login(alpha.member(role)).get(url(alpha, "feedback_detail", feedback_id=item.pk)).content.decode()
+        assert "Patel flange leak.png" in timeline.split("Timeline", 1)[-1], role
 
 
 @pytest.mark.parametrize(("name", "content"), [("photo.png", HTML), ("logo.svg", SVG), ("logo.png", SVG)])
