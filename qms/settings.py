@@ -246,6 +246,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "qms.tenancy.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "qms.tenancy.api_schema.ApiSchema",
+    # JSON nested within bounds (qms/parsers.py; its size is bounded by DATA_UPLOAD_MAX_MEMORY_SIZE), forms as before.
+    "DEFAULT_PARSER_CLASSES": [
+        "qms.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

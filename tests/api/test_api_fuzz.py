@@ -21,9 +21,8 @@ CONFIG = SchemathesisConfig()
 # Valid and invalid requests; the coverage phase adds the boundary and wrong-type values (a float for an id).
 CONFIG.projects.default.generation.update(modes=list(GenerationMode), database="none")
 CONFIG.projects.default.phases.update(phases=["examples", "coverage", "fuzzing"])
-SCHEMA = schemathesis.openapi.from_dict(
-    json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))), config=CONFIG
-)
+DOCUMENT = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 EXAMPLES = 25
 AUTH = {"Authorization": "Bearer cl_fuzz-token"}
 
@@ -70,3 +69,43 @@ def test_no_request_makes_the_api_fail_with_a_server_error(case, ids):
         headers=AUTH,
     )
     assert response.status_code < 500, f"{case.as_curl_command()}\n-> {response.status_code}"
+
+
+# Bodies no generator from the schema would make, each refused by the JSON parser (qms/parsers.py) before a view
+# sees it. Python's json module recurses once per level: a thousand "[" was a RecursionError, answered 500.
+TOO_DEEP = {"detail": "The JSON body is nested more than 32 levels deep."}
+HOSTILE_BODIES = {
+    "a thousand [": "[" * 1000,
+    "a thousand nested lists": "[" * 1000 + "]" * 1000,
+    "objects nested 500 deep": '{"a": ' * 500 + "1" + "}" * 500,
+    "one level past the bound": '{"name": ' + "[" * 32 + "]" * 32 + "}",
+}
+BODY_METHODS = ("post", "put", "patch")
+
+
+def _operations() -> list[tuple[str, str]]:
+    """(path, method) for every path of the schema and every method that sends a body, whether or not the path
+    takes it (one that does not answers 405)."""
+    return [(path, method) for path in DOCUMENT["paths"] for method in BODY_METHODS]
+
+
+def _send(method: str, path: str, ids: dict[str, int], body: str):
+    resource = path.split("/")[5]
+    url = path.replace("{org_slug}", "alpha").replace("{id}", str(ids.get(resource, 1)))
+    return Client().generic(method.upper(), url, data=body, content_type="application/json", headers=AUTH)
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_a_deeply_nested_body_is_refused_with_400_by_every_operation(ids, body):
+    for path, method in _operations():
+        response = _send(method, path, ids, body)
+        takes_a_body = "requestBody" in DOCUMENT["paths"][path].get(method, {})
+        assert (response.status_code, response.json() if takes_a_body else "detail" in response.json()) == (
+            (400, TOO_DEEP) if takes_a_body else (405, True)
+        ), f"{method} {path}"
+
+
+def test_a_body_nested_as_deep_as_the_bound_reaches_the_view(ids):
+    response = _send("post", "/api/v1/o/{org_slug}/customers/", ids, '{"name": ' + "[" * 31 + "]" * 31 + "}")
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]  # the serializer's answer: the parser let it through
