@@ -8,7 +8,7 @@ from qms.audit import urls as audit_urls
 from qms.outbox import urls as outbox_urls
 from qms.tenancy import urls as tenancy_urls
 
-from . import health
+from . import errors, health
 from .modules import url_patterns
 
 # Everything under /o/<org_slug>/ and /api/v1/o/<org_slug>/ is resolved to an organisation by
@@ -49,3 +49,7 @@ urlpatterns = [
     path("", include(outbox_urls.dev_urlpatterns)),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ every error is JSON like DRF's own ({"detail": "…"}); elsewhere Django's pages (qms/errors.py).
+handler400, handler403 = errors.bad_request, errors.permission_denied
+handler404, handler500 = errors.page_not_found, errors.server_error
