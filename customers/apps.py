@@ -29,6 +29,7 @@ class CustomersConfig(modules.ModuleConfig):
         "contacts.privacy": permissions.MANAGERS,
     }
     sweep_cases = ("tests.customers.sweep_cases",)
+    database_crossings = ("customers.services.import_upkeep.ORGANIZATIONS_WITH_IMPORTS",)
 
     def periodic_tasks(self) -> dict[str, dict]:
         return {"import-upkeep": {"task": "customers.import_upkeep", "schedule": settings.IMPORT_UPKEEP_SECONDS}}

@@ -93,6 +93,10 @@ class ModuleConfig(AppConfig):
     permissions: dict[str, tuple[str, ...]] = {}
     # test modules holding this app's isolation-sweep cases: named here, imported only by the test suite
     sweep_cases: tuple[str, ...] = ()
+    # dotted paths of SQL strings, each a `CREATE OR REPLACE FUNCTION app_<name>(...) ... SECURITY DEFINER` that
+    # answers one cross-organisation question with ids (qms/tenancy/crossings.py); installed and granted to the
+    # application role after each migrate, on PostgreSQL
+    database_crossings: tuple[str, ...] = ()
 
     def periodic_tasks(self) -> dict[str, dict]:
         """Beat entries {name: {"task": "<app>.<task>", "schedule": seconds}}: tasks are named, never imported."""
@@ -159,6 +163,10 @@ def customer_panels(*, organization: Organization, membership: Membership, custo
         for path in module.customer_panels
     )
     return sorted((panel for panel in panels if panel is not None), key=lambda p: p.order)
+
+
+def database_crossings() -> list[str]:
+    return [_load(path) for m in installed_modules() for path in m.database_crossings]
 
 
 def notification_kinds() -> list[NotificationKind]:

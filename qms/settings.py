@@ -1,5 +1,7 @@
 """Closeloop settings: one module, driven by environment variables, safe defaults for a local run."""
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,6 +96,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not in-memory) test database, so a Celery worker thread in a test sees committed rows.
     DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test-{_db_file.name}"))}
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+# The key that seals the organisation context on PostgreSQL (qms/tenancy/rls.py): derived from SECRET_KEY unless
+# TENANT_CONTEXT_KEY is set. `migrate` installs it where the database's check can read it and the application role
+# cannot: run migrate after changing either, or every organisation reads as empty.
+TENANT_CONTEXT_KEY = hmac.new(
+    (env.str("TENANT_CONTEXT_KEY", default="") or SECRET_KEY).encode(), b"closeloop.tenant-context", hashlib.sha256
+).digest()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.test import TransactionTestCase
 from django.test.utils import override_settings
+from django_scopes import scopes_disabled
 
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Organization, Role
@@ -51,6 +52,15 @@ def as_owner():
             if conn.vendor == "postgresql" and conn.connection is not None:
                 with conn.cursor() as cursor:
                     cursor.execute(f"SET ROLE {conn.ops.quote_name(APP_ROLE)}")
+
+
+@contextmanager
+def every_organisation():
+    """Read any organisation's rows for a test's check: as the owner role, which the tenant policy exempts, with the
+    scopes lifted. The application has no such context (qms.tenancy.crossings)."""
+    connections["default"].ensure_connection()  # connected as the application role first, so RESET ROLE has effect
+    with as_owner(), scopes_disabled():
+        yield
 
 
 @pytest.fixture(scope="session")

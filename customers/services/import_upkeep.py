@@ -7,20 +7,23 @@
   deleted, with the preview of its first rows; the job stays, with its counts, errors and audit event, as the
   record of the import. A preview nobody confirmed within that time is cancelled and its file deleted too.
 
-Jobs are found across organisations; each change is then made in its own organisation's context.
+The organisations with such jobs are found across organisations (ORGANIZATIONS_WITH_IMPORTS, a crossing: ids only);
+each one's jobs are then read and changed in its own organisation's context.
 """
 
 import datetime
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_scopes import scopes_disabled
 
 from customers.models import ImportJob
-from qms.tenancy.context import cross_tenant, organization_context
+from qms.tenancy.context import organization_context
+from qms.tenancy.crossings import crossing_ids
 
 from .imports import WAITING, queue_waiting_job_on_commit
 
@@ -30,27 +33,45 @@ ENDED = (Status.DONE, Status.FAILED, Status.INVALID, Status.CANCELLED)
 EXPIRED_PREVIEW = "Not confirmed within {days} days: cancelled, and the uploaded file deleted."
 
 
+# Installed by qms/tenancy/rls.py after each migrate (CustomersConfig.database_crossings).
+ORGANIZATIONS_WITH_IMPORTS = """
+CREATE OR REPLACE FUNCTION app_organizations_with_imports() RETURNS SETOF bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT DISTINCT organization_id FROM customers_importjob WHERE file <> '' OR processed_rows = 0
+$$
+"""
+
+
+def organizations_with_imports() -> list[int]:
+    """Organisations with jobs the upkeep may act on: still waiting for their first row, or holding a file."""
+    if connection.vendor == "postgresql":
+        return crossing_ids("SELECT app_organizations_with_imports()")
+    with scopes_disabled():
+        jobs = ImportJob.objects.filter(Q(processed_rows=0) | ~Q(file=""))
+        return sorted(set(jobs.values_list("organization_id", flat=True)))
+
+
 def import_upkeep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    return {"requeued": import_jobs_requeue_stranded(now=now), "files_deleted": import_files_expire(now=now)}
+    requeued = deleted = 0
+    for organization_id in organizations_with_imports():
+        with organization_context(organization_id):
+            requeued += import_jobs_requeue_stranded(now=now)
+            deleted += import_files_expire(now=now)
+    return {"requeued": requeued, "files_deleted": deleted}
 
 
 def import_jobs_requeue_stranded(*, now: datetime.datetime) -> int:
-    """Queue again the jobs that have waited IMPORT_REQUEUE_AFTER_SECONDS without a row being processed."""
+    """Queue again this organisation's jobs that have waited IMPORT_REQUEUE_AFTER_SECONDS without a row being
+    processed (inside its context)."""
     cutoff = now - datetime.timedelta(seconds=settings.IMPORT_REQUEUE_AFTER_SECONDS)
-    with cross_tenant():
-        waiting = list(
-            ImportJob.objects.filter(status__in=WAITING, processed_rows=0).values_list(
-                "organization_id", "pk", "summary"
-            )
-        )
+    waiting = list(ImportJob.objects.filter(status__in=WAITING, processed_rows=0).values_list("pk", "summary"))
     requeued = 0
-    for organization_id, job_id, summary in waiting:
+    for job_id, summary in waiting:
         queued_at = parse_datetime(summary.get("queued_at") or "")
         if queued_at is None or queued_at > cutoff or summary.get("auto_requeues", 0) >= settings.IMPORT_AUTO_REQUEUES:
             continue
-        with organization_context(organization_id):
-            requeued += _requeue(job_id, now=now, cutoff=cutoff)
+        requeued += _requeue(job_id, now=now, cutoff=cutoff)
     return requeued
 
 
@@ -74,20 +95,16 @@ def _requeue(job_id: int, *, now: datetime.datetime, cutoff: datetime.datetime) 
 
 
 def import_files_expire(*, now: datetime.datetime) -> int:
-    """Delete the files of jobs ended IMPORT_FILE_RETENTION_DAYS ago; cancel previews left that long."""
+    """Delete the files of this organisation's jobs ended IMPORT_FILE_RETENTION_DAYS ago; cancel previews left that
+    long (inside its context)."""
     days = settings.IMPORT_FILE_RETENTION_DAYS
     cutoff = now - datetime.timedelta(days=days)
-    with cross_tenant():
-        expired = list(
-            ImportJob.objects.exclude(file="")
-            .filter(Q(status__in=ENDED, finished_at__lt=cutoff) | Q(status=Status.PREVIEW, created_at__lt=cutoff))
-            .values_list("organization_id", "pk")
-        )
-    deleted = 0
-    for organization_id, job_id in expired:
-        with organization_context(organization_id):
-            deleted += _delete_file(job_id, now=now, cutoff=cutoff, days=days)
-    return deleted
+    expired = list(
+        ImportJob.objects.exclude(file="")
+        .filter(Q(status__in=ENDED, finished_at__lt=cutoff) | Q(status=Status.PREVIEW, created_at__lt=cutoff))
+        .values_list("pk", flat=True)
+    )
+    return sum(_delete_file(job_id, now=now, cutoff=cutoff, days=days) for job_id in expired)
 
 
 def _delete_file(job_id: int, *, now: datetime.datetime, cutoff: datetime.datetime, days: int) -> int:

@@ -32,6 +32,7 @@ from customers.selectors.directory import account_owner_emails
 from qms.accounts.models import User
 from qms.audit.services import audit_record, object_type_of
 from qms.queueing import queue_on_commit
+from qms.tenancy.context import enter_on
 from qms.tenancy.models import Organization
 
 from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_ROWS are this module's public face
@@ -103,7 +104,7 @@ class JobProgress:
             side.set_autocommit(False)
         try:
             with side.cursor() as cursor:
-                cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(self.organization_id)])
+                enter_on(cursor, self.organization_id)
                 cursor.execute(
                     f"UPDATE {table} SET processed_rows = %s WHERE id = %s AND organization_id = %s",  # noqa: S608
                     [processed, self.job_id, self.organization_id],

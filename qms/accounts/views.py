@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from qms.permissions import permission
 from qms.tenancy.context import organization_context
 from qms.tenancy.requests import MemberRequest
-from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_token
+from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_invitation
 
 from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, SignupForm
 from .models import Invitation, User, digest
@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
-    organization = organization_for_token(model=Invitation, token_hash=digest(token))
+    organization = organization_for_invitation(token_hash=digest(token))
     if organization is None:
         raise Http404("This invitation link is not valid.")
     with transaction.atomic(), organization_context(organization):

@@ -8,7 +8,8 @@ from qms.tenancy.models import Organization, TenantTable
 class OutboxMessage(TenantTable):
     """An email waiting to leave, written in the same transaction as the change that caused it.
 
-    `organization` is empty only for system mail (password reset), which is visible under cross_tenant() alone.
+    `organization` is empty only for system mail (password reset), which is visible in the system context alone
+    (qms.tenancy.context.system_context).
     """
 
     class State(models.TextChoices):

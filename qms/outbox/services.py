@@ -11,8 +11,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from qms.queueing import queue_now, retry_delay
-from qms.tenancy.context import cross_tenant
+from qms.tenancy.context import organization_context, system_context
+from qms.tenancy.crossings import organizations_with_mail_due
 from qms.tenancy.models import Organization
+from qms.tenancy.rls import SYSTEM_ORGANIZATION
 
 from .models import OutboxMessage
 
@@ -43,7 +45,7 @@ def email_enqueue(*, organization: Organization | None, to: str, template: str, 
         message_id=make_msgid(domain=domain),
     )
     if organization is None:
-        with cross_tenant():
+        with system_context():
             message.save(force_insert=True)
     else:
         message.save(force_insert=True)
@@ -57,20 +59,27 @@ def nudge_relay() -> bool:
 
 
 def outbox_claim_due(*, limit: int = 100) -> list[tuple[int | None, int]]:
-    """Lease due messages across organisations (the relay's cross-tenant claim); returns (org id, message id)."""
+    """Lease due messages: the organisations with mail due come from a crossing (ids only), then each one's messages
+    are claimed inside its own context (system mail in the system context). Returns (org id, message id)."""
     now = timezone.now()
-    with transaction.atomic(), cross_tenant():
-        due: list[tuple[int | None, int]] = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(state=State.PENDING, next_attempt_at__lte=now)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .order_by("next_attempt_at")
-            .values_list("organization_id", "pk")[:limit]
-        )
-        if due:
-            lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-            OutboxMessage.objects.filter(pk__in=[pk for _, pk in due]).update(lease_until=lease)
-    return due
+    claimed: list[tuple[int | None, int]] = []
+    for organization_id in organizations_with_mail_due(now=now):
+        if len(claimed) >= limit:
+            break
+        system = organization_id == SYSTEM_ORGANIZATION
+        context = system_context() if system else organization_context(organization_id)
+        with transaction.atomic(), context:
+            due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+                Q(lease_until__isnull=True) | Q(lease_until__lt=now), state=State.PENDING, next_attempt_at__lte=now
+            )
+            if system:
+                due = due.filter(organization__isnull=True)  # the system context lifts the scope, not the policy
+            ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - len(claimed)])
+            if ids:
+                lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+                OutboxMessage.objects.filter(pk__in=ids).update(lease_until=lease)
+        claimed.extend((None if system else organization_id, pk) for pk in ids)
+    return claimed
 
 
 def is_permanent(exc: Exception) -> bool:

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from qms.tenancy.context import cross_tenant, organization_context
+from qms.tenancy.context import organization_context, system_context
 
 from .services import outbox_claim_due, outbox_deliver
 
@@ -22,6 +22,6 @@ def relay_outbox() -> None:
 
 @shared_task(name="outbox.send", acks_late=True, ignore_result=True, time_limit=120, soft_time_limit=100, **RETRY)
 def send_outbox_message(organization_id: int | None, message_id: int) -> str:
-    context = organization_context(organization_id) if organization_id else cross_tenant()
+    context = organization_context(organization_id) if organization_id else system_context()
     with context:
         return outbox_deliver(message_id=message_id)

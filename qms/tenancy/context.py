@@ -1,48 +1,81 @@
 """The one place that sets and restores the tenant context: django-scopes scope plus the PostgreSQL setting.
 
 Every request under /o/, /api/v1/o/ and the public organisation routes, and every Celery task body, runs inside
-`organization_context`. `cross_tenant` is the explicit, rare exception (relay claims, the org switcher).
+`organization_context`. On PostgreSQL the setting is sealed (qms/tenancy/rls.py), so SQL that the application role
+runs cannot claim another organisation. There is no cross-organisation context: the few reads across organisations
+are the functions of qms.tenancy.crossings. `system_context` is for system mail alone.
 """
 
+import hashlib
+import hmac
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from .models import Organization
 from .resolution import ORGANIZATION, organization_by_slug_sql, resolve_organization
+from .rls import SYSTEM_ORGANIZATION
 
-_SWAP = (
-    "SELECT current_setting('app.organization_id', true), current_setting('app.cross_tenant', true), "
-    "set_config('app.organization_id', %s, true), set_config('app.cross_tenant', %s, true)"
+# The previous context, and what the seal binds to: this connection's backend and this transaction's start.
+_START = (
+    "current_setting('app.organization_id', true), current_setting('app.context_seal', true), "
+    "pg_backend_pid(), (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint"
 )
-_RESTORE = "SELECT set_config('app.organization_id', %s, true), set_config('app.cross_tenant', %s, true)"
+_SET = "SELECT set_config('app.organization_id', %s, true), set_config('app.context_seal', %s, true)"
+
+
+def context_seal(organization_id: str, backend: int, started: int) -> str:
+    """What app_organization_id() (qms/tenancy/rls.py) checks: an HMAC that only the application can compute, for
+    this organisation on this connection in this transaction."""
+    message = f"{organization_id}:{backend}:{started}".encode()
+    return hmac.new(settings.TENANT_CONTEXT_KEY, message, hashlib.sha256).hexdigest()
+
+
+# A DB-API cursor: Django's CursorWrapper, or a psycopg cursor of a connection of its own.
+_Cursor = Any
+
+
+def _set(cursor: _Cursor, organization_id: str, backend: int, started: int) -> None:
+    seal = context_seal(organization_id, backend, started) if organization_id else ""
+    cursor.execute(_SET, [organization_id, seal])
+
+
+def enter_on(cursor: _Cursor, organization_id: int | str) -> None:
+    """Enter an organisation on a DB-API cursor of its own connection, inside its open transaction (a test's second
+    connection, a maintenance script): what organisation_context does on Django's connection."""
+    cursor.execute(f"SELECT {_START}")
+    _, _, backend, started = cursor.fetchone()
+    _set(cursor, str(organization_id), backend, started)
 
 
 def _restore(previous: Sequence[str | None]) -> None:
     if not connection.needs_rollback:
         try:
             with connection.cursor() as cursor:
-                cursor.execute(_RESTORE, [previous[0] or "", previous[1] or ""])
+                cursor.execute(_SET, [previous[0] or "", previous[1] or ""])
         except DatabaseError:
             pass  # the transaction is failing; its rollback discards the local setting anyway
 
 
 @contextmanager
-def _database_setting(organization_id: str, cross_tenant: str) -> Iterator[None]:
+def _database_setting(organization_id: str) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
     with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
-            cursor.execute(_SWAP, [organization_id, cross_tenant])
-            previous = cursor.fetchone()[:2]
+            cursor.execute(f"SELECT {_START}")
+            previous_id, previous_seal, backend, started = cursor.fetchone()
+            _set(cursor, organization_id, backend, started)
         try:
             yield
         finally:
-            _restore(previous)
+            _restore((previous_id, previous_seal))
 
 
 @contextmanager
@@ -51,26 +84,22 @@ def organization_context(organization: Organization | int) -> Iterator[None]:
     organization_id = getattr(organization, "pk", organization)
     if organization_id is None:
         raise ValueError("organization_context needs an organisation")
-    with scope(organization=organization_id), _database_setting(str(organization_id), ""):
+    with scope(organization=organization_id), _database_setting(str(organization_id)):
         yield
 
 
 @contextmanager
-def cross_tenant() -> Iterator[None]:
-    """Lift the tenant guard for an explicit cross-organisation operation. Keep these rare and reviewed."""
-    with scopes_disabled(), _database_setting("", "on"):
+def system_context() -> Iterator[None]:
+    """Run the block as no organisation: only system mail (the outbox's rows of no organisation) is visible, and
+    scoped managers do not filter. The password reset's email is the one user."""
+    with scopes_disabled(), _database_setting(str(SYSTEM_ORGANIZATION)):
         yield
 
 
 @cache
 def _enter_by_slug_sql() -> str:
-    """The organisation of a slug, and _SWAP to its id in the same statement (only when there is such a row)."""
-    organization_id = ORGANIZATION.column("id")
-    return organization_by_slug_sql(
-        "postgresql",
-        ", current_setting('app.organization_id', true), current_setting('app.cross_tenant', true), "
-        f"set_config('app.organization_id', {organization_id}::text, true), set_config('app.cross_tenant', '', true)",
-    )
+    """The organisation of a slug, with the previous context and what the seal binds to in the same statement."""
+    return organization_by_slug_sql("postgresql", f", {_START}")
 
 
 @contextmanager
@@ -79,9 +108,9 @@ def request_organization_context(slug: str) -> Iterator[Organization | None]:
     no context) when no organisation has that slug.
 
     It is `transaction.atomic()`, `resolve_organization(slug)` and `organization_context(...)` with fewer round
-    trips on PostgreSQL: the lookup and the RLS setting are one statement, and when this transaction is the
-    outermost one (a request's, not inside a test's), its end discards the transaction-local setting, so no
-    statement restores it.
+    trips on PostgreSQL: the lookup also reads what the seal binds to, the setting is one more statement, and when
+    this transaction is the outermost one (a request's, not inside a test's), its end discards the
+    transaction-local setting, so no statement restores it.
     """
     outermost = not connection.in_atomic_block and connection.get_autocommit()
     with transaction.atomic():
@@ -100,9 +129,12 @@ def request_organization_context(slug: str) -> Iterator[Organization | None]:
             yield None
             return
         organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
+        previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
+        with connection.cursor() as cursor:
+            _set(cursor, str(organization.pk), backend, started)
         try:
             with scope(organization=organization.pk):
                 yield organization
         finally:
             if not outermost:
-                _restore(row[len(ORGANIZATION) : len(ORGANIZATION) + 2])
+                _restore((previous_id, previous_seal))

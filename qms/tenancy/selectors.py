@@ -1,9 +1,9 @@
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from qms.accounts.models import User
 
-from .context import cross_tenant
+from .crossings import invitation_organization, memberships_of
 from .models import Membership, Organization
 
 
@@ -14,16 +14,21 @@ def membership_for_user(*, organization: Organization, user: User | AnonymousUse
 
 
 def memberships_for_user(*, user: User | AnonymousUser) -> list[Membership]:
-    """A person's own active memberships across organisations (the organisation switcher).
+    """A person's own active memberships across organisations (the organisation switcher), by organisation name.
 
-    This is one of the few cross-tenant reads: it returns only the signed-in person's own rows.
+    A read across organisations, so through a crossing (qms.tenancy.crossings): which organisations and the role
+    there; the organisations' names and slugs are not tenant rows. The memberships are built, not fetched.
     """
     if not user.is_authenticated:
         return []
-    with cross_tenant():
-        return list(
-            Membership.objects.active().filter(user=user).select_related("organization").order_by("organization__name")
-        )
+    rows = memberships_of(user=user)
+    organizations = Organization.objects.in_bulk([organization_id for _, organization_id, _ in rows])
+    found = [
+        Membership(pk=pk, organization=organizations[organization_id], user=user, role=role)
+        for pk, organization_id, role in rows
+        if organization_id in organizations
+    ]
+    return sorted(found, key=lambda membership: (membership.organization.name, membership.organization.pk))
 
 
 def members_for_organization(*, organization: Organization) -> QuerySet[Membership]:
@@ -34,13 +39,8 @@ def members_for_organization(*, organization: Organization) -> QuerySet[Membersh
     )
 
 
-def organization_for_token(*, model: type[Model], token_hash: str) -> Organization | None:
-    """Which organisation a public link's token belongs to, found from the token's hash alone.
-
-    A cross-tenant read of one column by a unique hash; the caller then works inside that organisation.
-    """
-    with cross_tenant():
-        organization_id = (
-            model._default_manager.filter(token_hash=token_hash).values_list("organization_id", flat=True).first()
-        )
+def organization_for_invitation(*, token_hash: str) -> Organization | None:
+    """Which organisation an invitation's token belongs to, found from the token's hash alone (a crossing: the
+    organisation's id, nothing else); the caller then works inside that organisation."""
+    organization_id = invitation_organization(token_hash=token_hash)
     return Organization.objects.filter(pk=organization_id).first() if organization_id else None

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import Client
 
 from qms.outbox.models import OutboxMessage
-from qms.tenancy.context import cross_tenant
+from tests.conftest import every_organisation
 
 RESET = "/accounts/password/reset/"
 SENT = "/accounts/password/reset/sent/"
@@ -15,7 +15,7 @@ LINK = re.compile(r"(/accounts/password/reset/[^/\s]+/[^/\s]+/)")
 
 
 def _reset_emails():
-    with cross_tenant():
+    with every_organisation():
         return list(OutboxMessage.objects.filter(purpose="password-reset").order_by("created_at"))
 
 

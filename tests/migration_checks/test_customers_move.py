@@ -27,7 +27,8 @@ from customers.models import Contact, Customer, ImportJob
 from qms.audit.chain import event_hash
 from qms.audit.models import GENESIS_HASH
 from qms.links.models import Link
-from qms.tenancy.rls import POLICY, PREDICATE
+from qms.tenancy.context import enter_on
+from qms.tenancy.rls import POLICY
 from tests.conftest import APP_ROLE, IS_POSTGRES
 
 SCRATCH = "closeloop_migration_check"
@@ -234,11 +235,18 @@ def _todays_rows():
     ]  # fmt: skip
 
 
+# The tenant policy of the old head, before the organisation context was sealed (qms/tenancy/rls.py).
+OLD_PREDICATE = (
+    "organization_id = NULLIF(current_setting('app.organization_id', true), '')::bigint "
+    "OR current_setting('app.cross_tenant', true) = 'on'"
+)
+
+
 def _protect_as_the_old_hook_did(conn):
     for table in [*MOVED, OLD_LINKS]:
         _sql(conn, f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         _sql(conn, f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        _sql(conn, f"CREATE POLICY {POLICY} ON {table} USING ({PREDICATE}) WITH CHECK ({PREDICATE})")
+        _sql(conn, f"CREATE POLICY {POLICY} ON {table} USING ({OLD_PREDICATE}) WITH CHECK ({OLD_PREDICATE})")
 
 
 def _fill(conn):
@@ -431,14 +439,21 @@ def test_the_moved_tables_keep_row_level_security_forced_with_the_tenant_policy(
     assert [(name, permissive, cmd) for name, permissive, cmd, *_ in policy] == [(POLICY, "PERMISSIVE", "ALL")]
     for old in [*MOVED, OLD_LINKS]:
         assert (before["rls"][old], before["policies"][old]) == ((True, True), policy), old
+    current = after["policies"][MOVED["feedback_customer"]]  # today's policy (the sealed context's)
+    assert [(name, permissive, cmd) for name, permissive, cmd, *_ in current] == [(POLICY, "PERMISSIVE", "ALL")]
+    assert "app_organization_id()" in current[0][3]
     for new in [*MOVED.values(), NEW_LINKS]:
-        assert (after["rls"][new], after["policies"][new]) == ((True, True), policy), new
+        assert (after["rls"][new], after["policies"][new]) == ((True, True), current), new
     with closing(moved.scratch.connect(app_role=True)) as conn:
+        conn.autocommit = False  # each organisation in a transaction of its own, which its sealed context is for
         for table in [*MOVED.values(), NEW_LINKS]:
             seen = {}
             for org in ("", ALPHA, BRAVO):
-                _sql(conn, "SELECT set_config('app.organization_id', %s, false)", [str(org)])
+                cursor = conn.cursor()
+                if org:
+                    enter_on(cursor, org)
                 seen[org] = {row[0] for row in _sql(conn, f"SELECT DISTINCT organization_id FROM {table}")}
+                conn.rollback()
             assert seen == {"": set(), ALPHA: {ALPHA}, BRAVO: {BRAVO}}, table
 
 

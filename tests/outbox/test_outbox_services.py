@@ -12,7 +12,7 @@ from django.utils import timezone
 from qms.accounts import emails
 from qms.outbox.models import OutboxMessage
 from qms.outbox.services import is_permanent, outbox_claim_due, outbox_deliver, outbox_retry
-from qms.tenancy.context import cross_tenant
+from tests.conftest import every_organisation
 from tests.factories import OutboxMessageFactory
 from tests.outbox.conftest import outbox_row
 
@@ -248,5 +248,5 @@ def test_another_organisations_email_cannot_be_retried(alpha, bravo, login):
     response = login(alpha.manager).post(f"/o/alpha/settings/email/{theirs.pk}/retry/")
 
     assert response.status_code == 404
-    with cross_tenant():
+    with every_organisation():
         assert OutboxMessage.objects.get(pk=theirs.pk).state == State.FAILED

@@ -1,10 +1,10 @@
 """What one tenant API request costs in database statements, whatever the number of rows it lists.
 
-A list request inside the test's transaction is, on PostgreSQL: SAVEPOINT; the organisation looked up and its
-RLS setting made (one statement); the token with its membership and user (one); the page of rows (one); the
-setting restored; RELEASE SAVEPOINT. A page shorter than a full one needs no COUNT. On SQLite there is no setting
-to make or restore. In production the request's transaction is the outermost one, so nothing restores the
-setting: the transaction's end discards it.
+A list request inside the test's transaction is, on PostgreSQL: SAVEPOINT; the organisation looked up, with what
+the context's seal binds to (one statement); the sealed setting made (one); the token with its membership and user
+(one); the page of rows (one); the setting restored; RELEASE SAVEPOINT. A page shorter than a full one needs no
+COUNT. On SQLite there is no setting to make or restore. In production the request's transaction is the outermost
+one, so nothing restores the setting: the transaction's end discards it.
 """
 
 import pytest
@@ -19,8 +19,8 @@ from tests.factories import ApiTokenFactory, MembershipFactory
 
 MEMBERS = "/api/v1/o/alpha/members/"
 KEY = "cl_alpha-query-count-key"
-# SAVEPOINT, organisation (+ RLS setting), token, page, (restore the setting), RELEASE
-LIST_STATEMENTS = 6 if IS_POSTGRES else 5
+# SAVEPOINT, organisation, (the sealed setting), token, page, (restore the setting), RELEASE
+LIST_STATEMENTS = 7 if IS_POSTGRES else 5
 
 
 def _token(tenant, *, last_used_at):
@@ -89,9 +89,10 @@ def test_a_request_in_its_own_transaction_restores_nothing_and_leaves_nothing_se
     _token(alpha, last_used_at=timezone.now())
     statements, body = _statements()
     assert {row["email"] for row in body["results"]} == {f"{role}@alpha.test" for role in Role.values}
-    # BEGIN, the organisation with its setting, the token, the page, COMMIT.
-    assert len(statements) == 5 and (statements[0], statements[-1]) == ("BEGIN", "COMMIT"), statements
-    assert not any(sql.startswith("SELECT set_config") for sql in statements), "the commit discards the setting"
+    # BEGIN, the organisation, the sealed setting, the token, the page, COMMIT.
+    assert len(statements) == 6 and (statements[0], statements[-1]) == ("BEGIN", "COMMIT"), statements
+    setting = [sql for sql in statements if sql.startswith("SELECT set_config")]
+    assert len(setting) == 1, "made once; the commit discards it, so nothing restores it"
     assert _setting() in ("", None)
     assert not connection.in_atomic_block
 

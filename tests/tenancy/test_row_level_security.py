@@ -1,9 +1,12 @@
 """Row-level security on PostgreSQL: the database itself refuses to show or write another organisation's rows."""
 
+from contextlib import nullcontext
+
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
+from qms.tenancy.context import organization_context
 from qms.tenancy.models import Membership
 from qms.tenancy.rls import POLICY, tenant_models
 from tests.conftest import APP_ROLE, IS_POSTGRES
@@ -13,11 +16,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not IS_POSTGRES, reason="
 
 
 def _count(table, organization_id=None):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('app.organization_id', %s, true), set_config('app.cross_tenant', '', true)",
-            [str(organization_id) if organization_id else ""],
-        )
+    with organization_context(organization_id) if organization_id else nullcontext(), connection.cursor() as cursor:
         cursor.execute(f"SELECT organization_id, count(*) FROM {table} GROUP BY organization_id")
         return dict(cursor.fetchall())
 
@@ -44,9 +43,8 @@ def test_with_an_organisation_set_only_its_rows_are_visible(alpha, bravo):
 
 def test_inserting_another_organisations_row_is_refused(alpha, bravo):
     user = UserFactory()
-    with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+    with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic(), alpha.context():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(alpha.organization.pk)])
             cursor.execute(
                 "INSERT INTO tenancy_membership (organization_id, user_id, role, created_at) "
                 "VALUES (%s, %s, 'staff', now())",
@@ -103,7 +101,6 @@ def test_every_tenant_table_has_an_index_that_begins_with_organization_id_and_no
 
 def test_the_application_role_cannot_update_or_delete_audit_events(alpha):
     for statement in ("UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"):
-        with pytest.raises((ProgrammingError, IntegrityError)), transaction.atomic():
+        with pytest.raises((ProgrammingError, IntegrityError)), transaction.atomic(), alpha.context():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(alpha.organization.pk)])
                 cursor.execute(statement)

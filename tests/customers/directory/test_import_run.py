@@ -10,6 +10,7 @@ from customers.models import ImportJob
 from customers.services import imports
 from customers.tasks import import_run
 from qms.audit.models import AuditEvent
+from qms.tenancy.context import enter_on
 from qms.tenancy.models import Membership
 from tests.conftest import IS_POSTGRES
 from tests.factories import ContactFactory, CustomerFactory, MembershipFactory
@@ -261,12 +262,14 @@ def _seen_elsewhere(tenant, sql, params=()):
     """What a job page would read right now: a separate connection, outside the task's transaction."""
     other = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
+        other.set_autocommit(False)  # one transaction, which the organisation context's seal is bound to
         with other.cursor() as cursor:
             if other.vendor == "postgresql":
-                cursor.execute("SELECT set_config('app.organization_id', %s, false)", [str(tenant.organization.pk)])
+                enter_on(cursor, tenant.organization.pk)
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
     finally:
+        other.rollback()
         other.close()
 
 
