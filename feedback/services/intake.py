@@ -2,7 +2,8 @@
 
 The submission writes only to the database (the feedback item, its audit events, and an outbox row when a
 confirmation is asked for), so it is never lost to a broker outage. The rate limit is counted from the same
-table, so it holds with Redis down too.
+table, so it holds with Redis down too, and a refused or failed submission is not counted. Submissions from one
+address to one organisation take a lock before counting (qms/locks.py), so concurrent ones count each other.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from customers.models import Contact
 from feedback.emails import send_feedback_received
 from feedback.models import FeedbackItem
 from qms.audit.services import audit_record
+from qms.locks import transaction_lock
 from qms.tenancy.models import Organization
 
 from .inbox import feedback_create
@@ -65,6 +67,7 @@ def feedback_submit_public(
     """
     ip_hash = source_ip_hash(ip)
     with transaction.atomic():
+        transaction_lock("feedback.public-form", f"{organization.pk}:{ip_hash}")
         if intake_recent_count(organization=organization, ip_hash=ip_hash) >= settings.PUBLIC_FORM_RATE_LIMIT:
             raise IntakeRateLimited
         contact = _contact_for_email(organization=organization, email=email)
