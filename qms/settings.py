@@ -276,6 +276,10 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "customers.models.Customer.Kind",
         "FeedbackKindEnum": "feedback.models.FeedbackItem.Kind",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # drf-spectacular's default, kept
+        "qms.tenancy.api_schema.hoist_branch_defaults",
+    ],
 }
 
 # --- Logging --------------------------------------------------------------------------------------------
