@@ -1,7 +1,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 from .sealing import Seal, seal_changes
 
 SYSTEM_LABEL = "system"
+CHAIN_LOCK = 0x61756469 << 32  # the advisory lock of an organisation's chain: this namespace plus its id
 
 
 def object_type_of(model: Model | type[Model]) -> str:
@@ -69,8 +70,10 @@ def audit_record(
     `personal_fields`, sealed for the record and the people it is about now (audited_update passes who it was
     about before the change, too).
 
-    The chain head row is locked (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction holds the write
-    lock), so concurrent writers queue up behind each other instead of forking the chain.
+    Writers of one organisation queue up behind each other instead of forking the chain: on PostgreSQL a
+    transaction-level advisory lock per organisation (the application role may not lock the head row, which only
+    the database's trigger moves: qms/audit/migrations/0005), on SQLite the IMMEDIATE transaction's write lock.
+    On PostgreSQL the trigger also refuses an event that does not extend the head, and advances it.
     """
     if obj is not None:
         object_type, object_id, object_repr = object_label(obj)
@@ -80,7 +83,11 @@ def audit_record(
     with transaction.atomic(savepoint=False):
         if personal is not None:
             changes = seal_changes(organization=organization, changes=changes, seal=personal)
-        head = AuditChainHead.objects.select_for_update().get(organization=organization)
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK + organization.pk])
+        head = AuditChainHead.objects.get(organization=organization)
         event = AuditEvent(
             organization=organization,
             seq=head.seq + 1,
@@ -96,5 +103,6 @@ def audit_record(
         )
         event.hash = event_hash(head.hash, event)
         event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
+        if not postgres:  # on PostgreSQL the insert's trigger advances the head
+            AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
     return event

@@ -34,7 +34,7 @@ from qms.modules import database_crossings
 POLICY = "tenant_isolation"
 PREDICATE = "organization_id = (SELECT app_organization_id()) OR (SELECT app_is_owner())"
 SYSTEM_ROWS = {"outbox_outboxmessage": "(organization_id IS NULL AND (SELECT app_organization_id()) = 0)"}
-APPEND_ONLY_TABLES = ("audit_auditevent",)
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditchainhead", "audit_auditcheckpoint")
 SYSTEM_ORGANIZATION = 0
 
 # The key the seal is checked against: readable by the owner role (and so by its SECURITY DEFINER functions) alone.

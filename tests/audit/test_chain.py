@@ -190,6 +190,56 @@ def test_the_application_role_may_not_change_audit_events_at_all(alpha, statemen
 
 
 @postgres_only
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditchainhead"])
+def test_truncate_is_refused_even_for_the_owner(alpha, table):
+    _append(alpha, 3)
+    with as_owner(), pytest.raises(DatabaseError, match="refused"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # this test's own inserts' checks, before TRUNCATE
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert audit_chain_verify(organization=alpha.organization) == (3, None)
+
+
+@postgres_only
+def test_the_application_role_may_not_move_the_chain_head(alpha):
+    _append(alpha, 3)
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), alpha.context():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE audit_auditchainhead SET seq = 0, hash = %s", [GENESIS_HASH])
+    assert audit_chain_verify(organization=alpha.organization) == (3, None)
+
+
+@postgres_only
+def test_deleting_the_last_events_and_setting_the_head_back_is_still_found(alpha):
+    _append(alpha, 6)
+    for seq in (6, 5, 4):
+        delete_event(alpha, seq)
+    third = _events(alpha)[-1]
+    with as_owner(), pytest.raises(DatabaseError, match="moves only with a new event"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE audit_auditchainhead SET seq = 3, hash = %s WHERE organization_id = %s",
+                [third.hash, alpha.organization.pk],
+            )
+    count, found = audit_chain_verify(organization=alpha.organization)
+    assert count == 3 and "events 4 to 6 are missing from the end" in found.reason
+
+
+@postgres_only
+def test_an_event_that_does_not_extend_the_chain_is_refused(alpha):
+    [first, second] = _append(alpha, 2)
+    with pytest.raises(DatabaseError, match="does not extend the chain"), transaction.atomic(), alpha.context():
+        with connection.cursor() as cursor:  # a second event 2, linked to event 1: a fork
+            cursor.execute(
+                "INSERT INTO audit_auditevent (organization_id, seq, created_at, actor_label, action, object_type,"
+                " object_id, object_repr, changes, prev_hash, hash) VALUES (%s, 3, now(), 'x', 'thing.forged',"
+                " 'tests.thing', '1', '', '{}', %s, %s)",
+                [alpha.organization.pk, first.hash, "f" * 64],
+            )
+    assert audit_chain_verify(organization=alpha.organization) == (2, None)
+
+
+@postgres_only
 def test_the_orm_cannot_edit_an_event_either(alpha):
     [event] = _append(alpha, 1)
     event.action = "thing.nothing_happened"
