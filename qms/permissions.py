@@ -33,6 +33,7 @@ FOUNDATION: dict[str, tuple[str, ...]] = {
     "settings.view": OVERSEERS,
     "settings.manage": (OWNER,),
     "audit.view": OVERSEERS,
+    "audit.checkpoint": (OWNER,),
     "delivery.view": MANAGERS,
     "delivery.retry": MANAGERS,
     "tokens.manage": (OWNER,),

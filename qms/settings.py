@@ -103,6 +103,13 @@ TENANT_CONTEXT_KEY = hmac.new(
     (env.str("TENANT_CONTEXT_KEY", default="") or SECRET_KEY).encode(), b"closeloop.tenant-context", hashlib.sha256
 ).digest()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The masters of the organisations' audit signing keys (qms/audit/signing.py), "id:secret,id:secret": the first
+# signs, all verify. Keep them outside the database (and its backups); derived from SECRET_KEY when unset.
+AUDIT_SIGNING_KEYS = [
+    (key_id.strip(), secret.strip().encode())
+    for key_id, _, secret in (entry.partition(":") for entry in env.list("AUDIT_SIGNING_KEYS", default=[]))
+] or [("k1", hmac.new(SECRET_KEY.encode(), b"closeloop.audit-signing", hashlib.sha256).digest())]
+AUDIT_CHECKPOINT_SECONDS = env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0)
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -241,6 +248,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Each module adds its own entries (ModuleConfig.periodic_tasks, qms/modules.py).
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0)},
+    "audit-checkpoint": {"task": "audit.checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
 }
 
 # --- API ------------------------------------------------------------------------------------------------

@@ -43,6 +43,26 @@ class AuditEvent(TenantOwned):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
+class AuditCheckpoint(TenantOwned):
+    """The chain's head at a moment, signed with the organisation's key held outside the database (signing.py).
+
+    Events deleted together with the chain head's rows are still found: verify_audit checks the chain against the
+    latest checkpoint, and against one exported earlier (owners download them, and they are emailed to owners).
+    """
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "seq"], name="audit_checkpoint_one_per_seq")]
+
+    def __str__(self) -> str:
+        return f"checkpoint at event {self.seq}"
+
+
 class PersonalDataKey(TenantOwned):
     """The key that seals one person's (or one record's) personal data in audit events; see audit/sealing.py.
 

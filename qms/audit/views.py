@@ -1,4 +1,4 @@
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from qms.listing import csv_response, paginate
@@ -7,6 +7,7 @@ from qms.tenancy.access import get_object_for_member
 from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization
 
+from .checkpoints import latest_checkpoint
 from .filters import trail_filters
 from .models import AuditEvent
 from .sealing import unseal_events, unsealed_stream
@@ -66,3 +67,16 @@ def audit_event_detail(request: MemberRequest, org_slug: str, event_id: int) -> 
     )
     unseal_events(organization=request.organization, events=[event])
     return render(request, "audit/event.html", {"event": event})
+
+
+@permission("audit.checkpoint")
+def audit_checkpoint_download(request: MemberRequest, org_slug: str) -> HttpResponse:
+    """The latest signed checkpoint, as the file `verify_audit --checkpoint FILE` reads (owners: keep it apart)."""
+    checkpoint = latest_checkpoint(organization=request.organization)
+    if checkpoint is None:
+        raise Http404("No checkpoint yet: the first is signed within the hour after the first event.")
+    response = HttpResponse(checkpoint.as_json(), content_type="application/json")
+    name = f"audit-checkpoint-{request.organization.slug}-{checkpoint.seq}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -25,9 +25,11 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from qms.accounts.models import ApiToken, Invitation
+from qms.audit.checkpoints import audit_checkpoint_create
 from qms.audit.models import AuditEvent
 from qms.modules import installed_modules, sweep_case_modules
 from qms.outbox.models import OutboxMessage
+from qms.tenancy.context import organization_context
 from qms.tenancy.models import Membership, Organization, Role
 from tests.factories import ApiTokenFactory, AuditEventFactory, InvitationFactory, OutboxMessageFactory
 from tests.sweep.core import GET_POST, POST, Case, World
@@ -101,13 +103,22 @@ def populate(tenant) -> World:
             last_error="SMTPRecipientsRefused: 550",
         ),
         token=ApiTokenFactory(membership=memberships[Role.STAFF], name=f"{marker} token"),
-        event=AuditEventFactory(organization=organization, actor=tenant.owner, object_repr=f"{marker} audited thing"),
+        event=_with_checkpoint(
+            AuditEventFactory(organization=organization, actor=tenant.owner, object_repr=f"{marker} audited thing")
+        ),
         owner_key=owner_key,
         auditor_key=auditor_key,
     )
     for module in CASE_MODULES:
         world.extra.update(module.populate(tenant, marker))
     return world
+
+
+def _with_checkpoint(event):
+    """The event, signed into a checkpoint (the checkpoint download's target)."""
+    with organization_context(event.organization_id):
+        audit_checkpoint_create(organization=event.organization)
+    return event
 
 
 def snapshot(world: World) -> dict:
@@ -162,6 +173,7 @@ FOUNDATION: dict[str, Case] = {
     "audit:trail": Case(shows=("{marker} audited thing",)),
     "audit:trail_csv": Case(shows=("{marker} audited thing",)),
     "audit:event": Case(target=lambda w: {"event_id": w.event.pk}),
+    "audit:checkpoint": Case(shows=('"slug": "{slug}"',)),
     "outbox:delivery_log": Case(shows=("{marker} subject", "{marker}@{slug}.test")),
     "outbox:message_retry": Case(methods=POST, target=lambda w: {"message_id": w.message.pk}),
     "tokens:list": Case(
