@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qms.tenancy",
     "qms.accounts",
     "qms.audit",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "qms.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,6 +115,9 @@ AUDIT_SIGNING_KEYS = [
     for key_id, _, secret in (entry.partition(":") for entry in env.list("AUDIT_SIGNING_KEYS", default=[]))
 ] or [("k1", hmac.new(SECRET_KEY.encode(), b"closeloop.audit-signing", hashlib.sha256).digest())]
 AUDIT_CHECKPOINT_SECONDS = env.float("AUDIT_CHECKPOINT_SECONDS", default=3600.0)
+# Two-factor sign-in (qms/accounts/two_factor.py): the issuer an authenticator app shows, and how many codes.
+OTP_TOTP_ISSUER = "Closeloop"
+TWO_FACTOR_RECOVERY_CODES = 10
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

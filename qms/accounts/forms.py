@@ -115,6 +115,11 @@ class OrganizationForm(CrispyMixin, forms.Form):
     name = forms.CharField(max_length=200)
     logo = forms.FileField(required=False, help_text="PNG or JPEG, at most 1 MB; shown on your public forms.")
     remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+    two_factor_required = forms.BooleanField(
+        required=False,
+        label="Require two-factor sign-in of owners and auditors",
+        help_text="They are asked to set up an authenticator app at their next page. API tokens are unaffected.",
+    )
 
     def clean_logo(self) -> UploadedFile | None:
         """Accept a logo by what the file is, not what it is called: Pillow must read it as PNG or JPEG."""
@@ -134,3 +139,14 @@ class OrganizationForm(CrispyMixin, forms.Form):
         upload.seek(0)
         upload.name = f"logo.{LOGO_FORMATS[kind]}"
         return upload
+
+
+class SecondFactorForm(CrispyMixin, forms.Form):
+    """A code from the authenticator app (6 digits), or one of the recovery codes."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+    )

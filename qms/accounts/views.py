@@ -1,30 +1,131 @@
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 
+from qms.forms import add_service_errors
 from qms.permissions import permission
 from qms.tenancy.context import organization_context
 from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_invitation
 
-from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, SignupForm
+from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, SecondFactorForm, SignupForm
+from .middleware import PENDING
 from .models import Invitation, User, digest
 from .selectors import access_api_token, api_tokens_for_organization, invitation_for_token
 from .services import api_token_create, api_token_revoke, invitation_accept, user_create
+from .two_factor import (
+    RECOVERY_DEVICE,
+    WRONG_CODE,
+    authenticator,
+    has_two_factor,
+    pending_authenticator,
+    qr_code_svg,
+    recovery_codes_renew,
+    secret_text,
+    two_factor_confirm,
+    two_factor_disable,
+    two_factor_setup_start,
+    verify_second_factor,
+)
 
 
 class LoginView(auth_views.LoginView):
+    """The password; then, for a person with two-factor sign-in on, the code (two_factor_verify)."""
+
     form_class = EmailLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if has_two_factor(user):
+            self.request.session[PENDING] = True
+            return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': self.get_success_url()})}")
+        return response
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return target if target and allowed else reverse("home")
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app, or a recovery code (used up)."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = verify_second_factor(user=user, code=form.cleaned_data["code"])
+        if device is None:
+            form.add_error("code", WRONG_CODE)
+        else:
+            otp_login(request, device)
+            request.session.pop(PENDING, None)
+            if device.name == RECOVERY_DEVICE:
+                messages.warning(
+                    request, "You used a recovery code; each works once. Renew them on Two-factor sign-in."
+                )
+            return redirect(_next_url(request))
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """A person's own two-factor sign-in: turn it on (scan, confirm, keep the recovery codes), renew the codes,
+    turn it off. Every change but starting asks for a current code."""
+    user = cast(User, request.user)
+    form = SecondFactorForm(request.POST or None)
+    action = request.POST.get("action", "")
+    recovery_codes: list[str] = []
+    if request.method == "POST" and action == "start":
+        two_factor_setup_start(user=user)
+        return redirect("accounts:two_factor")
+    if request.method == "POST" and action in ("confirm", "renew", "disable") and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            if action == "confirm":
+                recovery_codes = two_factor_confirm(user=user, code=code)
+                otp_login(request, authenticator(user))
+                request.session.pop(PENDING, None)
+                messages.success(request, "Two-factor sign-in is on. Keep your recovery codes somewhere safe.")
+            elif action == "renew":
+                recovery_codes = recovery_codes_renew(user=user, code=code)
+                messages.success(request, "New recovery codes: the old ones no longer work.")
+            else:
+                two_factor_disable(user=user, code=code)
+                messages.success(request, "Two-factor sign-in is off.")
+                return redirect("accounts:two_factor")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    pending = None if has_two_factor(user) else pending_authenticator(user)
+    context = {
+        "form": form,
+        "enabled": has_two_factor(user),
+        "pending": pending,
+        "qr_code": qr_code_svg(pending) if pending else "",
+        "secret": secret_text(pending) if pending else "",
+        "recovery_codes": recovery_codes,
+        "action": action,
+    }
+    return render(request, "accounts/two_factor.html", context)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -25,6 +25,7 @@ from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from qms.accounts.two_factor import second_factor_missing
 from qms.permissions import DENIED, declared_actions, may, method_action
 
 from .access import can_write
@@ -60,6 +61,12 @@ def api_membership(request: Request) -> Membership | None:
     return membership
 
 
+def membership_organization(request: Request, membership: Membership) -> Organization:
+    """The URL's organisation (TenantMiddleware set it on the request), which is the membership's."""
+    organization: Organization = getattr(request, "organization", None) or membership.organization
+    return organization
+
+
 class IsOrganizationMember(BasePermission):
     """404 for anyone who is not an active member of the URL's organisation; 403 for read-only roles writing."""
 
@@ -69,6 +76,10 @@ class IsOrganizationMember(BasePermission):
         membership = api_membership(request)
         if membership is None or not membership.is_active:
             raise NotFound("No such organisation.")
+        if request.auth is None and second_factor_missing(
+            request.user, organization=membership_organization(request, membership), role=membership.role
+        ):  # a session, not a token: the organisation's rule for sign-in holds here too
+            raise PermissionDenied("This organisation requires two-factor sign-in: enter your code in the browser.")
         if request.method not in SAFE_METHODS and not can_write(membership):
             raise PermissionDenied("Your role is read-only in this organisation.")
         actions = declared_actions(view)

@@ -1,10 +1,14 @@
 from collections.abc import Callable
 from typing import cast
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+
+from qms.accounts.two_factor import REQUIRED, second_factor_missing
 
 from .access import can_write
 from .context import request_organization_context
@@ -51,6 +55,9 @@ class TenantMiddleware:
                 if membership is None:
                     raise Http404("No such organisation.")
                 tenant_request.membership = membership
+                if second_factor_missing(tenant_request.user, organization=organization, role=membership.role):
+                    messages.warning(request, REQUIRED.format(organization=organization.name))
+                    return redirect("accounts:two_factor")
                 if request.method not in SAFE_METHODS and not can_write(membership):
                     raise PermissionDenied("Your role is read-only in this organisation.")
             return self.get_response(request)

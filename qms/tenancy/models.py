@@ -17,6 +17,9 @@ class Organization(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     logo = models.ImageField(upload_to="logos/", blank=True, help_text="Shown on public forms. PNG or JPEG.")
+    two_factor_required = models.BooleanField(
+        default=False, help_text="Owners and auditors must sign in with a second factor (an authenticator app)."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qms.accounts.models import User
+from qms.accounts.two_factor import has_two_factor
 from qms.audit.services import audit_chain_start, audit_record, diff
 from qms.audit.writes import audited_update
 
@@ -30,24 +31,41 @@ def organization_create(*, name: str, slug: str, owner: User) -> Organization:
 
 
 def _organization_state(organization: Organization) -> dict:
-    return {"name": organization.name, "logo": organization.logo.name or None}
+    return {
+        "name": organization.name,
+        "logo": organization.logo.name or None,
+        "two_factor_required": organization.two_factor_required,
+    }
 
 
 def organization_update(
-    *, organization: Organization, actor: User, name: str, logo: UploadedFile | None = None, remove_logo: bool = False
+    *,
+    organization: Organization,
+    actor: User,
+    name: str,
+    logo: UploadedFile | None = None,
+    remove_logo: bool = False,
+    two_factor_required: bool | None = None,
 ) -> Organization:
-    """Rename the organisation and set or remove its logo (the file is checked by the form)."""
+    """Rename the organisation, set or remove its logo (the file is checked by the form), and require two-factor
+    sign-in of its owners and auditors or not (only an owner who has it on may require it: nobody is locked out)."""
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         before = _organization_state(locked)
         locked.name = name
+        if two_factor_required is not None:
+            if two_factor_required and not locked.two_factor_required and not has_two_factor(actor):
+                raise ValidationError(
+                    {"two_factor_required": "Turn on two-factor sign-in for yourself first (the link at the top)."}
+                )
+            locked.two_factor_required = two_factor_required
         if remove_logo:
             locked.logo = ""
         elif logo is not None:
             locked.logo.save(f"{locked.slug}-{logo.name}", logo, save=False)
         changes = diff(before, _organization_state(locked))
         if changes:
-            locked.save(update_fields=["name", "logo"])
+            locked.save(update_fields=["name", "logo", "two_factor_required"])
             audit_record(organization=locked, actor=actor, action="organization.update", obj=locked, changes=changes)
     return locked
 

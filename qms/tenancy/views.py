@@ -41,11 +41,16 @@ def organization_home(request: MemberRequest, org_slug: str) -> HttpResponse:
 @permission("settings.view", write="settings.manage")
 def organization_settings(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
-    form = OrganizationForm(request.POST or None, request.FILES or None, initial={"name": organization.name})
+    initial = {"name": organization.name, "two_factor_required": organization.two_factor_required}
+    form = OrganizationForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        organization_update(organization=organization, actor=request.user, **form.cleaned_data)
-        messages.success(request, "Organisation settings saved.")
-        return redirect("tenancy:settings", org_slug=org_slug)
+        try:
+            organization_update(organization=organization, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Organisation settings saved.")
+            return redirect("tenancy:settings", org_slug=org_slug)
     return render(request, "tenancy/settings.html", {"form": form})
 
 
