@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from qms.accounts import urls as accounts_urls
 from qms.accounts import views as accounts_views
@@ -39,9 +39,12 @@ urlpatterns = [
     path("api/v1/o/<slug:org_slug>/", include(api_patterns)),
     path("p/<slug:org_slug>/", include((public_patterns, "public"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    # The split view serves Swagger UI's init script as a file (?script), so the page needs nothing inline.
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[], authentication_classes=[]),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="api/swagger_ui.html", permission_classes=[], authentication_classes=[]
+        ),
         name="api_docs",
     ),
     path("healthz", health.healthz, name="healthz"),

@@ -12,4 +12,5 @@ urlpatterns = [
 dev_urlpatterns = [
     path("dev/mailbox/", views.dev_mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:name>/", views.dev_mailbox_message, name="dev_mailbox_message"),
+    path("dev/mailbox/<str:name>/html", views.dev_mailbox_html, name="dev_mailbox_html"),
 ]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from qms.listing import paginate, query_text
@@ -16,6 +17,14 @@ from qms.tenancy.requests import MemberRequest
 from .models import OutboxMessage
 from .selectors import outbox_counts, outbox_messages
 from .services import outbox_retry
+
+# An email's HTML is written for mail clients, which want its styles inline. The mailbox shows it as a document of
+# its own, framed by the message page alone (sandboxed there), under a policy of its own that the CSP middleware
+# leaves in place: its inline styles and images, and nothing else — no script, no request, no form, no other framer.
+EMAIL_DOCUMENT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self'"
+)
 
 
 @permission("delivery.view")
@@ -66,8 +75,22 @@ def dev_mailbox(request: HttpRequest) -> HttpResponse:
     return render(request, "outbox/dev_mailbox.html", {"mails": [_parse(p) for p in files]})
 
 
-def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
+def _message_path(name: str) -> Path:
     path = _mailbox() / Path(name).name
     if not path.exists() or path.suffix != ".eml":
         raise Http404("No such message.")
-    return render(request, "outbox/dev_mailbox_message.html", {"mail": _parse(path)})
+    return path
+
+
+def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
+    return render(request, "outbox/dev_mailbox_message.html", {"mail": _parse(_message_path(name))})
+
+
+@xframe_options_sameorigin
+def dev_mailbox_html(request: HttpRequest, name: str) -> HttpResponse:
+    html = _parse(_message_path(name))["html"]
+    if not html:
+        raise Http404("This message has no HTML part.")
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = EMAIL_DOCUMENT_POLICY
+    return response

@@ -69,3 +69,23 @@ def test_without_debug_the_dev_mailbox_answers_404(client, delivered_invitation,
 
     assert client.get("/dev/mailbox/").status_code == 404
     assert client.get(f"/dev/mailbox/{eml.name}/").status_code == 404
+    assert client.get(f"/dev/mailbox/{eml.name}/html").status_code == 404
+
+
+def test_the_dev_mailbox_frames_an_emails_html_as_its_own_document_that_runs_nothing(
+    client, delivered_invitation, mailbox
+):
+    (eml,) = mailbox.glob("*.eml")
+    page = client.get(f"/dev/mailbox/{eml.name}/").content.decode()
+    assert f'src="/dev/mailbox/{eml.name}/html"' in page
+    assert "srcdoc" not in page
+
+    document = client.get(f"/dev/mailbox/{eml.name}/html")
+    assert document.status_code == 200
+    assert delivered_invitation.body_html in document.content.decode()
+    assert document["X-Frame-Options"] == "SAMEORIGIN"
+    policy = dict(part.strip().split(" ", 1) for part in document["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == "'none'"  # no script, no request
+    assert policy["style-src"] == "'unsafe-inline'"  # an email's styles are inline, for mail clients
+    assert policy["frame-ancestors"] == "'self'"
+    assert policy["form-action"] == "'none'"
