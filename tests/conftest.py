@@ -81,7 +81,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     def _fixture_teardown(self):
         # The flush truncates every table; the audit chain refuses TRUNCATE for every role, so its triggers are
-        # switched off as the owner for the flush alone (qms/audit/migrations/0005).
+        # switched off as the owner for the flush alone (qms/audit/migrations/0005). A test that never touched the
+        # database (a live server's public page) connects here, so that the owner's role is the one that flushes.
+        connections["default"].ensure_connection()
         with as_owner():
             _audit_triggers("DISABLE")
             try:

@@ -4,6 +4,7 @@ import shutil
 import pytest
 
 from tests.outbox.conftest import broker, redis_server  # noqa: F401 - the import journey's worker fixtures
+from tests.outbox.test_dev_mailbox import delivered_invitation, mailbox  # noqa: F401 - an email in the local mailbox
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
