@@ -120,6 +120,7 @@ CONSENTS = {
     "opted-out": Consent.OPTED_OUT,
 }
 TEXT_LIMITS = {"customer_name": 200, "segment": 100, "region": 100, "external_ref": 100, "contact_name": 200}
+NO_OWNER = "No owner, manager or staff member here has this email."
 NOT_UTF8 = "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)” or as an .xlsx workbook."
 
 
@@ -333,7 +334,7 @@ class RowChecker:
             email = values["account_owner_email"].lower()
             customer["account_owner_id"] = self.owners.get(email) if email else None
             if email and customer["account_owner_id"] is None:
-                problems.append(("account_owner_email", "No owner, manager or staff member here has this email."))
+                problems.append(("account_owner_email", NO_OWNER))
         return customer
 
     def _contact(self, values: dict, problems: list) -> dict | None:
@@ -384,15 +385,31 @@ class Tally:
         self.rows = self.valid = self.invalid = 0
         self.errors, self.error_count, self.preview = list(notes), len(notes), []
 
+    @classmethod
+    def of_check(cls, *, columns: list[str], rows: int, valid: int, errors: list[dict], error_count: int) -> "Tally":
+        """The tally a job's check came to, for its import to go on from."""
+        tally = cls({name: index for index, name in enumerate(columns)}, list(errors))
+        tally.rows, tally.valid, tally.invalid, tally.error_count = rows, valid, rows - valid, error_count
+        return tally
+
     def add(self, number: int, cells: list[str], problems: list[tuple[str, str]]) -> None:
         self.rows += 1
         if problems:
             self.invalid += 1
-            self.error_count += len(problems)
-            room = MAX_ERRORS_KEPT - len(self.errors)
-            self.errors.extend(_error(number, column, message) for column, message in problems[: max(room, 0)])
+            self._keep(number, problems)
         else:
             self.valid += 1
         if len(self.preview) < PREVIEW_ROWS:
             cells = [cells[i][:200] if i < len(cells) else "" for i in self.positions]
             self.preview.append({"row": number, "cells": cells, "valid": not problems})
+
+    def reject(self, number: int, problems: list[tuple[str, str]]) -> None:
+        """A row valid at the check is not at the import (its account owner left meanwhile)."""
+        self.valid -= 1
+        self.invalid += 1
+        self._keep(number, problems)
+
+    def _keep(self, number: int, problems: list[tuple[str, str]]) -> None:
+        self.error_count += len(problems)
+        room = MAX_ERRORS_KEPT - len(self.errors)
+        self.errors.extend(_error(number, column, message) for column, message in problems[: max(room, 0)])

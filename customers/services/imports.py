@@ -5,9 +5,12 @@ The life of an ImportJob:
     upload ─> VALIDATING ─(task: check every row)─> PREVIEW ─(confirm, with a mode)─> IMPORTING ─(task)─> DONE
                  └─> INVALID (file unreadable)          └─> CANCELLED                    └─> FAILED
 
-Both tasks read the stored file from the start. The import checks every row again, because the directory may
-have changed since the preview (a member left, a contact was added by hand), and writes in one transaction:
-in all-or-nothing mode a single bad row rolls everything back, in valid-only mode bad rows are skipped.
+The check runs once: it keeps the job's valid rows, normalised, next to the upload (import_staging), and the
+import writes from them without reading the file again. Of the checks, only one depends on the directory rather
+than the file, so only it is repeated: an account owner who left since the preview makes that row invalid. The
+rest of what may have changed (a contact added by hand) is what the upsert finds. The import writes in one
+transaction: in all-or-nothing mode a single bad row rolls everything back, in valid-only mode bad rows are
+skipped.
 The import appends ONE audit event per job ("import.complete" with its counts), not one per row: a 50,000-row
 file would otherwise bury the trail, and the job itself (file, person, errors, counts) is the detailed record.
 """
@@ -38,6 +41,7 @@ from qms.tenancy.models import Organization
 from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_ROWS are this module's public face
     COLUMN_NAMES,
     COLUMNS,
+    NO_OWNER,
     SNIFF_BYTES,
     TEMPLATE_ROWS,
     ImportFileError,
@@ -49,6 +53,7 @@ from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_RO
     read_table,
     sniff_upload,
 )
+from .import_staging import StagedRows, staged_rows_discard, staged_rows_open
 from .import_writers import DirectoryWriter, directory_writer
 
 log = logging.getLogger(__name__)
@@ -163,14 +168,21 @@ def import_job_validate(*, job_id: int, progress: Callable[[int], None] = _no_pr
     job = ImportJob.objects.select_related("organization").filter(pk=job_id).first()
     if job is None or job.status != Status.VALIDATING:
         return job  # cancelled, or already checked by an earlier delivery of the task
+    staged = StagedRows()
     try:
-        tally = _check_file(job, progress)
-    except ImportFileError as exc:
-        _compare_and_swap(job.pk, "unreadable", message=str(exc), finished_at=timezone.now())
-        return job
+        try:
+            tally = _check_file(job, progress, staged)
+        except ImportFileError as exc:
+            _compare_and_swap(job.pk, "unreadable", message=str(exc), finished_at=timezone.now())
+            return job
+        staged_name = staged.store(job)
+    finally:
+        staged.close()
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status == Status.VALIDATING:
+        if job.status != Status.VALIDATING:
+            staged_rows_discard({"checked_rows": staged_name})  # cancelled while it was checked
+        else:
             job.status = ImportJob.workflow.apply(job, "checked")["status"]
             job.total_rows = job.processed_rows = tally.rows
             job.valid_rows, job.error_rows, job.errors = tally.valid, tally.invalid, tally.errors
@@ -180,6 +192,7 @@ def import_job_validate(*, job_id: int, progress: Callable[[int], None] = _no_pr
                 "read_as": tally.sources,
                 "preview": tally.preview,
                 "error_count": tally.error_count,
+                "checked_rows": staged_name,
             }
             job.save(
                 update_fields=[
@@ -195,7 +208,7 @@ def import_job_validate(*, job_id: int, progress: Callable[[int], None] = _no_pr
     return job
 
 
-def _check_file(job: ImportJob, progress: Callable[[int], None]) -> Tally:
+def _check_file(job: ImportJob, progress: Callable[[int], None], staged: StagedRows) -> Tally:
     try:
         binary = job.file.open("rb")
     except OSError:
@@ -206,8 +219,10 @@ def _check_file(job: ImportJob, progress: Callable[[int], None]) -> Tally:
         checker = RowChecker(columns=columns, owners=account_owner_emails(organization=job.organization))
         tally = Tally(columns, notes, header_sources(header, columns))
         for number, cells in numbered_rows(rows):
-            _, problems = checker.check(number, cells)
+            row, problems = checker.check(number, cells)
             tally.add(number, cells, problems)
+            if row is not None:
+                staged.add(row)
             if tally.rows % PROGRESS_EVERY == 0:
                 progress(tally.rows)
     if tally.rows == 0:
@@ -238,7 +253,8 @@ def import_job_cancel(*, job: ImportJob, actor: User) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         before = job.status
         job.status, job.finished_at = ImportJob.workflow.apply(job, "cancel")["status"], timezone.now()
-        job.save(update_fields=["status", "finished_at"])
+        job.summary = staged_rows_discard(job.summary)
+        job.save(update_fields=["status", "finished_at", "summary"])
         audit_record(
             organization=job.organization,
             actor=actor,
@@ -265,7 +281,11 @@ def import_job_requeue(*, job: ImportJob, actor: User) -> ImportJob:
 
 def import_job_fail(*, job_id: int, message: str) -> None:
     """A task gave up (crash, time limit, database gone): say so on the job instead of leaving it waiting."""
-    _compare_and_swap(job_id, "fail", message=message, finished_at=timezone.now())
+    with transaction.atomic():
+        if _compare_and_swap(job_id, "fail", message=message, finished_at=timezone.now()):
+            job = ImportJob.objects.get(pk=job_id)
+            job.summary = staged_rows_discard(job.summary)
+            job.save(update_fields=["summary"])
 
 
 def _compare_and_swap(job_id: int, transition: str, **fields: Any) -> bool:
@@ -307,28 +327,37 @@ def import_job_run(*, job_id: int, progress: Callable[[int], None] = _no_progres
 
 
 def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally, DirectoryWriter]:
-    with job.file.open("rb") as binary:
-        header, rows = read_table(binary)
-        columns, notes = header_columns(header)
-        checker = RowChecker(columns=columns, owners=account_owner_emails(organization=job.organization))
-        tally, writer, batch = Tally(columns, notes), directory_writer(job.organization), []
-        refusing = False
-        for number, cells in numbered_rows(rows):
-            row, problems = checker.check(number, cells)
-            tally.add(number, cells, problems)
-            if problems:
-                refusing = refusing or job.mode == Mode.ALL_OR_NOTHING
-            elif not refusing:
-                assert row is not None  # a row without problems was checked
-                batch.append(row)
-                if len(batch) >= BATCH_ROWS:
-                    writer.write(batch)
-                    batch = []
-            if tally.rows % PROGRESS_EVERY == 0:
-                progress(tally.rows)
-        if batch and not refusing:
-            writer.write(batch)
+    """Write the rows the check kept; a row whose account owner is no longer one is now invalid."""
+    tally = _checked_tally(job)
+    owners = set(account_owner_emails(organization=job.organization).values())
+    writer, batch = directory_writer(job.organization), []
+    refusing = job.mode == Mode.ALL_OR_NOTHING and tally.invalid > 0
+    for done, row in enumerate(staged_rows_open(job), start=1):
+        owner = row.customer.get("account_owner_id")
+        if owner is not None and owner not in owners:
+            tally.reject(row.number, [("account_owner_email", NO_OWNER)])
+            refusing = refusing or job.mode == Mode.ALL_OR_NOTHING
+        elif not refusing:
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                writer.write(batch)
+                batch = []
+        if done % PROGRESS_EVERY == 0:
+            progress(done)
+    if batch and not refusing:
+        writer.write(batch)
+    tally.errors.sort(key=lambda error: error["row"])
     return tally, writer
+
+
+def _checked_tally(job: ImportJob) -> Tally:
+    return Tally.of_check(
+        columns=job.summary.get("columns", []),
+        rows=job.total_rows,
+        valid=job.valid_rows,
+        errors=job.errors,
+        error_count=job.summary.get("error_count", len(job.errors)),
+    )
 
 
 def _finish(
@@ -336,6 +365,7 @@ def _finish(
 ) -> None:
     job.status = ImportJob.workflow.apply(job, "finish" if status == Status.DONE else "fail")["status"]
     job.message, job.finished_at = message, timezone.now()
+    job.summary = staged_rows_discard(job.summary)
     if tally is not None:
         job.total_rows = job.processed_rows = tally.rows
         job.valid_rows, job.error_rows, job.errors = tally.valid, tally.invalid, tally.errors
