@@ -18,6 +18,7 @@ file would otherwise bury the trail, and the job itself (file, person, errors, c
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypedDict
@@ -53,11 +54,13 @@ from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_RO
     read_table,
     sniff_upload,
 )
+from .import_sql import StagedImport
 from .import_staging import StagedRows, staged_rows_discard, staged_rows_open
-from .import_writers import DirectoryWriter, directory_writer
+from .import_writers import directory_writer
 
 log = logging.getLogger(__name__)
 Status, Mode = ImportJob.Status, ImportJob.Mode
+Counts = dict[str, Counter[str]]  # {"customers"/"contacts": {"created"/"updated"/"unchanged": n}}
 
 BATCH_ROWS = 2000
 PROGRESS_EVERY = 1000
@@ -306,14 +309,14 @@ def import_job_run(*, job_id: int, progress: Callable[[int], None] = _no_progres
         if job is None or job.status != Status.IMPORTING:
             return job  # already done by an earlier delivery of the task
         tally: Tally | None
-        writer: DirectoryWriter | None
-        tally = writer = None
+        counts: Counts | None
+        tally = counts = None
         try:
             with transaction.atomic(), _constraints_checked_per_statement():
-                tally, writer = _import_rows(job, progress)
+                tally, counts = _import_rows(job, progress)
                 if job.mode == Mode.ALL_OR_NOTHING and tally.invalid:
                     raise _Refused
-                _finish(job, tally, writer)
+                _finish(job, tally, counts)
         except _Refused:
             assert tally is not None  # _Refused comes after the rows were read
             message = (
@@ -326,10 +329,13 @@ def import_job_run(*, job_id: int, progress: Callable[[int], None] = _no_progres
     return job
 
 
-def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally, DirectoryWriter]:
-    """Write the rows the check kept; a row whose account owner is no longer one is now invalid."""
+def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally, Counts]:
+    """Write the rows the check kept; a row whose account owner is no longer one is now invalid. PostgreSQL
+    writes them with a few set-based statements (import_sql), other databases through the ORM, batch by batch."""
     tally = _checked_tally(job)
     owners = set(account_owner_emails(organization=job.organization).values())
+    if connection.vendor == "postgresql":
+        return tally, _import_staged_sql(job, tally, owners, progress)
     writer, batch = directory_writer(job.organization), []
     refusing = job.mode == Mode.ALL_OR_NOTHING and tally.invalid > 0
     for done, row in enumerate(staged_rows_open(job), start=1):
@@ -347,7 +353,19 @@ def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally
     if batch and not refusing:
         writer.write(batch)
     tally.errors.sort(key=lambda error: error["row"])
-    return tally, writer
+    return tally, writer.counts
+
+
+def _import_staged_sql(job: ImportJob, tally: Tally, owners: set[int], progress: Callable[[int], None]) -> Counts:
+    staged = StagedImport(job)
+    if job.mode == Mode.ALL_OR_NOTHING and tally.invalid:
+        return staged.counts  # refused: nothing to write
+    staged.load()
+    if staged.drop_owners_gone(owners, tally) and job.mode == Mode.ALL_OR_NOTHING:
+        return staged.counts
+    staged.write()
+    progress(tally.rows)
+    return staged.counts
 
 
 def _checked_tally(job: ImportJob) -> Tally:
@@ -361,7 +379,7 @@ def _checked_tally(job: ImportJob) -> Tally:
 
 
 def _finish(
-    job: ImportJob, tally: Tally | None, writer: DirectoryWriter | None, *, status: str = Status.DONE, message: str = ""
+    job: ImportJob, tally: Tally | None, counts: Counts | None, *, status: str = Status.DONE, message: str = ""
 ) -> None:
     job.status = ImportJob.workflow.apply(job, "finish" if status == Status.DONE else "fail")["status"]
     job.message, job.finished_at = message, timezone.now()
@@ -370,13 +388,13 @@ def _finish(
         job.total_rows = job.processed_rows = tally.rows
         job.valid_rows, job.error_rows, job.errors = tally.valid, tally.invalid, tally.errors
         job.summary = {**job.summary, "error_count": tally.error_count, "skipped_rows": tally.invalid}
-    if writer is not None:
-        job.summary.update({kind: dict(counts) for kind, counts in writer.counts.items()})
+    if counts is not None:
+        job.summary.update({kind: dict(outcomes) for kind, outcomes in counts.items()})
     job.save()
     if status == Status.DONE:
-        assert tally is not None and writer is not None  # an import is done only when its rows were written
-        counts = {
-            f"{kind}_{outcome}": [None, writer.counts[kind][outcome]]
+        assert tally is not None and counts is not None  # an import is done only when its rows were written
+        changes = {
+            f"{kind}_{outcome}": [None, counts[kind][outcome]]
             for kind in ("customers", "contacts")
             for outcome in ("created", "updated", "unchanged")
         }
@@ -390,7 +408,7 @@ def _finish(
                 "mode": [None, job.mode],
                 "rows": [None, tally.rows],
                 "skipped_rows": [None, tally.invalid],
-                **counts,
+                **changes,
             },
         )
 
