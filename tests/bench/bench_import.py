@@ -1,9 +1,9 @@
 """Importing 50,000 contacts (10,000 customers) from CSV, against PostgreSQL's COPY of the same file into a bare
 table, measured in the same run.
 
-The import is timed as a worker runs it: the check task (every row read and checked, the preview stored) and
-the import task (every row read and checked again, customers and contacts upserted under row-level security,
-one audit event). The baseline is COPY of the same bytes into an unindexed table with no checks.
+The import is timed as a worker runs it: the check task (every row read and checked once, the preview stored, the
+valid rows kept) and the import task (the kept rows upserted under row-level security, one audit event). The
+baseline is COPY of the same bytes into an unindexed table with no checks.
 
 Two references show how much of the ratio the tables themselves cost:
 - the floor for this schema: the same rows written with hand-written set-based SQL into the real tables (five
@@ -223,7 +223,8 @@ def test_bench_import_of_50000_contacts_against_copy(alpha, bravo, settings, tmp
         )
         print(
             f"[bench] floor for this schema (COPY + set-based INSERTs into the real tables under RLS) "
-            f"{floor * 1000:.0f} ms = {floor / copy:.2f}x COPY; check + import is {total / floor:.2f}x that floor"
+            f"{floor * 1000:.0f} ms = {floor / copy:.2f}x COPY; check + import is {total / floor:.2f}x that floor "
+            f"(the import alone {imported / floor:.2f}x, the check {checked / floor:.2f}x)"
         )
     if ceiling is not None:
         print(
