@@ -334,7 +334,7 @@ def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally
     writes them with a few set-based statements (import_sql), other databases through the ORM, batch by batch."""
     tally = _checked_tally(job)
     owners = set(account_owner_emails(organization=job.organization).values())
-    if connection.vendor == "postgresql":
+    if writes_set_based():
         return tally, _import_staged_sql(job, tally, owners, progress)
     writer, batch = directory_writer(job.organization), []
     refusing = job.mode == Mode.ALL_OR_NOTHING and tally.invalid > 0
@@ -354,6 +354,11 @@ def _import_rows(job: ImportJob, progress: Callable[[int], None]) -> tuple[Tally
         writer.write(batch)
     tally.errors.sort(key=lambda error: error["row"])
     return tally, writer.counts
+
+
+def writes_set_based() -> bool:
+    """Whether the import writes with import_sql's statements (PostgreSQL) rather than the ORM."""
+    return connection.vendor == "postgresql"
 
 
 def _import_staged_sql(job: ImportJob, tally: Tally, owners: set[int], progress: Callable[[int], None]) -> Counts:

@@ -99,3 +99,10 @@ def test_a_second_delivery_of_the_import_after_its_rows_went_changes_nothing(alp
     job = confirm_and_run(alpha, job, mode=Mode.VALID_ONLY)
     import_run.run(alpha.organization.pk, job.pk)
     assert fresh(alpha, job).status == Status.DONE and len(customers(alpha)) == 2
+
+
+def test_only_the_valid_rows_of_a_file_with_none_imports_nothing_and_is_done(alpha, media_root):
+    job, _ = _checked(alpha, media_root, rows=[row(email="not-an-email"), row(name="")])
+    job = confirm_and_run(alpha, job, mode=Mode.VALID_ONLY)
+    assert (job.status, job.valid_rows, job.error_rows) == (Status.DONE, 0, 2)
+    assert customers(alpha) == [] and contacts(alpha) == []

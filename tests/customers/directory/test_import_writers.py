@@ -1,20 +1,18 @@
-"""The import's two writers, the ORM one (any database) and the set-based PostgreSQL one, come to the same rows
-and the same counts: first import, a re-import of the same file, and a changed file."""
+"""The import's two ways of writing, the ORM one (any database) and the set-based PostgreSQL one, come to the same
+rows and the same counts: first import, a re-import of the same file, and a changed file."""
 
 import pytest
 
-from customers.services import import_writers, imports
+from customers.services import imports
 from tests.conftest import IS_POSTGRES
 from tests.factories import ContactFactory, CustomerFactory
 
 from .conftest import contacts, csv_bytes, customers, import_file, row
 
 WRITERS = [
-    pytest.param(import_writers.DirectoryWriter, id="orm"),
+    pytest.param(False, id="orm"),
     pytest.param(
-        import_writers.PostgresDirectoryWriter,
-        id="postgres",
-        marks=pytest.mark.skipif(not IS_POSTGRES, reason="set-based SQL for PostgreSQL only"),
+        True, id="postgres", marks=pytest.mark.skipif(not IS_POSTGRES, reason="set-based SQL for PostgreSQL only")
     ),
 ]
 ODD_TEXT = 'Quote " back\\slash, comma {brace} NULL ümlaut'
@@ -36,7 +34,7 @@ CHANGED = [
 
 @pytest.fixture
 def writer(request, monkeypatch):
-    monkeypatch.setattr(imports, "directory_writer", lambda organization: request.param(organization=organization))
+    monkeypatch.setattr(imports, "writes_set_based", lambda: request.param)
 
 
 def _state(tenant):
