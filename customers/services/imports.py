@@ -55,7 +55,7 @@ from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_RO
     sniff_upload,
 )
 from .import_sql import StagedImport
-from .import_staging import StagedRows, staged_rows_discard, staged_rows_open
+from .import_staging import StagedRows, staged_file_delete, staged_rows_discard, staged_rows_open
 from .import_writers import directory_writer
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,14 @@ def import_job_validate(*, job_id: int, progress: Callable[[int], None] = _no_pr
         staged_name = staged.store(job)
     finally:
         staged.close()
+    try:
+        return _keep_check(job, tally, staged_name)
+    except BaseException:
+        staged_file_delete(staged_name)  # the job never came to point at them
+        raise
+
+
+def _keep_check(job: ImportJob, tally: Tally, staged_name: str) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != Status.VALIDATING:

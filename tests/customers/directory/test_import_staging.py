@@ -3,9 +3,11 @@ uploaded file again. The kept rows hold people's details, so they go when the jo
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from customers.models import ImportJob
+from customers.services import imports
 from customers.services.import_upkeep import import_upkeep
 from customers.services.imports import import_job_cancel, import_job_confirm, import_job_fail
 from customers.tasks import import_run
@@ -106,3 +108,38 @@ def test_only_the_valid_rows_of_a_file_with_none_imports_nothing_and_is_done(alp
     job = confirm_and_run(alpha, job, mode=Mode.VALID_ONLY)
     assert (job.status, job.valid_rows, job.error_rows) == (Status.DONE, 0, 2)
     assert customers(alpha) == [] and contacts(alpha) == []
+
+
+def _staged_files(media_root) -> list:
+    return list(media_root.rglob("*.checked.csv"))
+
+
+def test_a_job_cancelled_while_it_was_checked_keeps_no_rows(
+    alpha, media_root, monkeypatch, django_capture_on_commit_callbacks
+):
+    job = create_job(alpha, csv_bytes(ROWS))
+    check_file = imports._check_file
+
+    def cancelled_meanwhile(job, progress, staged):
+        tally = check_file(job, progress, staged)
+        with alpha.context():
+            import_job_cancel(job=job, actor=alpha.manager)
+        return tally
+
+    monkeypatch.setattr(imports, "_check_file", cancelled_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = validate(alpha, job)
+    assert job.status == Status.CANCELLED and "checked_rows" not in job.summary
+    assert _staged_files(media_root) == []
+
+
+def test_a_check_that_fails_while_saving_its_result_keeps_no_rows(alpha, media_root, monkeypatch):
+    job = create_job(alpha, csv_bytes(ROWS))
+
+    def database_gone(*args):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(imports, "_keep_check", database_gone)
+    with pytest.raises(RuntimeError):
+        validate(alpha, job)
+    assert _staged_files(media_root) == []
