@@ -49,22 +49,24 @@ FIELDS = (
     "consent",
 )
 
+LAST = len(FIELDS) - 1  # the commas of a row that needs no quoting
+
 
 def _storage() -> Storage:
     return ImportJob._meta.get_field("file").storage
 
 
-def _cells(row: CheckedRow) -> list[object]:
+def _cells(row: CheckedRow) -> list[str]:
     customer, contact = row.customer, row.contact
     owner = customer.get("account_owner_id")
-    cells: list[object] = [
-        row.number,
+    cells = [
+        str(row.number),
         customer["name"],
         customer.get("kind") or "",
         customer.get("segment", ""),
         customer.get("region", ""),
         customer.get("external_ref", ""),
-        "" if owner is None else owner,
+        "" if owner is None else str(owner),
     ]
     if contact is None:
         return [*cells, "", "", "", "", "", ""]
@@ -114,7 +116,13 @@ class StagedRows:
         self._writer = csv.writer(self._text)
 
     def add(self, row: CheckedRow) -> None:
-        self._writer.writerow(_cells(row))
+        cells = _cells(row)
+        line = ",".join(cells)
+        # Most rows need no quoting: joined by hand they cost a third of what the csv writer takes.
+        if line.count(",") != LAST or '"' in line or "\n" in line or "\r" in line:
+            self._writer.writerow(cells)
+        else:
+            self._text.write(line + "\r\n")
 
     def store(self, job: ImportJob) -> str:
         """Save the rows next to the job's upload; returns the stored name (for the job's summary)."""

@@ -143,3 +143,12 @@ def test_a_check_that_fails_while_saving_its_result_keeps_no_rows(alpha, media_r
     with pytest.raises(RuntimeError):
         validate(alpha, job)
     assert _staged_files(media_root) == []
+
+
+def test_kept_rows_keep_text_that_needs_quoting(alpha, media_root):
+    odd = 'Two\nlines, a "quote" and \\ back'
+    job, _ = _checked(alpha, media_root, rows=[row(name=odd, ref="", contact=odd, email="", region=odd)])
+    job = confirm_and_run(alpha, job)
+    assert job.status == Status.DONE, job.message
+    assert [(c.name, c.region) for c in customers(alpha)] == [(odd, odd)]
+    assert [c.name for c in contacts(alpha)] == [odd]
