@@ -18,6 +18,7 @@ from django_scopes import scopes_disabled
 
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Organization, Role
+from qms.tenancy.rls import APPEND_ONLY_TABLES
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 override_settings(
@@ -55,11 +56,19 @@ def as_owner():
 
 
 def _audit_triggers(state):
+    """The append-only audit tables refuse TRUNCATE by trigger and by privilege, the owner's included: switched
+    off (DISABLE) and on again (ENABLE) around a test's flush."""
+    privilege = (
+        "GRANT TRUNCATE ON {table} TO CURRENT_USER"
+        if state == "DISABLE"
+        else "REVOKE TRUNCATE ON {table} FROM CURRENT_USER"
+    )
     for conn in connections.all(initialized_only=True):
         if conn.vendor == "postgresql" and conn.connection is not None:
             with conn.cursor() as cursor:
-                for table in ("audit_auditevent", "audit_auditchainhead"):
+                for table in APPEND_ONLY_TABLES:
                     cursor.execute(f"ALTER TABLE {table} {state} TRIGGER USER")
+                    cursor.execute(privilege.format(table=table))
 
 
 @contextmanager

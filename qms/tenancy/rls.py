@@ -136,6 +136,9 @@ def apply_row_level_security(using: str = "default", **kwargs: Any) -> None:
             cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
             cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
             cursor.execute(f"CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate})")
+        for table_name in APPEND_ONLY_TABLES:  # the owner too: TRUNCATE is refused by trigger and by privilege
+            if table_name in existing:
+                cursor.execute(f"REVOKE TRUNCATE ON {quote(table_name)} FROM PUBLIC, CURRENT_USER")
         role = settings.DATABASE_APP_ROLE
         if role:
             functions = [name for statement in statements for name in FUNCTION_NAME.findall(statement)]

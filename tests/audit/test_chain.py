@@ -193,9 +193,17 @@ def test_the_application_role_may_not_change_audit_events_at_all(alpha, statemen
 @pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditchainhead"])
 def test_truncate_is_refused_even_for_the_owner(alpha, table):
     _append(alpha, 3)
-    with as_owner(), pytest.raises(DatabaseError, match="refused"), transaction.atomic():
+    with as_owner(), connection.cursor() as cursor:
+        cursor.execute("SELECT has_table_privilege(current_user, %s, 'TRUNCATE')", [table])
+        assert cursor.fetchone()[0] is False, "the privilege is revoked from the owner too"
+    with as_owner(), pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # this test's own inserts' checks, before TRUNCATE
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    with as_owner(), pytest.raises(DatabaseError, match="refused"), transaction.atomic():
+        with connection.cursor() as cursor:  # and should someone grant it back, the trigger still refuses
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"GRANT TRUNCATE ON {table} TO current_user")
             cursor.execute(f"TRUNCATE {table} CASCADE")
     assert audit_chain_verify(organization=alpha.organization) == (3, None)
 
