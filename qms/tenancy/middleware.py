@@ -4,6 +4,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
@@ -24,8 +25,9 @@ PUBLIC_PREFIX = "/p/"
 class TenantMiddleware:
     """Resolves /o/<slug>/, /api/v1/o/<slug>/ and /p/<slug>/ to an organisation and runs the request in it.
 
-    The request runs in one transaction with the organisation's scope and RLS setting (on PostgreSQL the lookup
-    and the setting are one statement: `context.request_organization_context`). Staff pages need an active
+    The request runs in one transaction with the organisation's scope and RLS setting
+    (`context.request_organization_context`), rolled back when the answer is a server error, so a half-done write
+    never stays. Staff pages need an active
     membership (else 404, never 403); an auditor gets 403 on any unsafe method. API membership is checked by DRF
     after token authentication (qms.tenancy.api).
     """
@@ -60,4 +62,7 @@ class TenantMiddleware:
                     return redirect("accounts:two_factor")
                 if request.method not in SAFE_METHODS and not can_write(membership):
                     raise PermissionDenied("Your role is read-only in this organisation.")
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)  # a request that failed keeps none of its writes, nor their emails
+            return response
