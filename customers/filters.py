@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from customers.models import Contact, Customer
+from qms.listing import PageFilterSet
 from qms.tenancy.api import id_filter
 from qms.tenancy.models import Organization
 
@@ -19,7 +20,7 @@ ACTIVE, ARCHIVED, ALL = "active", "archived", "all"
 ARCHIVED_CHOICES = [(ACTIVE, "Active"), (ARCHIVED, "Archived"), (ALL, "Active and archived")]
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(PageFilterSet):
     # Declared explicitly: django-filter's automatic filters would query the scoped default manager at import.
     q = django_filters.CharFilter(method="filter_search", max_length=200, label="Name, reference or contact contains")
     search = django_filters.CharFilter(method="filter_search", max_length=200, label="The same as q")
@@ -62,20 +63,12 @@ class CustomerFilter(django_filters.FilterSet):
             return queryset.filter(archived_at__isnull=False)
         return queryset
 
-    @property
-    def values(self) -> dict[str, str]:
-        """The valid filters as the page shows them in its form (an invalid one reads as empty)."""
-        cleaned = self.form.cleaned_data if self.is_bound and hasattr(self.form, "cleaned_data") else {}
-        return {name: str(cleaned.get(name) or "") for name in self.filters}
-
 
 def directory_filters(*, organization: Organization, params: QueryDict) -> CustomerFilter:
     """The page's filters over this organisation's customers: active ones unless it asks for archived ones."""
     data = params.copy()
     data.setdefault("archived", ACTIVE)
-    filterset = CustomerFilter(data, queryset=Customer.objects.filter(organization=organization))
-    filterset.is_valid()  # an invalid value drops its own filter only
-    return filterset
+    return CustomerFilter.for_page(data, Customer.objects.filter(organization=organization))
 
 
 def is_filtered(filterset: CustomerFilter) -> bool:

@@ -27,6 +27,7 @@ from feedback.selectors.inbox import (
     themes_for,
 )
 from feedback.selectors.methods import methods_due_by, methods_for_organization
+from qms.listing import PageFilterSet
 from qms.tenancy.api import id_filter
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberRequest
@@ -52,7 +53,7 @@ class AssigneeFilter(django_filters.CharFilter):
     field_class = AssigneeField
 
 
-class FeedbackFilter(django_filters.FilterSet):
+class FeedbackFilter(PageFilterSet):
     q = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
     status = django_filters.ChoiceFilter(
         choices=[(OPEN, "Open (not closed)"), *Status.choices], method="filter_status", empty_label="Any status"
@@ -132,7 +133,7 @@ def inbox_filters(*, request: MemberRequest, params: QueryDict, queryset: QueryS
 INCLUDE = "1"
 
 
-class MethodFilter(django_filters.FilterSet):
+class MethodFilter(PageFilterSet):
     """The register's filters. `today` (given by the caller, in the organisation's time) decides what is due;
     retired methods are left out unless `retired=1`."""
 
@@ -159,7 +160,7 @@ class MethodFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[MonitoringMethod], name: str, value: str) -> QuerySet[MonitoringMethod]:
         term = value.strip()
-        if not term or "\x00" in term:
+        if not term:
             return queryset
         return queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
 
@@ -172,6 +173,4 @@ class MethodFilter(django_filters.FilterSet):
 
 def method_filters(*, organization: Organization, params: QueryDict, today: date) -> MethodFilter:
     """The register page's filters over the organisation's methods; an invalid value drops its own filter only."""
-    filterset = MethodFilter(params, queryset=methods_for_organization(organization=organization), today=today)
-    filterset.is_valid()
-    return filterset
+    return MethodFilter.for_page(params, methods_for_organization(organization=organization), today=today)

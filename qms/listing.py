@@ -3,8 +3,9 @@
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Any, Self, TypeVar
 
+import django_filters
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -14,6 +15,31 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_ID = 2**63 - 1
 
 T = TypeVar("T")
+
+
+class PageFilterSet(django_filters.FilterSet):
+    """A list's one FilterSet (the page, its CSV export and the API filter with it), with what a page needs of it.
+
+    A page calls `for_page`: an invalid value drops its own filter only (the rest still apply), `values` is what
+    the page's form shows (an invalid value reads as empty) and `ignored()` names the filters it dropped. The API
+    uses the class as `filterset_class` and answers 400 for the same invalid value. Declare every filter
+    explicitly: django-filter's automatic ones would query the scoped default manager at import time.
+    """
+
+    @classmethod
+    def for_page(cls, params: QueryDict, queryset: QuerySet[Any], **kwargs: Any) -> Self:
+        filterset = cls(params, queryset=queryset, **kwargs)
+        filterset.is_valid()
+        return filterset
+
+    @property
+    def values(self) -> dict[str, str]:
+        cleaned = self.form.cleaned_data if self.is_bound and hasattr(self.form, "cleaned_data") else {}
+        return {name: str(cleaned.get(name) or "") for name in self.filters}
+
+    def ignored(self) -> list[str]:
+        """The labels of the filters whose values were not understood (and so not applied)."""
+        return [str(self.filters[name].label) for name in self.form.errors if name in self.filters]
 
 
 def query_text(params: QueryDict, name: str, max_length: int = 200) -> str:

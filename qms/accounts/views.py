@@ -115,10 +115,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:two_factor")
         except ValidationError as exc:
             add_service_errors(form, exc)
-    pending = None if has_two_factor(user) else pending_authenticator(user)
+    enabled = has_two_factor(user)
+    pending = None if enabled else pending_authenticator(user)
     context = {
         "form": form,
-        "enabled": has_two_factor(user),
+        "enabled": enabled,
         "pending": pending,
         "qr_code": qr_code_svg(pending) if pending else "",
         "secret": secret_text(pending) if pending else "",

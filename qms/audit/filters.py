@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from qms.listing import PageFilterSet
 from qms.tenancy.api import id_filter
 from qms.tenancy.models import Organization
 
@@ -15,7 +16,7 @@ from .models import AuditEvent
 from .selectors import audit_events
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(PageFilterSet):
     # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
     q = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
     actor = id_filter("actor_id", label="Person")
@@ -38,13 +39,7 @@ class AuditEventFilter(django_filters.FilterSet):
             Q(object_repr__icontains=term) | Q(action__icontains=term) | Q(actor_label__icontains=term)
         )
 
-    def ignored(self) -> list[str]:
-        """The labels of the filters whose values were not understood (and so not applied)."""
-        return [str(self.filters[name].label) for name in self.form.errors if name in self.filters]
-
 
 def trail_filters(*, organization: Organization, params: QueryDict) -> AuditEventFilter:
     """The page's filters over the organisation's events; an invalid value drops its own filter only."""
-    filterset = AuditEventFilter(params, queryset=audit_events(organization=organization))
-    filterset.is_valid()
-    return filterset
+    return AuditEventFilter.for_page(params, audit_events(organization=organization))

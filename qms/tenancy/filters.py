@@ -8,12 +8,13 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from qms.listing import PageFilterSet
+
 from .models import Membership, Organization, Role
 from .selectors import members_for_organization
 
 
-class MemberFilter(django_filters.FilterSet):
-    # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
+class MemberFilter(PageFilterSet):
     q = django_filters.CharFilter(method="filter_search", max_length=200, label="Name or email contains")
     role = django_filters.ChoiceFilter(choices=Role.choices, label="Role")
 
@@ -23,19 +24,11 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: QuerySet[Membership], name: str, value: str) -> QuerySet[Membership]:
         term = value.strip()
-        if not term or "\x00" in term:
+        if not term:
             return queryset
         return queryset.filter(Q(user__email__icontains=term) | Q(user__full_name__icontains=term))
-
-    @property
-    def values(self) -> dict[str, str]:
-        """The valid filters as the page shows them in its form (an invalid one reads as empty)."""
-        cleaned = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        return {name: str(cleaned.get(name) or "") for name in self.filters}
 
 
 def member_filters(*, organization: Organization, params: QueryDict) -> MemberFilter:
     """The page's filters over the organisation's current members; an invalid value drops its own filter only."""
-    filterset = MemberFilter(params, queryset=members_for_organization(organization=organization))
-    filterset.is_valid()
-    return filterset
+    return MemberFilter.for_page(params, members_for_organization(organization=organization))

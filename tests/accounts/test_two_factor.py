@@ -94,6 +94,17 @@ def test_turning_it_off_or_renewing_codes_needs_a_current_code(alpha, login):
     assert not TOTPDevice.objects.filter(user=alpha.staff).exists()
 
 
+def test_an_organisations_requirement_holds_in_that_organisation_only(alpha, bravo, login):
+    _turn_on(login(alpha.owner), alpha.owner)
+    login(alpha.owner).post("/o/alpha/settings/", {"name": "Alpha Instruments", "two_factor_required": "on"})
+    bravo_owner = Client()
+    bravo_owner.force_login(bravo.owner)
+    assert bravo_owner.get("/o/bravo/").status_code == 200, "bravo requires nothing of its owners"
+    assert bravo_owner.get(HOME).status_code == 404, "and alpha is still not theirs to see"
+    bravo.organization.refresh_from_db()
+    assert bravo.organization.two_factor_required is False
+
+
 def test_an_organisation_may_require_it_of_owners_and_auditors(alpha, login, password):
     owner = login(alpha.owner)
     refused = owner.post("/o/alpha/settings/", {"name": "Alpha Instruments", "two_factor_required": "on"})
