@@ -27,13 +27,13 @@ from feedback.selectors.inbox import (
     themes_for,
 )
 from feedback.selectors.methods import methods_due_by, methods_for_organization
+from qms.forms import DateInput
 from qms.listing import PageFilterSet
 from qms.tenancy.api import id_filter
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberRequest
 
 Status = FeedbackItem.Status
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_ID = 2**63 - 1
 
 
@@ -65,8 +65,8 @@ class FeedbackFilter(PageFilterSet):
         method="filter_assignee", max_length=20, label=f"A member's user id, {ME} or {UNASSIGNED}"
     )
     theme = id_filter("themes", label="Theme id", distinct=True)
-    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", widget=DATE)
-    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", widget=DATE)
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", widget=DateInput)
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", widget=DateInput)
 
     class Meta:
         model = FeedbackItem

@@ -6,15 +6,22 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Self, TypeVar
 
 import django_filters
+from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
+
+from qms.forms import DateWidgetsMixin
 
 PAGE_SIZE = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_ID = 2**63 - 1
 
 T = TypeVar("T")
+
+
+class FilterForm(DateWidgetsMixin, forms.Form):
+    """The form of every list's filters: the shared date pickers."""
 
 
 class PageFilterSet(django_filters.FilterSet):
@@ -25,6 +32,10 @@ class PageFilterSet(django_filters.FilterSet):
     uses the class as `filterset_class` and answers 400 for the same invalid value. Declare every filter
     explicitly: django-filter's automatic ones would query the scoped default manager at import time.
     """
+
+    def get_form_class(self) -> type[forms.Form]:
+        fields = {name: filter_.field for name, filter_ in self.filters.items()}
+        return type(f"{type(self).__name__}Form", (FilterForm, self._meta.form), fields)
 
     @classmethod
     def for_page(cls, params: QueryDict, queryset: QuerySet[Any], **kwargs: Any) -> Self:

@@ -15,10 +15,8 @@ from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
 from feedback.services.attachments import check_upload
 from qms.accounts.models import User
-from qms.forms import CrispyMixin
+from qms.forms import CrispyMixin, DateInput
 from qms.tenancy.models import Membership
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ContactChoiceField(forms.ModelChoiceField):
@@ -29,7 +27,7 @@ class ContactChoiceField(forms.ModelChoiceField):
 class FeedbackForm(CrispyMixin, forms.Form):
     channel = forms.ChoiceField(choices=FeedbackItem.Channel.choices, help_text="How the feedback reached you.")
     kind = forms.ChoiceField(choices=FeedbackItem.Kind.choices)
-    received_on = forms.DateField(label="Date received", widget=DATE)
+    received_on = forms.DateField(label="Date received", widget=DateInput)
     customer: "forms.ModelChoiceField[Customer]" = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="No customer on file"
     )

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from feedback.models import MonitoringMethod
 from qms.accounts.models import User
-from qms.forms import CrispyMixin
+from qms.forms import CrispyMixin, DateInput
 from qms.tenancy.models import Membership
 
 
@@ -23,9 +23,7 @@ class MonitoringMethodForm(CrispyMixin, forms.Form):
         initial=MonitoringMethod.Frequency.QUARTERLY,
         help_text="How often the method itself is reviewed for effectiveness.",
     )
-    last_reviewed_on = forms.DateField(
-        required=False, label="Last reviewed on", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    last_reviewed_on = forms.DateField(required=False, label="Last reviewed on", widget=DateInput)
 
     def __init__(
         self, *args: Any, members: QuerySet[Membership], current_owner: User | None = None, **kwargs: Any

@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
-from qms.forms import CrispyMixin
+from qms.forms import CrispyMixin, DateTimeInput
 from qms.tenancy.models import Membership, Role
 
 from .models import User
@@ -56,7 +56,7 @@ class InvitationForm(CrispyMixin, forms.Form):
     membership_expires_at = forms.DateTimeField(
         label="Access expires",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput,
         help_text="Required for auditors: their access ends on this date.",
     )
 
@@ -66,7 +66,7 @@ class MembershipForm(CrispyMixin, forms.Form):
     expires_at = forms.DateTimeField(
         label="Access expires",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput,
         help_text="Required for auditors.",
     )
 

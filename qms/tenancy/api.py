@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from qms.accounts.two_factor import second_factor_missing
+from qms.listing import PageFilterSet
 from qms.permissions import DENIED, declared_actions, may, method_action
 
 from .access import can_write
@@ -400,8 +401,13 @@ class FilterBackend(DjangoFilterBackend):
 def _inert_when_empty(filterset_class: type[django_filters.FilterSet]) -> tuple[str, ...] | None:
     """The parameter names a FilterSet reads (each a prefix of its form's keys), when it does nothing without
     them; None when it might."""
-    library = ("__init__", "qs", "filter_queryset", "is_valid", "errors", "form", "get_form_class")
+    library = ("__init__", "qs", "filter_queryset", "is_valid", "errors", "form")
     if not _from_library(filterset_class, library, "django_filters") or filterset_class._meta.form is not forms.Form:
+        return None
+    # PageFilterSet's form only adds the date pickers and the check of a date range, which needs parameters.
+    if filterset_class.get_form_class is not PageFilterSet.get_form_class and not _from_library(
+        filterset_class, ("get_form_class",), "django_filters"
+    ):
         return None
     for filter_ in filterset_class.base_filters.values():
         if (
