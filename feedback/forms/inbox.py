@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.files.base import File
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from customers.models import Contact, Customer
 from feedback.conversion import conversions
@@ -54,6 +55,8 @@ class FeedbackForm(CrispyMixin, forms.Form):
         assert isinstance(customer_field, forms.ModelChoiceField) and isinstance(contact_field, ContactChoiceField)
         customer_field.queryset = customers
         contact_field.queryset = contacts
+        # The service refuses a future date (in the organisation's time); the picker offers none.
+        self.fields["received_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not with_attachment:
             del self.fields["attachment"]
 

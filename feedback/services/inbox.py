@@ -31,6 +31,7 @@ from .attachments import check_upload
 Status = FeedbackItem.Status
 REFERENCE_PREFIX = "F"
 CLOSED_MESSAGE = "This item is closed. Reopen it to change it."
+FUTURE_MESSAGE = "The date received cannot be in the future."
 
 RECORDED_FIELDS = (
     "channel",
@@ -71,6 +72,11 @@ def _check_parties(
     return customer
 
 
+def _check_received_on(organization: Organization, received_on: date) -> None:
+    if received_on > organization.today():
+        raise ValidationError({"received_on": FUTURE_MESSAGE})
+
+
 def _check_choices(*, channel: str, kind: str) -> None:
     if channel not in FeedbackItem.Channel.values:
         raise ValidationError({"channel": "Choose a channel from the list."})
@@ -100,6 +106,8 @@ def feedback_create(
     _check_choices(channel=channel, kind=kind)
     if not text.strip():
         raise ValidationError({"text": "Say what the customer told you."})
+    received_on = received_on or organization.today()
+    _check_received_on(organization, received_on)
     customer = _check_parties(organization=organization, customer=customer, contact=contact)
     person = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
@@ -114,7 +122,7 @@ def feedback_create(
             submitter_name=submitter_name,
             submitter_email=submitter_email,
             product=product,
-            received_on=received_on or timezone.localdate(),
+            received_on=received_on,
             source_ip_hash=source_ip_hash,
             created_by=person,
         )
@@ -136,6 +144,8 @@ def feedback_update(*, feedback: FeedbackItem, actor: User, **fields: Any) -> Fe
         _check_choices(channel=values["channel"], kind=values["kind"])
         if not values["text"].strip():
             raise ValidationError({"text": "The feedback text cannot be empty."})
+        if values["received_on"] != item.received_on:  # a date recorded before the rule stays until corrected
+            _check_received_on(item.organization, values["received_on"])
         values["customer"] = _check_parties(
             organization=item.organization, customer=values["customer"], contact=values["contact"]
         )

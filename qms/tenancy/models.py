@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Self
 
 from django.conf import settings
@@ -26,6 +26,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> date:
+        """Today where the organisation works: in the site's time zone (settings.TIME_ZONE) until organisations
+        choose their own."""
+        return timezone.localdate()
 
 
 class TenantTable(models.Model):
