@@ -8,7 +8,9 @@ class CustomersConfig(modules.ModuleConfig):
     verbose_name = "Customers"
 
     urls = "customers.urls"
-    navigation = (modules.NavEntry("Customers", "customers:customer_list", order=10),)
+    navigation = (
+        modules.NavEntry("Customers", "customers:customer_list", order=10, group="directory", icon="building-office-2"),
+    )
     demo_seeder = "customers.demo.seed_customers"
     dashboard_cards = "customers.selectors.directory.dashboard_cards"
     audit_actions = {

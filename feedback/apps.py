@@ -6,7 +6,13 @@ class FeedbackConfig(modules.ModuleConfig):
     verbose_name = "Feedback"
 
     urls = "feedback.urls"
-    navigation = (modules.NavEntry("Feedback", "feedback:inbox", order=20, also_active=("feedback:method_list",)),)
+    navigation = (
+        modules.NavEntry("Feedback inbox", "feedback:inbox", order=20, group="listen", icon="inbox"),
+        # the 9.1.2 register of how customers' perception is monitored: evidence, so it sits under "Prove"
+        modules.NavEntry(
+            "Monitoring methods", "feedback:method_list", order=20, group="prove", icon="clipboard-document-check"
+        ),
+    )
     demo_seeder = "feedback.demo.seed_feedback"
     privacy_handlers = ("feedback.privacy.feedback_privacy",)
     dashboard_cards = "feedback.selectors.overview.dashboard_cards"

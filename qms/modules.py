@@ -27,14 +27,22 @@ if TYPE_CHECKING:
     from qms.tenancy.models import Membership, Organization
 
 
+# The side navigation's groups, in the order a quality manager works: ask customers, listen to them, act on what
+# they say, prove it; then the directory everything refers to. A NavEntry names its group by key.
+NAV_GROUPS = (("ask", "Ask"), ("listen", "Listen"), ("act", "Act"), ("prove", "Prove"), ("directory", "Directory"))
+
+
 @dataclass(frozen=True)
 class NavEntry:
-    """One entry of the organisation's side navigation; active on its own pages and on `also_active` ones."""
+    """One entry of the organisation's side navigation, in its group (a key of NAV_GROUPS), with a heroicon;
+    active on its own pages and on `also_active` ones."""
 
     label: str
     url_name: str
     order: int = 100
     also_active: tuple[str, ...] = ()
+    group: str = "directory"
+    icon: str = "squares-2x2"
 
 
 @dataclass(frozen=True)
@@ -126,18 +134,18 @@ def url_patterns(kind: str) -> Iterator[tuple[ModuleConfig, list]]:
                 yield module, patterns
 
 
-# The product's modules still to come, shown greyed out in the navigation until an app with that label is installed.
-COMING_MODULES = (("surveys", "Surveys"), ("complaints", "Complaints"), ("capa", "CAPA"), ("suppliers", "Suppliers"),
-                  ("reports", "Reports"))  # fmt: skip
-
-
 def navigation_entries() -> list[NavEntry]:
-    return sorted((entry for m in installed_modules() for entry in m.navigation), key=lambda e: e.order)
+    """Every installed module's entries, by group (NAV_GROUPS order; an unknown group goes last), then order."""
+    groups = [key for key, _ in NAV_GROUPS]
+
+    def position(entry: NavEntry) -> tuple[int, int]:
+        return (groups.index(entry.group) if entry.group in groups else len(groups), entry.order)
+
+    return sorted((entry for m in installed_modules() for entry in m.navigation), key=position)
 
 
-def coming_modules() -> list[str]:
-    installed = {config.label for config in apps.get_app_configs()}
-    return [label for app_label, label in COMING_MODULES if app_label not in installed]
+def nav_group_label(key: str) -> str:
+    return dict(NAV_GROUPS).get(key, key.capitalize())
 
 
 def demo_seeders() -> list[Callable[..., None]]:

@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qms.tenancy.context_processors.tenancy",
             ],
+            # the design system's tags: icons, sortable headers, badges, page header (qms/ui.py)
+            "libraries": {"ui": "qms.ui"},
         },
     },
 ]

@@ -48,6 +48,7 @@ from qms.links.selectors import links_of
 from qms.listing import csv_response, paginate
 from qms.modules import customer_panels
 from qms.permissions import permission
+from qms.sorting import Sorts
 from qms.tenancy.requests import MemberRequest
 
 ERRORS_PER_PAGE = 50
@@ -57,16 +58,30 @@ REQUEUE_AFTER_SECONDS = 10
 # --- customers and contacts --------------------------------------------------------------------------------------
 
 
+CUSTOMER_SORTS = Sorts(
+    default="name",
+    name=("name",),
+    segment=("segment", "name"),
+    region=("region", "name"),
+    owner=("account_owner__full_name", "account_owner__email", "name"),
+    contacts=("contact_count", "name"),
+)
+
+
 @require_GET
 @permission("customers.view")
 def customer_list(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     filters = directory_filters(organization=organization, params=request.GET)
+    customers, sorting = CUSTOMER_SORTS.apply(
+        customer_directory(organization=organization, filters=filters), request.GET
+    )
     return render(
         request,
         "customers/customer_list.html",
         {
-            "page": paginate(request, customer_directory(organization=organization, filters=filters)),
+            "page": paginate(request, customers),
+            "sorting": sorting,
             "filters": filters.values,
             "is_filtered": is_filtered(filters),
             "facets": directory_facets(organization=organization),

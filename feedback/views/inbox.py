@@ -31,9 +31,19 @@ from feedback.services.inbox import attachment_add, feedback_create, saved_view_
 from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
+from qms.sorting import Sorts
 from qms.tenancy.requests import MemberRequest
 
 # --- the list -----------------------------------------------------------------------------------------------
+
+INBOX_SORTS = Sorts(
+    default="-received",
+    reference=("reference",),
+    received=("received_on", "created_at"),
+    kind=("kind",),
+    assignee=("assignee__full_name", "assignee__email"),
+    status=("status",),
+)
 
 
 def _filter_form(request: MemberRequest, data: QueryDict) -> FeedbackFilter:
@@ -61,7 +71,8 @@ def _views(request: MemberRequest, current: str) -> tuple[list[dict], list[dict]
 @permission("feedback.view")
 def inbox(request: MemberRequest, org_slug: str) -> HttpResponse:
     filters = _filter_form(request, request.GET)
-    page = paginate(request, filters.qs)
+    items, sorting = INBOX_SORTS.apply(filters.qs, request.GET)
+    page = paginate(request, items)
     current = filters.querystring()
     builtin, saved = _views(request, current)
     return render(
@@ -69,6 +80,7 @@ def inbox(request: MemberRequest, org_slug: str) -> HttpResponse:
         "feedback/inbox/list.html",
         {
             "page": page,
+            "sorting": sorting,
             "form": filters.form,
             "current_query": current,
             "builtin_views": builtin,

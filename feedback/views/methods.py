@@ -19,6 +19,7 @@ from feedback.selectors.methods import access_method, method_next_review_on
 from feedback.services.methods import method_create, method_retire, method_review, method_update
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
+from qms.sorting import Sorts
 from qms.tenancy.access import WRITERS
 from qms.tenancy.models import Membership
 from qms.tenancy.requests import MemberRequest
@@ -38,16 +39,28 @@ def _owner_choices(request: MemberRequest) -> QuerySet[Membership]:
     return members_for_organization(organization=request.organization).filter(role__in=WRITERS)
 
 
+METHOD_SORTS = Sorts(
+    default="name",
+    name=("name",),
+    kind=("kind", "name"),
+    owner=("owner__full_name", "owner__email", "name"),
+    reviewed=("last_reviewed_on", "name"),
+)
+
+
 @permission("methods.view")
 def method_list(request: MemberRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
-    page = paginate(request, method_filters(organization=request.organization, params=request.GET, today=today).qs)
+    methods = method_filters(organization=request.organization, params=request.GET, today=today).qs
+    methods, sorting = METHOD_SORTS.apply(methods, request.GET)
+    page = paginate(request, methods)
     page.object_list = _with_due_dates(page.object_list, today)
     return render(
         request,
         "feedback/methods/list.html",
         {
             "page": page,
+            "sorting": sorting,
             "today": today,
             "filters": request.GET,
             "kinds": MonitoringMethod.Kind.choices,

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
+from qms.sorting import Sorts
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization
@@ -13,11 +14,15 @@ from .models import AuditEvent
 from .sealing import unseal_events, unsealed_stream
 from .selectors import audit_object_types
 
+# The trail is in sequence order (newest first); "when" is the same order, kept by the sequence number.
+TRAIL_SORTS = Sorts(default="-when", when=("seq",), who=("actor_label", "seq"), action=("action", "seq"))
+
 
 @permission("audit.view")
 def audit_trail(request: MemberRequest, org_slug: str) -> HttpResponse:
     filters = trail_filters(organization=request.organization, params=request.GET)
-    page = paginate(request, filters.qs)
+    events, sorting = TRAIL_SORTS.apply(filters.qs, request.GET)
+    page = paginate(request, events)
     page.object_list = unseal_events(organization=request.organization, events=page.object_list)
     members = members_for_organization(organization=request.organization)
     return render(
@@ -25,6 +30,7 @@ def audit_trail(request: MemberRequest, org_slug: str) -> HttpResponse:
         "audit/trail.html",
         {
             "page": page,
+            "sorting": sorting,
             "members": members,
             "object_types": audit_object_types(organization=request.organization),
             "filters": request.GET,

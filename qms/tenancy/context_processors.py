@@ -3,7 +3,7 @@ from typing import Any, cast
 from django.http import HttpRequest
 from django.urls import reverse
 
-from qms.modules import coming_modules, navigation_entries
+from qms.modules import nav_group_label, navigation_entries
 
 from .access import MANAGERS, can_write, has_role
 from .models import Role
@@ -24,15 +24,22 @@ def tenancy(request: HttpRequest) -> dict[str, Any]:
         "is_manager": has_role(membership, *MANAGERS),
         "is_owner": has_role(membership, Role.OWNER),
         "module_navigation": _module_navigation(request.path, request.organization.slug),
-        "coming_modules": coming_modules(),
     }
 
 
 def _module_navigation(path: str, slug: str) -> list[dict]:
-    """Each installed module's entry, active on its own pages (and on the pages it names as its own too)."""
+    """Each installed module's entry in its group's order, active on its own pages (and on those it names too)."""
     entries = []
     for entry in navigation_entries():
         url = reverse(entry.url_name, kwargs={"org_slug": slug})
         prefixes = [url, *(reverse(name, kwargs={"org_slug": slug}) for name in entry.also_active)]
-        entries.append({"label": entry.label, "url": url, "active": any(path.startswith(p) for p in prefixes)})
+        entries.append(
+            {
+                "label": entry.label,
+                "url": url,
+                "active": any(path.startswith(p) for p in prefixes),
+                "icon": entry.icon,
+                "group": nav_group_label(entry.group),
+            }
+        )
     return entries

@@ -12,6 +12,7 @@ from qms.audit.selectors import audit_events
 from qms.forms import add_service_errors
 from qms.modules import audit_action_label, dashboard_cards
 from qms.permissions import may, permission
+from qms.sorting import Sorts
 
 from .access import access_membership
 from .filters import member_filters
@@ -54,6 +55,16 @@ def organization_settings(request: MemberRequest, org_slug: str) -> HttpResponse
     return render(request, "tenancy/settings.html", {"form": form})
 
 
+MEMBER_SORTS = Sorts(
+    default="email",
+    email=("user__email",),
+    name=("user__full_name", "user__email"),
+    role=("role", "user__email"),
+    since=("created_at",),
+    expires=("expires_at", "user__email"),
+)
+
+
 @require_http_methods(["GET", "POST"])
 @permission("members.view", write="members.manage")
 def members(request: MemberRequest, org_slug: str) -> HttpResponse:
@@ -68,12 +79,14 @@ def members(request: MemberRequest, org_slug: str) -> HttpResponse:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("tenancy:members", org_slug=org_slug)
     filters = member_filters(organization=organization, params=request.GET)
+    people, sorting = MEMBER_SORTS.apply(filters.qs, request.GET)
     return render(
         request,
         "tenancy/members.html",
         {
             "form": form,
-            "members": filters.qs,
+            "members": people,
+            "sorting": sorting,
             "query": filters.values["q"],
             "role": filters.values["role"],
             "roles": Role.choices,

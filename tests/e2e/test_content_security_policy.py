@@ -11,7 +11,7 @@ import pytest
 from customers.models import Customer, ImportJob
 from tests.factories import ImportJobFactory
 
-from .test_feedback_accessibility import PAGES, records  # noqa: F401 - every member page, and its records
+from .pages import PAGES, records  # noqa: F401 - every member page, and its records
 from .test_sign_in_and_invite import sign_in
 
 pytestmark = pytest.mark.browser

@@ -48,7 +48,7 @@ def test_an_overdue_review_is_highlighted_in_words_not_only_colour(alpha, login)
     fresh_row = content[content.index("Fresh survey") : content.index("</tr>", content.index("Fresh survey"))]
     assert "Overdue</span>" in overdue_row
     assert "Overdue</span>" not in fresh_row
-    assert content.count('class="table-warning"') == 1
+    assert content.count('class="row-attention"') == 1
 
 
 def test_it_filters_by_kind_owner_due_and_search(alpha, login):

@@ -1,0 +1,77 @@
+"""The pages the browser tests visit, and the records they show: every HTML page a member reaches under
+/o/alpha/ (PAGES, formatted with the ids of `records`) and the pages a signed-out person or a customer reaches.
+The accessibility, Content-Security-Policy and page-sweep tests share them; a new page joins PAGES here."""
+
+import pytest
+
+from customers.models import ImportJob
+from qms.audit.models import AuditEvent
+from qms.audit.services import audit_record
+from qms.outbox.models import OutboxMessage
+from qms.tenancy.models import Membership
+from tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    FeedbackItemFactory,
+    FeedbackThemeFactory,
+    ImportJobFactory,
+    MonitoringMethodFactory,
+    OutboxMessageFactory,
+)
+
+# Pages under /o/alpha/, formatted with the ids of the records made below.
+PAGES = (
+    "",
+    "settings/",
+    "settings/members/",
+    "settings/members/{membership}/",
+    "settings/email/",
+    "settings/api-tokens/",
+    "audit/",
+    "audit/{event}/",
+    "customers/",
+    "customers/new/",
+    "customers/{customer}/",
+    "customers/{customer}/edit/",
+    "customers/{customer}/contacts/new/",
+    "contacts/{contact}/edit/",
+    "contacts/{contact}/erase/",
+    "customers/import/",
+    "customers/import/{job}/",
+    "feedback/",
+    "feedback/?q=valve&status=open",
+    "feedback/new/",
+    "feedback/{item}/",
+    "feedback/{item}/edit/",
+    "methods/",
+    "methods/new/",
+    "methods/{method}/edit/",
+)
+SIGNED_OUT_PAGES = ("/accounts/login/", "/accounts/password/reset/", "/p/alpha/feedback/")
+
+
+@pytest.fixture
+def records(alpha):
+    with alpha.context():
+        customer = CustomerFactory(organization=alpha.organization, name="Hydro Pumps plc", segment="Industrial")
+        contact = ContactFactory(customer=customer, name="Ada Lovelace", email="ada@hydro.example")
+        item = FeedbackItemFactory(
+            organization=alpha.organization, customer=customer, contact=contact, text="The valve leaked.",
+            assignee=alpha.manager,
+        )  # fmt: skip
+        FeedbackThemeFactory(feedback=item, theme__name="Reliability")
+        method = MonitoringMethodFactory(organization=alpha.organization, owner=alpha.manager)
+        job = ImportJobFactory(
+            organization=alpha.organization, created_by=alpha.manager, status=ImportJob.Status.PREVIEW,
+            total_rows=3, valid_rows=2, error_rows=1,
+            errors=[{"row": 4, "column": "customer_name", "message": "A customer name is required."}],
+            summary={"columns": ["customer_name"], "preview": [{"row": 2, "cells": ["Acme"], "valid": True}]},
+        )  # fmt: skip
+        OutboxMessageFactory(organization=alpha.organization, state=OutboxMessage.State.FAILED, last_error="550 no")
+        membership = Membership.objects.get(organization=alpha.organization, user=alpha.staff)
+        audit_record(organization=alpha.organization, actor=alpha.owner, action="test.event", obj=customer)
+        event = AuditEvent.objects.filter(organization=alpha.organization).latest("seq")
+    return {
+        "customer": customer.pk, "contact": contact.pk, "item": item.pk, "method": method.pk, "job": job.pk,
+        "membership": membership.pk, "event": event.pk,
+    }  # fmt: skip

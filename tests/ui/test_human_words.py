@@ -1,0 +1,33 @@
+"""What the design system's filters say instead of developer text: field labels, choice labels, dates in words,
+model names and action labels (qms/ui.py)."""
+
+from types import SimpleNamespace
+
+from qms.ui import action_label, changes, model_label, status_badge
+
+
+def test_changes_read_as_field_labels_and_human_values():
+    event = SimpleNamespace(
+        object_type="feedback.feedbackitem",
+        changes={
+            "received_on": ["2026-06-27", "2026-11-27"],
+            "status": ["new", "in_progress"],
+            "gone_field": [None, 1],
+        },
+    )
+    rows = {row["field"]: (row["before"], row["after"]) for row in changes(event)}
+    assert rows["Received on"] == ("27 Jun 2026", "27 Nov 2026")
+    assert rows["Status"] == ("New", "In progress")
+    assert rows["Gone field"] == ("—", "1")
+
+
+def test_model_labels_and_actions_are_words():
+    assert model_label("feedback.feedbackitem") == "Feedback item"
+    assert model_label("capa.action") == "Action"
+    assert action_label("feedback.close") == "Closed"
+    assert action_label("survey.send_reminder") == "Send reminder"
+
+
+def test_a_badge_has_a_tone_and_words():
+    assert status_badge("in_progress", "In progress") == {"tone": "progress", "label": "In progress"}
+    assert status_badge("something_new") == {"tone": "neutral", "label": "Something new"}
