@@ -65,8 +65,12 @@ class FeedbackFilter(PageFilterSet):
         method="filter_assignee", max_length=20, label=f"A member's user id, {ME} or {UNASSIGNED}"
     )
     theme = id_filter("themes", label="Theme id", distinct=True)
-    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", widget=DateInput)
-    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", widget=DateInput)
+    received_from = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="gte", label="Received from", widget=DateInput
+    )
+    received_to = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="lte", label="Received to", widget=DateInput
+    )
 
     class Meta:
         model = FeedbackItem

@@ -20,8 +20,25 @@ MAX_ID = 2**63 - 1
 T = TypeVar("T")
 
 
+LOWER_BOUNDS, UPPER_BOUNDS = ("gte", "gt"), ("lte", "lt")
+DATE_RANGE = "date_range"
+
+
 class FilterForm(DateWidgetsMixin, forms.Form):
-    """The form of every list's filters: the shared date pickers."""
+    """The form of every list's filters: the shared date pickers, and an upper date before its lower one is an error
+    on the upper one (which is then ignored, like any invalid filter) rather than a list that is silently empty."""
+
+    date_ranges: Sequence[tuple[str, str]] = ()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for lower, upper in self.date_ranges:
+            start, end = cleaned.get(lower), cleaned.get(upper)
+            if start is not None and end is not None and start > end:
+                first, last = self.fields[lower].label, self.fields[upper].label
+                message = f"The “{last}” date is before the “{first}” date."
+                self.add_error(upper, forms.ValidationError(message, code=DATE_RANGE))
+        return cleaned
 
 
 class PageFilterSet(django_filters.FilterSet):
@@ -33,8 +50,20 @@ class PageFilterSet(django_filters.FilterSet):
     explicitly: django-filter's automatic ones would query the scoped default manager at import time.
     """
 
+    @classmethod
+    def date_ranges(cls) -> list[tuple[str, str]]:
+        """(lower, upper) of each date field that the list bounds from both sides (a from and a to)."""
+        bounds: dict[str, dict[bool, str]] = {}
+        for name, filter_ in cls.base_filters.items():
+            if isinstance(filter_, django_filters.DateFilter | django_filters.DateTimeFilter):
+                lookup = str(filter_.lookup_expr).rpartition("__")[2]
+                if lookup in LOWER_BOUNDS + UPPER_BOUNDS:
+                    bounds.setdefault(filter_.field_name, {})[lookup in LOWER_BOUNDS] = name
+        return [(pair[True], pair[False]) for pair in bounds.values() if len(pair) == 2]
+
     def get_form_class(self) -> type[forms.Form]:
-        fields = {name: filter_.field for name, filter_ in self.filters.items()}
+        fields: dict[str, Any] = {name: filter_.field for name, filter_ in self.filters.items()}
+        fields["date_ranges"] = self.date_ranges()
         return type(f"{type(self).__name__}Form", (FilterForm, self._meta.form), fields)
 
     @classmethod
@@ -49,8 +78,18 @@ class PageFilterSet(django_filters.FilterSet):
         return {name: str(cleaned.get(name) or "") for name in self.filters}
 
     def ignored(self) -> list[str]:
-        """The labels of the filters whose values were not understood (and so not applied)."""
-        return [str(self.filters[name].label) for name in self.form.errors if name in self.filters]
+        """The labels of the filters whose values were not understood (and so not applied); an upper date before its
+        lower one says so: "To (before From)"."""
+        ranges = dict((upper, lower) for lower, upper in self.date_ranges())
+        labels = []
+        for name, errors in self.form.errors.as_data().items():
+            if name not in self.filters:
+                continue
+            label = str(self.filters[name].label)
+            if any(error.code == DATE_RANGE for error in errors):
+                label += f" (before {self.filters[ranges[name]].label})"
+            labels.append(label)
+        return labels
 
 
 def query_text(params: QueryDict, name: str, max_length: int = 200) -> str:
