@@ -1,5 +1,6 @@
 """The answers to errors that reach Django's own handlers (qms/urls.py): under /api/, JSON in the shape DRF gives
-every other API error ({"detail": "…"}); elsewhere, Django's pages.
+every other API error ({"detail": "…"}); elsewhere, the styled pages of templates/ (400, 403, 404, 500.html, all on
+templates/errors/_layout.html), including the CSRF failure (settings.CSRF_FAILURE_VIEW).
 
 DRF answers what its views raise; these are the rest: a path that no route matches, the middleware's 404 for an
 organisation that does not exist, a body larger than Django reads, a crash that DRF passes on.
@@ -8,6 +9,7 @@ organisation that does not exist, a body larger than Django reads, a crash that 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import Resolver404
 from django.views import defaults
 from rest_framework import exceptions
@@ -40,14 +42,28 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not _is_api(request):
-        return defaults.permission_denied(request, exception)
+        return render(request, "403.html", {"message": _message(exception, "")}, status=403)
     return _detail(403, _message(exception, exceptions.PermissionDenied.default_detail))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not _is_api(request):
-        return defaults.page_not_found(request, exception)
+        return render(request, "404.html", {"message": _message(exception, "")}, status=404)
     return _detail(404, _message(exception, exceptions.NotFound.default_detail))
+
+
+CSRF_MESSAGE = (
+    "This form was open too long, or your session changed since it was shown (signing in or out in another tab "
+    "does that). Go back, reload the page and send it again."
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose CSRF token did not check out: a styled 403 that says what to do (the reason is for logs)."""
+    if _is_api(request):
+        return _detail(403, "CSRF check failed: send an API token, or the session's CSRF token.")
+    context = {"heading": "This form has expired", "message": CSRF_MESSAGE}
+    return render(request, "403.html", context, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

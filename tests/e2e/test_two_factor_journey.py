@@ -22,6 +22,7 @@ def _code_for(secret_text: str) -> str:
 def test_an_owner_turns_it_on_and_signs_in_with_a_code(live_server, page, alpha):
     sign_in(page, live_server.url, alpha.owner.email)
     page.wait_for_url(re.compile(r"/o/alpha/$"))
+    page.locator("#user-menu").click()  # the person's menu in the top bar
     page.get_by_role("link", name="Two-factor sign-in").click()
     assert not violations(page)
     page.get_by_role("button", name="Set up two-factor sign-in").click()
@@ -34,6 +35,7 @@ def test_an_owner_turns_it_on_and_signs_in_with_a_code(live_server, page, alpha)
     assert len(codes) == 10
     assert not violations(page), "the recovery codes"
 
+    page.locator("#user-menu").click()
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server.url, alpha.owner.email)
     page.wait_for_url(re.compile(r"/accounts/login/code/"))
