@@ -23,6 +23,8 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 PLAIN_EMAIL_RE = re.compile(
     r"^[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
+PHONE_MESSAGE = "Enter a phone number: digits, spaces, + ( ) - . / and an optional extension."
+LANGUAGE_MESSAGE = "Enter a language code such as en, de or fr-ca."
 DUPLICATE_EMAIL = "Another contact of this organisation already has this email."
 DUPLICATE_REF = "Another customer of this organisation already has this external reference."
 
@@ -45,14 +47,14 @@ def email_address(value: str) -> str:
 def phone_number(value: str) -> str:
     phone = " ".join(value.split())
     if phone and (len(phone) > 40 or not PHONE_RE.match(phone)):
-        raise ValidationError("Enter a phone number: digits, spaces, + ( ) - . / and an optional extension.")
+        raise ValidationError(PHONE_MESSAGE)
     return phone
 
 
 def language_code(value: str) -> str:
     code = value.strip().lower().replace("_", "-")
     if code and not LANGUAGE_RE.match(code):
-        raise ValidationError("Enter a language code such as en, de or fr-ca.")
+        raise ValidationError(LANGUAGE_MESSAGE)
     return code
 
 

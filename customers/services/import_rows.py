@@ -120,6 +120,7 @@ CONSENTS = {
     "opted-out": Consent.OPTED_OUT,
 }
 TEXT_LIMITS = {"customer_name": 200, "segment": 100, "region": 100, "external_ref": 100, "contact_name": 200}
+KIND_MESSAGE, CONSENT_MESSAGE = "Use organisation or person.", "Use granted, opted_out or unknown."
 NO_OWNER = "No owner, manager or staff member here has this email."
 NOT_UTF8 = "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)” or as an .xlsx workbook."
 
@@ -170,11 +171,14 @@ def read_table(binary: IO[bytes]) -> tuple[list[str], Iterator[list[str]]]:
     return header, rows
 
 
-def _csv_rows(binary: IO[bytes], head: bytes) -> Iterator[list[str]]:
-    # Excel saves CSV with ";" in many European locales and "Unicode text" with tabs: take the header's separator.
+def csv_delimiter(head: bytes) -> str:
+    """Excel saves CSV with ";" in many European locales and "Unicode text" with tabs: the header's separator."""
     first_line = head.split(b"\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=lambda d: first_line.count(d.encode()))
-    reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), delimiter=delimiter)
+    return max((",", ";", "\t"), key=lambda d: first_line.count(d.encode()))
+
+
+def _csv_rows(binary: IO[bytes], head: bytes) -> Iterator[list[str]]:
+    reader = csv.reader(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), delimiter=csv_delimiter(head))
     try:
         yield from reader
     except UnicodeDecodeError:
@@ -325,7 +329,7 @@ class RowChecker:
         if values.get("customer_kind"):
             kind = KINDS.get(values["customer_kind"].lower())
             if kind is None:
-                problems.append(("customer_kind", "Use organisation or person."))
+                problems.append(("customer_kind", KIND_MESSAGE))
             customer["kind"] = kind
         for column in ("segment", "region", "external_ref"):
             if column in values:
@@ -358,7 +362,7 @@ class RowChecker:
         if values.get("consent"):
             contact["consent"] = CONSENTS.get(values["consent"].lower())
             if contact["consent"] is None:
-                problems.append(("consent", "Use granted, opted_out or unknown."))
+                problems.append(("consent", CONSENT_MESSAGE))
         return contact
 
     def _repeats(self, key: tuple, customer: dict, contact: dict | None, problems: list) -> None:
