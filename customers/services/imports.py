@@ -6,7 +6,9 @@ The life of an ImportJob:
                  └─> INVALID (file unreadable)          └─> CANCELLED                    └─> FAILED
 
 The check runs once: it keeps the job's valid rows, normalised, next to the upload (import_staging), and the
-import writes from them without reading the file again. Of the checks, only one depends on the directory rather
+import writes from them without reading the file again. On PostgreSQL a CSV file is checked by set-based SQL
+(import_check_sql) and its rows written by set-based SQL (import_sql); a workbook, a file COPY would read otherwise
+than Python's csv module, and every file on SQLite are checked row by row (import_rows.RowChecker). Of the checks, only one depends on the directory rather
 than the file, so only it is repeated: an account owner who left since the preview makes that row invalid. The
 rest of what may have changed (a contact added by hand) is what the upsert finds. The import writes in one
 transaction: in all-or-nothing mode a single bad row rolls everything back, in valid-only mode bad rows are
