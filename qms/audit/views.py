@@ -1,3 +1,6 @@
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
@@ -51,7 +54,7 @@ def audit_trail_csv(request: MemberRequest, org_slug: str) -> HttpResponse:
             e.object_type,
             e.object_id,
             e.object_repr,
-            e.changes,
+            json.dumps(e.changes, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder),  # readable by any tool
             e.hash,
         )
         for e in unsealed_stream(
