@@ -17,7 +17,8 @@ Status = FeedbackItem.Status
 OPEN = "open"
 UNASSIGNED = "unassigned"
 ME = "me"
-SEARCH_FIELDS = ("reference", "text", "product", "submitter_name", "customer__name")  # as migration 0002 has them
+# What search matches: the item's own words and the names its From column shows (as migration 0007 has them).
+SEARCH_FIELDS = ("reference", "text", "product", "submitter_name", "customer__name", "contact__name")
 SEARCH_CONFIG = "english"
 FEEDBACK_OBJECT_TYPE = "feedback.feedbackitem"
 TRIAGE_DENIED = (
@@ -77,7 +78,7 @@ def feedback_search(qs: QuerySet[FeedbackItem], term: str) -> QuerySet[FeedbackI
     """Full-text search (PostgreSQL: a websearch query over a text-search vector; SQLite: every word, icontains)."""
     term = term.strip()
     if connection.vendor == "postgresql":
-        # The stored document of SEARCH_FIELDS, kept by triggers and GIN-indexed (migration 0002).
+        # The stored document of SEARCH_FIELDS, kept by triggers and GIN-indexed (migrations 0002 and 0007).
         matches = RawSQL(  # noqa: S611 - a fixed statement; the term and config are parameters
             f"{FeedbackItem._meta.db_table}.search_document @@ websearch_to_tsquery(%s::regconfig, %s)",
             [SEARCH_CONFIG, term],

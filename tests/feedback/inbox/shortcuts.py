@@ -32,6 +32,15 @@ def events(tenant, action: str | None = None) -> list[AuditEvent]:
         return unseal_events(organization=tenant.organization, events=qs.filter(action=action) if action else qs)
 
 
+def erase_contact(client, tenant, contact) -> None:
+    """Erase the contact through its page, as an owner confirms it."""
+    response = client.post(
+        reverse("customers:contact_erase", kwargs={"org_slug": tenant.slug, "contact_id": contact.pk}),
+        {"confirm": "ERASE"},
+    )
+    assert response.status_code == 302
+
+
 def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
