@@ -8,6 +8,7 @@ Icons are heroicons' outline set, drawn as inline SVG on the server: no icon fon
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import heroicons
@@ -19,6 +20,7 @@ from django.http import HttpRequest
 from django.template.base import FilterExpression, token_kwargs
 from django.utils import dateformat
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
@@ -194,3 +196,27 @@ def _framed(partial: str, end: str) -> Any:
 register.tag("page_header", _framed("partials/page_header.html", "end_page_header"))
 # {% card title="…" icon="…" %}…body…{% end_card %}
 register.tag("card", _framed("partials/card.html", "end_card"))
+
+
+_TOKEN = re.compile(r"\b[a-z]+_[a-z_]+\b")
+
+
+@register.filter
+def code_tokens(text: object) -> SafeString:
+    """Text whose snake_case words are values a person types into a file (`opted_out`): escaped, and each such
+    word shown as code, so that it reads as something to type, not as the page's own words."""
+    return mark_safe(_TOKEN.sub(lambda m: f"<code>{m.group(0)}</code>", str(escape(text))))  # noqa: S308 - escaped first
+
+
+_DEFAULT_STR = re.compile(r"^[A-Za-z]+ object \((?P<pk>[^)]*)\)$")
+
+
+@register.filter
+def record_label(event: Any) -> str:
+    """What an audit event names its record: its stored label, unless that is Django's default str()
+    ("SavedView object (1)", for a model without one), which reads as "Saved view 1" instead."""
+    label = str(event.object_repr or "")
+    match = _DEFAULT_STR.match(label)
+    if match is None:
+        return label
+    return f"{model_label(event.object_type)} {event.object_id or match.group('pk')}".strip()

@@ -2,9 +2,12 @@
 /o/alpha/ (PAGES, formatted with the ids of `records`) and the pages a signed-out person or a customer reaches.
 The accessibility, Content-Security-Policy and page-sweep tests share them; a new page joins PAGES here."""
 
+from datetime import timedelta
+
 import pytest
 
 from customers.models import ImportJob
+from feedback.services.inbox import feedback_assign, feedback_set_sentiment, feedback_update, saved_view_create
 from qms.audit.models import AuditEvent
 from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage
@@ -60,6 +63,13 @@ def records(alpha):
             assignee=alpha.manager,
         )  # fmt: skip
         FeedbackThemeFactory(feedback=item, theme__name="Reliability")
+        # a timeline and an audit trail with changes of every kind: a date, a choice, a person; a saved view
+        item = feedback_update(feedback=item, actor=alpha.manager, received_on=item.received_on - timedelta(days=3))
+        item = feedback_assign(feedback=item, actor=alpha.manager, assignee=alpha.staff)
+        item = feedback_set_sentiment(feedback=item, actor=alpha.manager, sentiment="negative")
+        saved_view_create(
+            organization=alpha.organization, owner=alpha.owner, name="Open complaints", query="kind=complaint"
+        )
         method = MonitoringMethodFactory(organization=alpha.organization, owner=alpha.manager)
         job = ImportJobFactory(
             organization=alpha.organization, created_by=alpha.manager, status=ImportJob.Status.PREVIEW,

@@ -3,7 +3,7 @@ model names and action labels (qms/ui.py)."""
 
 from types import SimpleNamespace
 
-from qms.ui import action_label, changes, model_label, status_badge
+from qms.ui import action_label, changes, code_tokens, model_label, record_label, status_badge
 
 
 def test_changes_read_as_field_labels_and_human_values():
@@ -31,3 +31,14 @@ def test_model_labels_and_actions_are_words():
 def test_a_badge_has_a_tone_and_words():
     assert status_badge("in_progress", "In progress") == {"tone": "progress", "label": "In progress"}
     assert status_badge("something_new") == {"tone": "neutral", "label": "Something new"}
+
+
+def test_a_record_without_a_label_of_its_own_is_named_by_its_kind():
+    saved = SimpleNamespace(object_repr="SavedView object (3)", object_type="feedback.savedview", object_id="3")
+    named = SimpleNamespace(object_repr="F-2026-0001", object_type="feedback.feedbackitem", object_id="9")
+    assert record_label(saved) == "Saved view 3"
+    assert record_label(named) == "F-2026-0001"
+
+
+def test_values_to_type_into_a_file_show_as_code_and_the_rest_is_escaped():
+    assert str(code_tokens("Use granted, opted_out <b>")) == "Use granted, <code>opted_out</code> &lt;b&gt;"
