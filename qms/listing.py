@@ -108,11 +108,17 @@ def query_id(params: QueryDict, name: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def paginate(request: HttpRequest, queryset: QuerySet[Model, T] | Sequence[T], *, per_page: int = PAGE_SIZE) -> Page[T]:
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet[Model, T] | Sequence[T],
+    *,
+    per_page: int = PAGE_SIZE,
+    param: str = "page",  # another name where one page shows two lists
+) -> Page[T]:
     paginator = Paginator(queryset, per_page)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get(param))
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop(param, None)
     page.querystring = query.urlencode()  # type: ignore[attr-defined]  # read by the page links
     return page
 

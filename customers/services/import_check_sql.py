@@ -134,8 +134,17 @@ class SqlCheck:
     """One CSV file checked in the task's transaction; `run` returns its Tally, or None when COPY cannot read the
     file as RowChecker would (then nothing of it is left behind and RowChecker checks it)."""
 
-    def __init__(self, *, columns: dict[str, int], width: int, owners: dict[str, int], delimiter: str) -> None:
+    def __init__(  # noqa: PLR0913 - what _check_file has read of the file
+        self,
+        *,
+        columns: dict[str, int],
+        width: int,
+        owners: dict[str, int],
+        delimiter: str,
+        labels: dict[str, str],
+    ) -> None:
         self.columns, self.width, self.owners, self.delimiter = columns, width, owners, delimiter
+        self.labels = labels  # {column name: the file's header for it}, to say which column a problem is in
         self.has_contact = any(column in columns for column in CONTACT_COLUMNS)
         self.ascii = self.apostrophes = False  # what the file holds, once run() has read it
         self.own_problems = 0
@@ -152,8 +161,16 @@ class SqlCheck:
             "owner_ids": list(owners.values()),
         }
 
-    def run(self, binary: IO[bytes], tally: Tally, keep: Callable[[Callable[[IO[bytes]], None]], None]) -> bool:
-        """Check the file into `tally` and hand the valid rows' COPY to `keep`; False when COPY cannot read it."""
+    def run(
+        self,
+        binary: IO[bytes],
+        tally: Tally,
+        *,
+        keep: Callable[[Callable[[IO[bytes]], None]], None],
+        reject: Callable[[Callable[[IO[bytes]], None], int], None],
+    ) -> bool:
+        """Check the file into `tally`, hand the valid rows' COPY to `keep` and the refused rows' to `reject`
+        (import_staging's and import_rejected's columns); False when COPY cannot read the file as it is."""
         data = binary.read()
         if not copyable(data, self.delimiter):
             return False
@@ -198,6 +215,8 @@ class SqlCheck:
             self._repeats(cursor)
             self._tally(cursor, tally)
         keep(self._copy_valid_rows)
+        if tally.invalid:
+            reject(self._copy_rejected_rows, tally.invalid)
         with connection.cursor() as cursor:
             cursor.execute(DROP)
         return True
@@ -382,6 +401,27 @@ class SqlCheck:
             "JOIN import_raw r USING (number) ORDER BY c.number"
         )
         tally.preview = [{"row": number, "cells": cells, "valid": valid} for number, cells, valid in cursor]
+
+    def _copy_rejected_rows(self, sink: IO[bytes]) -> None:
+        """The refused rows as import_rejected keeps them: the file's cells, what is wrong, the row number."""
+        cells = ", ".join(f"COALESCE(r.c{index}, '')" for index in range(self.width))
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                cursor.mogrify(
+                    f"""
+                    COPY (
+                        SELECT {cells}, p.problem, r.number
+                        FROM import_raw r
+                        JOIN (SELECT number, string_agg(COALESCE((%(labels)s::text[])[array_position(%(names)s::text[],
+                                     col)], col) || ': ' || message, ' · ' ORDER BY ord) AS problem
+                              FROM import_problems GROUP BY number) p USING (number)
+                        ORDER BY r.number
+                    ) TO STDOUT WITH (FORMAT csv)
+                    """,
+                    {"names": list(self.labels), "labels": list(self.labels.values())},
+                ).decode(),
+                sink,
+            )
 
     def _copy_valid_rows(self, sink: IO[bytes]) -> None:
         """The valid rows as import_staging.FIELDS, empty values as NULL (unquoted), in file order."""

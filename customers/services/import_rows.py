@@ -381,6 +381,7 @@ class Tally:
     """What the rows of one pass came to: counts, the first errors, and the first rows for the preview."""
 
     preview: list[dict]
+    rejected: str | None = None  # the stored file of the refused rows (import_rejected), once the check ends
 
     def __init__(self, columns: dict[str, int], notes: list[dict], sources: dict[str, str] | None = None) -> None:
         self.columns = sorted(columns, key=columns.__getitem__)

@@ -25,6 +25,7 @@ from customers.models import ImportJob
 from qms.tenancy.context import organization_context
 from qms.tenancy.crossings import crossing_ids
 
+from .import_rejected import rejected_rows_forget
 from .import_staging import staged_rows_discard
 from .imports import WAITING, queue_waiting_job_on_commit
 
@@ -123,7 +124,8 @@ def _delete_file(job_id: int, *, now: datetime.datetime, cutoff: datetime.dateti
         assert name is not None  # the query above skips the jobs whose file is already gone
         job.file = ""
         # The preview's first rows are the file's too: names and addresses. Counts and error messages stay.
-        summary = {key: value for key, value in staged_rows_discard(job.summary).items() if key != "preview"}
+        kept = rejected_rows_forget(staged_rows_discard(job.summary))  # the refused rows are the file's too
+        summary = {key: value for key, value in kept.items() if key != "preview"}
         job.summary = {**summary, "file_deleted_at": now.isoformat()}
         job.save(update_fields=fields)
         # The row says the file is gone before the file goes: a crash in between leaves an orphan file for an

@@ -8,11 +8,11 @@ The life of an ImportJob:
 The check runs once: it keeps the job's valid rows, normalised, next to the upload (import_staging), and the
 import writes from them without reading the file again. On PostgreSQL a CSV file is checked by set-based SQL
 (import_check_sql) and its rows written by set-based SQL (import_sql); a workbook, a file COPY would read otherwise
-than Python's csv module, and every file on SQLite are checked row by row (import_rows.RowChecker). Of the checks, only one depends on the directory rather
-than the file, so only it is repeated: an account owner who left since the preview makes that row invalid. The
-rest of what may have changed (a contact added by hand) is what the upsert finds. The import writes in one
-transaction: in all-or-nothing mode a single bad row rolls everything back, in valid-only mode bad rows are
-skipped.
+than Python's csv module, and every file on SQLite are checked row by row (import_rows.RowChecker). Of the checks,
+only one depends on the directory rather than the file, so only it is repeated: an account owner who left since
+the preview makes that row invalid. The rest of what may have changed (a contact added by hand) is what the upsert
+finds. The import writes in one transaction: in all-or-nothing mode a single bad row rolls everything back, in
+valid-only mode bad rows are skipped.
 The import appends ONE audit event per job ("import.complete" with its counts), not one per row: a 50,000-row
 file would otherwise bury the trail, and the job itself (file, person, errors, counts) is the detailed record.
 """
@@ -42,6 +42,7 @@ from qms.tenancy.context import enter_on
 from qms.tenancy.models import Organization
 
 from .import_check_sql import SqlCheck
+from .import_rejected import RejectedRows, column_labels, rejected_rows_forget
 from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_ROWS are this module's public face
     COLUMN_NAMES,
     COLUMNS,
@@ -188,15 +189,18 @@ def import_job_validate(*, job_id: int, progress: Callable[[int], None] = _no_pr
     try:
         return _keep_check(job, tally, staged_name)
     except BaseException:
-        staged_file_delete(staged_name)  # the job never came to point at them
+        for name in (staged_name, tally.rejected):  # the job never came to point at them
+            if name:
+                staged_file_delete(name)
         raise
 
 
 def _keep_check(job: ImportJob, tally: Tally, staged_name: str) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status != Status.VALIDATING:
-            staged_rows_discard({"checked_rows": staged_name})  # cancelled while it was checked
+        if job.status != Status.VALIDATING:  # cancelled while it was checked
+            staged_rows_discard({"checked_rows": staged_name})
+            rejected_rows_forget({"rejected_rows": tally.rejected})
         else:
             job.status = ImportJob.workflow.apply(job, "checked")["status"]
             job.total_rows = job.processed_rows = tally.rows
@@ -208,6 +212,7 @@ def _keep_check(job: ImportJob, tally: Tally, staged_name: str) -> ImportJob:
                 "preview": tally.preview,
                 "error_count": tally.error_count,
                 "checked_rows": staged_name,
+                **({"rejected_rows": tally.rejected} if tally.rejected else {}),
             }
             job.save(
                 update_fields=[
@@ -235,18 +240,25 @@ def _check_file(job: ImportJob, progress: Callable[[int], None], staged: StagedR
         columns, notes = header_columns(header)
         owners = account_owner_emails(organization=job.organization)
         tally = Tally(columns, notes, header_sources(header, columns))
-        in_sql = checks_set_based() and sniff_upload(head) == "csv"
-        if in_sql and _checked_in_sql(job, head, header, columns, owners, tally, staged):
-            progress(tally.rows)
-            rows = iter(())  # every row is checked
-        checker = RowChecker(columns=columns, owners=owners)
-        for number, cells in numbered_rows(rows):
-            row, problems = checker.check(number, cells)
-            tally.add(number, cells, problems)
-            if row is not None:
-                staged.add(row)
-            if tally.rows % PROGRESS_EVERY == 0:
+        rejected = RejectedRows(header, column_labels(header, columns))
+        try:
+            in_sql = checks_set_based() and sniff_upload(head) == "csv"
+            if in_sql and _checked_in_sql(job, head, header, columns, owners, tally, staged, rejected):
                 progress(tally.rows)
+                rows = iter(())  # every row is checked
+            checker = RowChecker(columns=columns, owners=owners)
+            for number, cells in numbered_rows(rows):
+                row, problems = checker.check(number, cells)
+                tally.add(number, cells, problems)
+                if row is not None:
+                    staged.add(row)
+                else:
+                    rejected.add(number, cells, problems)
+                if tally.rows % PROGRESS_EVERY == 0:
+                    progress(tally.rows)
+            tally.rejected = rejected.store(job) if tally.rows else None
+        finally:
+            rejected.close()
     if tally.rows == 0:
         raise ImportFileError("The file has no rows under its header.")
     return tally
@@ -265,13 +277,20 @@ def _checked_in_sql(  # noqa: PLR0913 - the pieces _check_file has read
     owners: dict[str, int],
     tally: Tally,
     staged: StagedRows,
+    rejected: RejectedRows,
 ) -> bool:
     """Check the file in SQL into `tally` and `staged`; False (nothing done) when COPY cannot read it as it is."""
-    check = SqlCheck(columns=columns, width=len(header), owners=owners, delimiter=csv_delimiter(head))
+    check = SqlCheck(
+        columns=columns,
+        width=len(header),
+        owners=owners,
+        delimiter=csv_delimiter(head),
+        labels=column_labels(header, columns),
+    )
     if any("\n" in cell or "\r" in cell for cell in header) or not job.file.name:
         return False  # COPY skips the first line, not the first row
     with job.file.storage.open(job.file.name, "rb") as raw:  # its own handle: the row reader keeps the other
-        return check.run(raw, tally, staged.add_copied)
+        return check.run(raw, tally, keep=staged.add_copied, reject=rejected.add_copied)
 
 
 def import_job_confirm(*, job: ImportJob, actor: User, mode: str) -> ImportJob:

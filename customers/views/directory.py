@@ -4,6 +4,7 @@ Every member reads the directory, auditors included; owners, managers and staff 
 import. Imports are read by owners, managers and auditors.
 """
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ from customers.selectors.directory import (
     import_jobs_recent,
 )
 from customers.services.customers import contact_create, contact_update, customer_create, customer_update
+from customers.services.import_rejected import PreviewRows, rejected_rows_open
 from customers.services.imports import (
     COLUMNS,
     TEMPLATE_ROWS,
@@ -52,6 +54,7 @@ from qms.sorting import Sorts
 from qms.tenancy.requests import MemberRequest
 
 ERRORS_PER_PAGE = 50
+ROWS_PER_PAGE = 25
 REQUEUE_AFTER_SECONDS = 10
 
 
@@ -219,6 +222,10 @@ def import_detail(request: MemberRequest, org_slug: str, job_id: int) -> HttpRes
         **_job_context(job),
         "transitions": [t.name for t in ImportJob.workflow.available(job, request.membership)],
         "errors_page": paginate(request, job.errors, per_page=ERRORS_PER_PAGE),
+        # every row of the file, a page at a time, each valid or with its problem (while the file is kept)
+        "rows_page": paginate(request, PreviewRows(job), per_page=ROWS_PER_PAGE, param="rows")
+        if job.file and job.total_rows and job.status not in WAITING
+        else None,
         "confirm_form": ImportConfirmForm(initial={"mode": _suggested_mode(job)}),
     }
     return render(request, "customers/import_detail.html", context)
@@ -259,6 +266,27 @@ def import_requeue(request: MemberRequest, org_slug: str, job_id: int) -> HttpRe
     return _job_action(request, job, import_job_requeue, "Queued again for a worker.")
 
 
+@require_GET
+@permission("customers.import_view")
+def import_rejected(request: MemberRequest, org_slug: str, job_id: int) -> HttpResponse:
+    """The rows the check refused, in the file's own columns with what is wrong: fix them and upload again."""
+    job = access_import_job(organization=request.organization, job_id=job_id)
+    try:
+        header, *rows = rejected_rows_open(job)
+    except FileNotFoundError:
+        message = (
+            f"The uploaded file and its refused rows are deleted {settings.IMPORT_FILE_RETENTION_DAYS} days after "
+            "an import ends, to keep no more personal data than needed."
+            if job.error_rows
+            else "Every row of this file was valid: no row was refused."
+        )
+        heading = "These rows are no longer here" if job.error_rows else "No row was refused"
+        context = {"heading": heading, "message": message}
+        return render(request, "410.html", context, status=410 if job.error_rows else 404)
+    stem = job.original_name.rsplit(".", 1)[0] or "import"
+    return csv_response(f"{stem}-refused-rows.csv", header, rows)
+
+
 def _job_action(
     request: MemberRequest, job: ImportJob, service: Callable[..., ImportJob], done: str, **kwargs: Any
 ) -> HttpResponse:
@@ -281,6 +309,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         "not_started": waiting and job.processed_rows == 0,
         "offer_requeue": waiting and job.processed_rows == 0 and waited >= REQUEUE_AFTER_SECONDS,
         "percent": min(100, job.processed_rows * 100 // job.total_rows) if job.total_rows else None,
+        "time_left": _time_left(job, waited) if waiting else None,
         "file_deleted_at": parse_datetime(job.summary.get("file_deleted_at") or ""),
         "preview_columns": [
             {"name": name, "read_from": job.summary.get("read_as", {}).get(name, "")}
@@ -288,6 +317,14 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         ],
         "retention_days": settings.IMPORT_FILE_RETENTION_DAYS,
     }
+
+
+def _time_left(job: ImportJob, seconds: float) -> datetime.timedelta | None:
+    """How long the rest will take at the pace so far, once there is a pace and a total to measure it by."""
+    done, total = job.processed_rows, job.total_rows
+    if not (0 < done < total) or seconds <= 0:
+        return None
+    return datetime.timedelta(seconds=round(seconds / done * (total - done)))
 
 
 def _suggested_mode(job: ImportJob) -> str:
@@ -309,4 +346,5 @@ urlpatterns = [
     path("customers/import/<int:job_id>/confirm/", import_confirm, name="import_confirm"),
     path("customers/import/<int:job_id>/cancel/", import_cancel, name="import_cancel"),
     path("customers/import/<int:job_id>/requeue/", import_requeue, name="import_requeue"),
+    path("customers/import/<int:job_id>/refused.csv", import_rejected, name="import_rejected"),
 ]

@@ -1,5 +1,7 @@
 """The customers app's routes in the isolation sweep: the directory, its CSV export, imports, privacy and the API."""
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -23,7 +25,9 @@ def populate(tenant, marker) -> dict:
     contact = ContactFactory(
         customer=customer, name=f"{marker} directory contact", email=f"{marker}-dir@{tenant.slug}.test"
     )
+    refused = f"customer_name,Problem,Row in the uploaded file\n{marker} refused Ltd,contact_email: {marker} error,3\n"
     preview = ImportJobFactory(
+        summary={"rejected_rows": default_storage.save(f"imports/{marker}.rejected.csv", ContentFile(refused))},
         organization=organization,
         file__data=IMPORT_CSV,
         original_name=f"{marker}.csv",
@@ -34,6 +38,7 @@ def populate(tenant, marker) -> dict:
         valid_rows=1,
         errors=[{"row": 3, "column": "contact_email", "message": f"{marker} error"}],
     )
+
     waiting = ImportJobFactory(
         organization=organization,
         file__data=IMPORT_CSV,
@@ -122,6 +127,7 @@ CASES = {
     "customers:import_confirm": Case(methods=POST, target=_preview, form=lambda w: {"mode": "valid_only"}),
     "customers:import_cancel": Case(methods=POST, target=_preview),
     "customers:import_requeue": Case(methods=POST, target=lambda w: {"job_id": w.extra["dir_import_waiting"].pk}),
+    "customers:import_rejected": Case(target=_preview, shows=("{marker} refused Ltd",)),
     "customers:contact_export": Case(methods=GET, target=_contact),
     "customers:contact_erase": Case(methods=GET_POST, target=_contact),
     # API: a POST answers 201, not the 302 the owner's write probe expects, so create is probed through the

@@ -9,6 +9,7 @@ import pytest
 
 from customers.models import ImportJob
 from customers.services import import_check_sql, imports
+from customers.services.import_rejected import rejected_rows_open
 from customers.services.import_staging import staged_rows_open
 from tests.conftest import IS_POSTGRES
 from tests.factories import MembershipFactory, UserFactory
@@ -66,8 +67,14 @@ def _outcome(tenant, content: bytes, *, in_sql: bool, monkeypatch) -> tuple:
         kept = (
             [(r.number, r.customer_key, r.customer, r.contact) for r in staged_rows_open(job)] if job.valid_rows else []
         )
-    summary = {key: value for key, value in job.summary.items() if key not in ("checked_rows", "queued_at")}
-    return (job.status, job.message, job.total_rows, job.valid_rows, job.error_rows, job.errors, summary, kept)
+        refused = list(rejected_rows_open(job)) if job.error_rows else []
+    files = ("checked_rows", "rejected_rows", "queued_at")  # their names differ; their contents are compared
+    summary = {key: value for key, value in job.summary.items() if key not in files}
+    return (job.status, job.message, job.total_rows, job.valid_rows, job.error_rows, job.errors, summary, kept, refused)
+
+
+def _staged(job):
+    return staged_rows_open(job) if job.valid_rows else []
 
 
 @pytest.fixture
@@ -90,10 +97,11 @@ def test_sql_and_rows_agree_on_every_outcome_of_a_tricky_file(alpha, monkeypatch
     in_sql = _outcome(alpha, content, in_sql=True, monkeypatch=monkeypatch)
     assert sql_runs == [True]  # the SQL check read it to the end
     assert in_sql == by_rows
-    status, _, total, valid, invalid, errors, _, kept = in_sql
+    status, _, total, valid, invalid, errors, _, kept, refused = in_sql
     assert status == ImportJob.Status.PREVIEW
     assert (total, invalid) == (len(TRICKY) - 1, total - valid)
     assert len(errors) > 15 and len(kept) > 10  # the file holds both, so the comparison compares something
+    assert len(refused) == invalid + 1  # its header, then every refused row
 
 
 @pytest.mark.parametrize(
