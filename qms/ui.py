@@ -220,3 +220,11 @@ def record_label(event: Any) -> str:
     if match is None:
         return label
     return f"{model_label(event.object_type)} {event.object_id or match.group('pk')}".strip()
+
+
+@register.filter
+def is_creation(event: Any) -> bool:
+    """An event that only filled fields in (a record's creation): a timeline says "Recorded" and the record's page
+    already shows the values, so its changes are not listed again."""
+    values = list((event.changes or {}).values())
+    return len(values) > 2 and all(isinstance(v, list) and len(v) == 2 and v[0] is None for v in values)

@@ -209,7 +209,8 @@ def _detail_response(
         "timeline": [
             {"event": event, "label": audit_action_label(event.action)}
             for event in unseal_events(
-                organization=organization, events=feedback_timeline(organization=organization, feedback=item)
+                organization=organization,
+                events=feedback_timeline(organization=organization, feedback=item).select_related("actor"),
             )
         ],
         "conversions_available": bool(conversions()),

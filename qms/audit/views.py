@@ -24,7 +24,7 @@ TRAIL_SORTS = Sorts(default="-when", when=("seq",), who=("actor_label", "seq"), 
 @permission("audit.view")
 def audit_trail(request: MemberRequest, org_slug: str) -> HttpResponse:
     filters = trail_filters(organization=request.organization, params=request.GET)
-    events, sorting = TRAIL_SORTS.apply(filters.qs, request.GET)
+    events, sorting = TRAIL_SORTS.apply(filters.qs.select_related("actor"), request.GET)
     page = paginate(request, events)
     page.object_list = unseal_events(organization=request.organization, events=page.object_list)
     members = members_for_organization(organization=request.organization)

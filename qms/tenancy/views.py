@@ -25,7 +25,11 @@ from .services import membership_change_role, membership_remove, organization_up
 @permission("dashboard.view")
 def organization_home(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
-    events = audit_events(organization=organization)[:8] if may(request.membership, "audit.view") else []
+    events = (
+        audit_events(organization=organization).select_related("actor")[:8]
+        if may(request.membership, "audit.view")
+        else []
+    )
     recent = [{"event": event, "label": audit_action_label(event.action)} for event in events]
     return render(
         request,
