@@ -228,3 +228,17 @@ def is_creation(event: Any) -> bool:
     already shows the values, so its changes are not listed again."""
     values = list((event.changes or {}).values())
     return len(values) > 2 and all(isinstance(v, list) and len(v) == 2 and v[0] is None for v in values)
+
+
+@register.filter
+def record_url(event: Any) -> str:
+    """The page of an audit event's record, when its model has one and the record still exists (one query, made
+    inside the request's organisation scope; an erased or another organisation's record has no page)."""
+    model = _model(event.object_type)
+    if model is None or not event.object_id or not hasattr(model, "get_absolute_url"):
+        return ""
+    manager = model._default_manager
+    if hasattr(model, "organization_id"):
+        manager = manager.filter(organization_id=event.organization_id)  # type: ignore[assignment]
+    record = manager.filter(pk=event.object_id).first() if str(event.object_id).isdigit() else None
+    return record.get_absolute_url() if record is not None else ""
