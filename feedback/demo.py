@@ -11,7 +11,7 @@ from customers.selectors.directory import customers_with_live_contacts
 from qms.accounts.models import User
 from qms.tenancy.models import Membership, Organization, Role
 
-from .models import FeedbackItem, MonitoringMethod
+from .models import FeedbackItem, MethodReview, MonitoringMethod
 from .services.inbox import (
     feedback_assign,
     feedback_close,
@@ -19,7 +19,7 @@ from .services.inbox import (
     feedback_set_sentiment,
     feedback_set_themes,
 )
-from .services.methods import method_create
+from .services.methods import method_create, method_review
 
 THEMES = [
     "Delivery time",
@@ -94,6 +94,15 @@ METHODS = [
 ]
 
 
+REVIEW_OUTCOMES = [
+    (MethodReview.Outcome.EFFECTIVE, ""),
+    (MethodReview.Outcome.EFFECTIVE, "Answers arrive on time and feed the management review; no change."),
+    (MethodReview.Outcome.IMPROVE, "Response rate fell to 14 %: send it a week after delivery, not at month end."),
+    (MethodReview.Outcome.IMPROVE, "Two complaints last quarter were not seen here: add the service desk's notes."),
+    (MethodReview.Outcome.INEFFECTIVE, "Nobody reads these reports: replace them by the key account meetings."),
+]
+
+
 def seed_feedback(*, organization: Organization, password: str | None = None) -> None:
     rng = random.Random(organization.slug)
     people = {m.role: m.user for m in Membership.objects.active().filter(organization=organization)}
@@ -104,15 +113,26 @@ def seed_feedback(*, organization: Organization, password: str | None = None) ->
     _seed_feedback_items(organization, customers, (owner, manager, staff), rng)
     today = timezone.localdate()
     for index, (name, kind, frequency) in enumerate(METHODS):
-        method_create(
+        method = method_create(
             organization=organization,
             actor=owner,
             name=name,
             kind=kind,
             review_frequency=frequency,
             owner=manager if index % 2 else owner,
-            last_reviewed_on=today - timedelta(days=rng.randint(10, 400)),
         )
+        # A history of reviews, one period apart, the latest 10 to 400 days ago (some are due again).
+        period = {"monthly": 30, "quarterly": 91, "half_yearly": 182, "yearly": 365}[frequency]
+        latest = today - timedelta(days=rng.randint(10, 400))
+        for back in reversed(range(rng.randint(1, 3))):
+            outcome, notes = rng.choice(REVIEW_OUTCOMES)
+            method = method_review(
+                method=method,
+                actor=method.owner or owner,
+                outcome=outcome,
+                notes=notes,
+                reviewed_on=latest - timedelta(days=back * period),
+            )
 
 
 def _seed_feedback_items(

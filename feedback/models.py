@@ -225,3 +225,27 @@ class MonitoringMethod(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MethodReview(TenantOwned):
+    """One review of a monitoring method's effectiveness (clause 9.1.2 asks that the methods themselves be
+    evaluated): when, by whom, what it concluded and why. Reviews are kept, never edited: the register's history."""
+
+    class Outcome(models.TextChoices):
+        EFFECTIVE = "effective", "Effective: keep it as it is"
+        IMPROVE = "improve", "Works, but needs changes"
+        INEFFECTIVE = "ineffective", "Not effective: replace or retire it"
+
+    method = models.ForeignKey(MonitoringMethod, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    notes = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-created_at"]
+        indexes = [models.Index(fields=["organization", "method", "reviewed_on"])]
+
+    def __str__(self) -> str:
+        return f"Review of {self.method_id} on {self.reviewed_on:%-d %b %Y}"

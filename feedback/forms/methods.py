@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from feedback.models import MonitoringMethod
+from feedback.models import MethodReview, MonitoringMethod
 from qms.accounts.models import User
 from qms.forms import CrispyMixin, DateInput
 from qms.tenancy.models import Membership
@@ -52,3 +52,18 @@ class MonitoringMethodForm(CrispyMixin, forms.Form):
             "review_frequency": method.review_frequency,
             "last_reviewed_on": method.last_reviewed_on,
         }
+
+
+class MethodReviewForm(CrispyMixin, forms.Form):
+    """What a review of a method concluded; the service checks that notes come with any outcome but "effective"."""
+
+    outcome = forms.ChoiceField(
+        choices=MethodReview.Outcome.choices, widget=forms.RadioSelect, label="What did the review conclude?"
+    )
+    notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Notes",
+        help_text="What was looked at (response rates, the answers' use, complaints it missed) and what changes.",
+    )
+    reviewed_on = forms.DateField(label="Reviewed on", widget=DateInput)

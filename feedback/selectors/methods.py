@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from feedback.models import MonitoringMethod
+from feedback.models import MethodReview, MonitoringMethod
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.models import Organization
 
@@ -29,6 +29,13 @@ def _latest_base_due_by(today: date, months: int) -> date:
     if today.day == calendar.monthrange(today.year, today.month)[1]:
         return earlier.replace(day=calendar.monthrange(earlier.year, earlier.month)[1])
     return earlier
+
+
+def method_reviews(*, method: MonitoringMethod) -> QuerySet[MethodReview]:
+    """The method's reviews, latest first, each with who held it."""
+    return MethodReview.objects.filter(organization_id=method.organization_id, method=method).select_related(
+        "reviewed_by"
+    )
 
 
 def method_next_review_on(method: MonitoringMethod) -> date:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from feedback.models import MonitoringMethod
+from feedback.models import MethodReview, MonitoringMethod
 from qms.accounts.models import User
 from qms.audit.services import audit_record, diff
 from qms.audit.writes import audited_state, audited_update
@@ -70,22 +70,57 @@ def method_update(*, method: MonitoringMethod, actor: User, **fields: Any) -> Mo
     return method
 
 
-def method_review(*, method: MonitoringMethod, actor: User, today: date | None = None) -> MonitoringMethod:
-    """Record that the method was reviewed today: its next review is one period from now. A second review on
-    the same day is recorded too: the register shows who reviewed it, and when."""
+NOTES_NEEDED = "Say what needs to change, and why: the next review starts from it."
+
+
+def method_review(  # noqa: PLR0913 - a review is these facts
+    *,
+    method: MonitoringMethod,
+    actor: User,
+    outcome: str,
+    notes: str = "",
+    reviewed_on: date | None = None,
+    today: date | None = None,
+) -> MonitoringMethod:
+    """Record a review of the method's effectiveness: its outcome, notes (needed unless it is effective as it is)
+    and the day it was held (today unless said; never in the future). The review is kept in the method's history;
+    the method's next review is one period after its latest. A second review on one day is recorded too."""
     today = today or timezone.localdate()
+    reviewed_on = reviewed_on or today
+    notes = notes.strip()
+    if outcome not in MethodReview.Outcome.values:
+        raise ValidationError({"outcome": "Choose what the review concluded."})
+    if outcome != MethodReview.Outcome.EFFECTIVE and not notes:
+        raise ValidationError({"notes": NOTES_NEEDED})
+    if reviewed_on > today:
+        raise ValidationError(
+            {"reviewed_on": "A review cannot be recorded before it is held: choose today or earlier."}
+        )
 
     def prepare(locked: MonitoringMethod) -> dict[str, date]:
         if locked.retired_at is not None:
             raise ValidationError("A retired method is no longer reviewed.")
-        return {"last_reviewed_on": today}
+        MethodReview.objects.create(
+            organization_id=locked.organization_id,
+            method=locked,
+            reviewed_on=reviewed_on,
+            outcome=outcome,
+            notes=notes,
+            reviewed_by=actor,
+        )
+        latest = max(filter(None, [locked.last_reviewed_on, reviewed_on]))
+        return {"last_reviewed_on": latest}
 
     method, _ = audited_update(
         instance=method,
         actor=actor,
         action="monitoring_method.review",
         prepare=prepare,
-        extra_changes={"reviewed_on": [None, today.isoformat()]},
+        extra_changes={
+            "reviewed_on": [None, reviewed_on.isoformat()],
+            "outcome": [None, outcome],
+            **({"notes": [None, notes]} if notes else {}),
+        },
     )
     return method
 

@@ -10,13 +10,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.filters import method_filters
-from feedback.forms.methods import MonitoringMethodForm
+from feedback.forms.methods import MethodReviewForm, MonitoringMethodForm
 from feedback.models import MonitoringMethod
-from feedback.selectors.methods import access_method, method_next_review_on
+from feedback.selectors.methods import access_method, method_next_review_on, method_reviews
 from feedback.services.methods import method_create, method_retire, method_review, method_update
+from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
 from qms.sorting import Sorts
@@ -130,20 +131,37 @@ def method_edit(request: MemberRequest, org_slug: str, method_id: int) -> HttpRe
     return render(request, "feedback/methods/form.html", {"form": form, "method": method})
 
 
-@require_POST
+@require_GET
+@permission("methods.view")
+def method_detail(request: MemberRequest, org_slug: str, method_id: int) -> HttpResponse:
+    """A method's page: what it monitors, who owns it, when it is next reviewed and every review so far."""
+    method = access_method(organization=request.organization, method_id=method_id)
+    method.next_review_on = method_next_review_on(method)
+    method.is_due = method.retired_at is None and method.next_review_on <= timezone.localdate()
+    context = {"method": method, "reviews": paginate(request, method_reviews(method=method))}
+    return render(request, "feedback/methods/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @permission("methods.manage")
 def method_review_view(request: MemberRequest, org_slug: str, method_id: int) -> HttpResponse:
+    """Record a review: its outcome and notes, and the day it was held."""
     method = access_method(organization=request.organization, method_id=method_id)
-    try:
-        method = method_review(method=method, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            f"Review of “{method.name}” recorded today; the next one is due {method_next_review_on(method):%-d %B %Y}.",
-        )
-    return redirect("feedback:method_list", org_slug=org_slug)
+    form = MethodReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                method = method_review(method=method, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                due = method_next_review_on(method)
+                messages.success(request, f"Review of “{method.name}” recorded; the next one is due {due:%-d %B %Y}.")
+                return redirect("feedback:method_detail", org_slug=org_slug, method_id=method.pk)
+        status = 400
+    method.next_review_on = method_next_review_on(method)
+    return render(request, "feedback/methods/review.html", {"form": form, "method": method}, status=status)
 
 
 @require_POST
@@ -163,6 +181,7 @@ urlpatterns = [
     path("methods/", method_list, name="method_list"),
     path("methods/new/", method_create_view, name="method_create"),
     path("methods/export.csv", method_export, name="method_export"),
+    path("methods/<int:method_id>/", method_detail, name="method_detail"),
     path("methods/<int:method_id>/edit/", method_edit, name="method_edit"),
     path("methods/<int:method_id>/review/", method_review_view, name="method_review"),
     path("methods/<int:method_id>/retire/", method_retire_view, name="method_retire"),

@@ -8,6 +8,7 @@ import pytest
 
 from customers.models import ImportJob
 from feedback.services.inbox import feedback_assign, feedback_set_sentiment, feedback_update, saved_view_create
+from feedback.services.methods import method_review
 from qms.audit.models import AuditEvent
 from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage
@@ -48,7 +49,9 @@ PAGES = (
     "feedback/{item}/edit/",
     "methods/",
     "methods/new/",
+    "methods/{method}/",
     "methods/{method}/edit/",
+    "methods/{method}/review/",
 )
 SIGNED_OUT_PAGES = ("/accounts/login/", "/accounts/password/reset/", "/p/alpha/feedback/")
 
@@ -71,6 +74,9 @@ def records(alpha):
             organization=alpha.organization, owner=alpha.owner, name="Open complaints", query="kind=complaint"
         )
         method = MonitoringMethodFactory(organization=alpha.organization, owner=alpha.manager)
+        method_review(
+            method=method, actor=alpha.manager, outcome="improve", notes="Send it after delivery, not at month end."
+        )
         job = ImportJobFactory(
             organization=alpha.organization, created_by=alpha.manager, status=ImportJob.Status.PREVIEW,
             total_rows=3, valid_rows=2, error_rows=1,

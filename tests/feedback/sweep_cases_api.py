@@ -4,11 +4,14 @@ The public form (/p/<org_slug>/…) is not an organisation route of the sweep: i
 and tests/feedback/public covers it.
 """
 
-from feedback.models import FeedbackItem, MonitoringMethod
+from django.utils import timezone
+
+from feedback.models import FeedbackItem, MethodReview, MonitoringMethod
 from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory, MonitoringMethodFactory
 from tests.sweep.core import GET_POST, POST, Case
 
 READ_AND_PATCH = ("GET", "PATCH")
+TODAY = timezone.localdate().isoformat()
 
 
 def populate(tenant, marker):
@@ -30,6 +33,9 @@ def snapshot(tenant):
             MonitoringMethod.objects.filter(organization=organization)
             .order_by("pk")
             .values_list("pk", "name", "kind", "owner", "review_frequency", "last_reviewed_on", "retired_at")
+        ),
+        "method_reviews": list(
+            MethodReview.objects.filter(organization=organization).order_by("pk").values_list("pk", "method", "outcome")
         ),
         "feedback": list(
             FeedbackItem.objects.filter(organization=organization)
@@ -59,7 +65,10 @@ CASES = {
     "feedback:method_export": Case(shows=("{marker} method",)),
     "feedback:method_create": Case(methods=GET_POST, form=_method_form("Added by the sweep")),
     "feedback:method_edit": Case(methods=GET_POST, target=_method, form=_method_form("Edited by the sweep")),
-    "feedback:method_review": Case(methods=POST, target=_method),
+    "feedback:method_detail": Case(target=_method, shows=("{marker} method",)),
+    "feedback:method_review": Case(
+        methods=GET_POST, target=_method, form=lambda w: {"outcome": "improve", "notes": "Sweep", "reviewed_on": TODAY}
+    ),
     "feedback:method_retire": Case(methods=POST, target=_method),
     "feedback_api:api_feedback_list": Case(
         form=lambda w: {"kind": FeedbackItem.Kind.QUESTION, "text": "Sent by the sweep"},
