@@ -120,6 +120,7 @@ def paginate(
     query = request.GET.copy()
     query.pop(param, None)
     page.querystring = query.urlencode()  # type: ignore[attr-defined]  # read by the page links
+    page.param = param  # type: ignore[attr-defined]
     return page
 
 

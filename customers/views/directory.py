@@ -309,7 +309,8 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         "not_started": waiting and job.processed_rows == 0,
         "offer_requeue": waiting and job.processed_rows == 0 and waited >= REQUEUE_AFTER_SECONDS,
         "percent": min(100, job.processed_rows * 100 // job.total_rows) if job.total_rows else None,
-        "time_left": _time_left(job, waited) if waiting else None,
+        "time_left": (left := _time_left(job, waited) if waiting else None),
+        "finishes_at": timezone.now() + left if left else None,
         "file_deleted_at": parse_datetime(job.summary.get("file_deleted_at") or ""),
         "preview_columns": [
             {"name": name, "read_from": job.summary.get("read_as", {}).get(name, "")}

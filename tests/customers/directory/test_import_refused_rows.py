@@ -136,3 +136,15 @@ def test_an_import_under_way_says_how_long_the_rest_will_take(alpha, login, chec
     with alpha.context():
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=0)
     assert login(alpha.manager).get(url("import_progress", alpha, job_id=job.pk)).context["time_left"] is None
+
+
+def test_the_import_page_pages_through_the_rows_and_offers_the_refused_ones(alpha, login):
+    rows = [row(ref=f"R-{n}", email=f"p{n}@x.example" if n != 30 else "bad@") for n in range(60)]
+    job = validate(alpha, create_job(alpha, csv_bytes(rows)))
+    client = login(alpha.manager)
+    first = client.get(url("import_detail", alpha, job_id=job.pk)).content.decode()
+    assert "R-0<" in first and "R-24<" in first and "R-25<" not in first  # 25 rows a page
+    assert "Download the 1 refused row" in first
+    third = client.get(url("import_detail", alpha, job_id=job.pk), {"rows": 2, "page": 1}).content.decode()
+    assert "R-25<" in third and "R-30<" in third and "contact_email: Enter a valid email address." in third
+    assert "rows=3" in third and "page=1" in third  # the next page of rows keeps the errors' page
