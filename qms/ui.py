@@ -136,10 +136,13 @@ def _readable(field: Any, value: object) -> str:
     if field is not None and getattr(field, "choices", None):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, str):
-        when = parse_datetime(value) if len(value) > 10 else None
+        try:
+            when = parse_datetime(value) if len(value) > 10 else None
+            day = parse_date(value) if len(value) == 10 else None
+        except ValueError:  # shaped like a date, but not one ("2026-02-31"): the text as it was stored
+            return value
         if when is not None:
             return dateformat.format(when, DATETIME_FORMAT)
-        day = parse_date(value) if len(value) == 10 else None
         if day is not None:
             return dateformat.format(datetime.datetime.combine(day, datetime.time()), DATE_FORMAT)
     return str(value)
@@ -224,8 +227,8 @@ def record_label(event: Any) -> str:
 
 @register.filter
 def is_creation(event: Any) -> bool:
-    """An event that only filled fields in (a record's creation): a timeline says "Recorded" and the record's page
-    already shows the values, so its changes are not listed again."""
+    """An event that only filled fields in (a record's creation): the record's page already shows the values, so a
+    timeline folds them away under "What was recorded"."""
     values = list((event.changes or {}).values())
     return len(values) > 2 and all(isinstance(v, list) and len(v) == 2 and v[0] is None for v in values)
 

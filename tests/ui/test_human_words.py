@@ -42,3 +42,8 @@ def test_a_record_without_a_label_of_its_own_is_named_by_its_kind():
 
 def test_values_to_type_into_a_file_show_as_code_and_the_rest_is_escaped():
     assert str(code_tokens("Use granted, opted_out <b>")) == "Use granted, <code>opted_out</code> &lt;b&gt;"
+
+
+def test_a_value_shaped_like_a_date_that_is_not_one_stays_as_it_was_stored():
+    event = SimpleNamespace(object_type="feedback.theme", changes={"name": [None, "2026-02-31"]})
+    assert changes(event)[0]["after"] == "2026-02-31"
