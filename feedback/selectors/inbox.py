@@ -1,10 +1,12 @@
 """Reads of the feedback inbox: the filtered list, full-text search, an item's timeline and links, who may triage."""
 
 import re
+from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 
 from customers.models import Contact, Customer
 from feedback.models import Attachment, FeedbackItem, SavedView, Theme
@@ -42,6 +44,16 @@ def access_feedback(*, organization: Organization, feedback_id: int) -> Feedback
         organization=organization,
         pk=feedback_id,
     )
+
+
+def access_feedback_items(*, organization: Organization, feedback_ids: Iterable[int]) -> list[FeedbackItem]:
+    """Several items of this organisation, in the inbox's order; a 404 when any one of them is not (nothing is
+    touched then), so another organisation's item cannot be acted on, nor its existence learnt."""
+    wanted = set(feedback_ids)
+    items = list(feedback_items(organization=organization).filter(pk__in=wanted))
+    if len(items) != len(wanted):
+        raise Http404("Some of the selected items are not in this organisation's inbox.")
+    return items
 
 
 def access_attachment(*, organization: Organization, feedback: FeedbackItem, attachment_id: int) -> Attachment:

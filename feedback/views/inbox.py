@@ -18,19 +18,22 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.filters import FeedbackFilter, inbox_filters
+from feedback.forms.bulk import BulkForm
 from feedback.forms.inbox import FeedbackForm, SavedViewForm, builtin_views
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     access_saved_view,
+    assignable_members,
     contact_choices,
     customer_choices,
     feedback_items,
     saved_views_for,
+    themes_for,
 )
 from feedback.services.inbox import attachment_add, feedback_create, saved_view_create, saved_view_delete
 from qms.forms import add_service_errors
 from qms.listing import csv_response, paginate
-from qms.permissions import permission
+from qms.permissions import may, permission
 from qms.sorting import Sorts
 from qms.tenancy.requests import MemberRequest
 
@@ -67,6 +70,15 @@ def _views(request: MemberRequest, current: str) -> tuple[list[dict], list[dict]
     return builtin, saved
 
 
+def _bulk_form(request: MemberRequest) -> BulkForm:
+    organization = request.organization
+    return BulkForm(
+        members=assignable_members(organization=organization),
+        themes=themes_for(organization=organization),
+        initial={"query": request.GET.urlencode()},
+    )
+
+
 @require_GET
 @permission("feedback.view")
 def inbox(request: MemberRequest, org_slug: str) -> HttpResponse:
@@ -87,6 +99,7 @@ def inbox(request: MemberRequest, org_slug: str) -> HttpResponse:
             "saved_views": saved,
             "save_form": SavedViewForm(initial={"query": current}),
             "is_filtered": bool(current),
+            "bulk_form": _bulk_form(request) if may(request.membership, "feedback.triage") else None,
         },
     )
 

@@ -135,6 +135,14 @@ CASES = {
     "feedback:saved_view_delete": Case(
         methods=POST, target=lambda w: {"view_id": w.extra["saved_view"].pk}, owned_by="owner"
     ),
+    "feedback:feedback_bulk": Case(
+        methods=POST,
+        form=lambda w: {
+            "items": [w.extra["feedback"].pk, w.extra["other_feedback"].pk, w.extra["closed_feedback"].pk],
+            "action": "assign",
+            "assignee": w.memberships["manager"].user_id,
+        },
+    ),
     "feedback:feedback_detail": Case(target=_item),
     "feedback:feedback_edit": Case(
         methods=GET_POST,
