@@ -17,6 +17,7 @@ class FeedbackConfig(modules.ModuleConfig):
     privacy_handlers = ("feedback.privacy.feedback_privacy",)
     dashboard_cards = "feedback.selectors.overview.dashboard_cards"
     customer_panels = ("feedback.selectors.overview.customer_feedback_panel",)
+    contact_panels = ("feedback.selectors.overview.contact_feedback_panel",)
     notification_kinds = (
         modules.NotificationKind(
             "feedback.received", "New feedback", "Feedback arrived from the form, the API or an import."

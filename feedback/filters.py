@@ -61,6 +61,7 @@ class FeedbackFilter(PageFilterSet):
     kind = django_filters.ChoiceFilter(choices=FeedbackItem.Kind.choices, empty_label="Any kind")
     channel = django_filters.ChoiceFilter(choices=FeedbackItem.Channel.choices, empty_label="Any channel")
     customer = id_filter("customer_id", label="Customer id")
+    contact = id_filter("contact_id", label="Contact id")
     assignee = AssigneeFilter(
         method="filter_assignee", max_length=20, label=f"A member's user id, {ME} or {UNASSIGNED}"
     )

@@ -57,7 +57,7 @@ class DashboardCard:
 
 @dataclass(frozen=True)
 class CustomerPanel:
-    """A section another app adds to a customer's page, rendered from its own template and context."""
+    """A section another app adds to a customer's or a contact's page, rendered from its own template and context."""
 
     title: str
     template: str
@@ -94,6 +94,8 @@ class ModuleConfig(AppConfig):
     dashboard_cards: str = ""
     # callables(*, organization, membership, customer) -> CustomerPanel | None
     customer_panels: tuple[str, ...] = ()
+    # callables(*, organization, membership, contact) -> CustomerPanel | None: the same on a contact's page
+    contact_panels: tuple[str, ...] = ()
     notification_kinds: tuple[NotificationKind, ...] = ()
     # audit action -> what a timeline calls it ("feedback.close" -> "Closed")
     audit_actions: dict[str, str] = {}
@@ -165,11 +167,16 @@ def dashboard_cards(*, organization: Organization, membership: Membership) -> li
 
 
 def customer_panels(*, organization: Organization, membership: Membership, customer: Model) -> list[CustomerPanel]:
-    panels = (
-        _load(path)(organization=organization, membership=membership, customer=customer)
-        for module in installed_modules()
-        for path in module.customer_panels
-    )
+    return _panels("customer_panels", organization=organization, membership=membership, customer=customer)
+
+
+def contact_panels(*, organization: Organization, membership: Membership, contact: Model) -> list[CustomerPanel]:
+    return _panels("contact_panels", organization=organization, membership=membership, contact=contact)
+
+
+def _panels(declared: str, **record: Any) -> list[CustomerPanel]:
+    """The panels the installed modules declare under `declared`, for one record, in their order."""
+    panels = (_load(path)(**record) for module in installed_modules() for path in getattr(module, declared))
     return sorted((panel for panel in panels if panel is not None), key=lambda p: p.order)
 
 

@@ -48,7 +48,7 @@ from customers.services.imports import (
 from qms.forms import add_service_errors
 from qms.links.selectors import links_of
 from qms.listing import csv_response, paginate
-from qms.modules import customer_panels
+from qms.modules import contact_panels, customer_panels
 from qms.permissions import permission
 from qms.sorting import Sorts
 from qms.tenancy.requests import MemberRequest
@@ -163,6 +163,15 @@ def contact_create_view(request: MemberRequest, org_slug: str, customer_id: int)
     return render(request, "customers/contact_form.html", {"form": form, "customer": customer})
 
 
+@require_GET
+@permission("customers.view")
+def contact_detail(request: MemberRequest, org_slug: str, contact_id: int) -> HttpResponse:
+    """A contact's page: how to reach them, their consent, and what the other apps hold of them (their feedback)."""
+    contact = access_contact(organization=request.organization, contact_id=contact_id)
+    panels = contact_panels(organization=request.organization, membership=request.membership, contact=contact)
+    return render(request, "customers/contact_detail.html", {"contact": contact, "panels": panels})
+
+
 @require_http_methods(["GET", "POST"])
 @permission("customers.edit")
 def contact_edit(request: MemberRequest, org_slug: str, contact_id: int) -> HttpResponse:
@@ -175,9 +184,7 @@ def contact_edit(request: MemberRequest, org_slug: str, contact_id: int) -> Http
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Contact {form.cleaned_data['name']} saved.")
-            if contact.customer_id:
-                return redirect("customers:customer_detail", org_slug=org_slug, customer_id=contact.customer_id)
-            return redirect("customers:customer_list", org_slug=org_slug)
+            return redirect("customers:contact_detail", org_slug=org_slug, contact_id=contact.pk)
     return render(
         request,
         "customers/contact_form.html",
@@ -339,6 +346,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/", customer_detail, name="customer_detail"),
     path("customers/<int:customer_id>/edit/", customer_edit, name="customer_edit"),
     path("customers/<int:customer_id>/contacts/new/", contact_create_view, name="contact_create"),
+    path("contacts/<int:contact_id>/", contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contact_edit, name="contact_edit"),
     path("customers/import/", import_start, name="import_start"),
     path("customers/import/template.csv", import_template, name="import_template"),

@@ -120,6 +120,9 @@ CASES = {
         target=lambda w: {"contact_id": w.extra["dir_contact"].pk},
         form=lambda w: {"name": "Renamed contact", "email": "renamed@example.com", "consent": "opted_out"},
     ),
+    "customers:contact_detail": Case(
+        target=lambda w: {"contact_id": w.extra["dir_contact"].pk}, shows=("{marker} directory contact",)
+    ),
     "customers:import_start": Case(methods=GET_POST, form=_upload, shows=("{marker}.csv", "{marker}-waiting.csv")),
     "customers:import_template": Case(shows=("customer_name",)),
     "customers:import_detail": Case(target=_preview),

@@ -38,6 +38,7 @@ PAGES = (
     "customers/{customer}/",
     "customers/{customer}/edit/",
     "customers/{customer}/contacts/new/",
+    "contacts/{contact}/",
     "contacts/{contact}/edit/",
     "contacts/{contact}/erase/",
     "customers/import/",

@@ -1,23 +1,25 @@
 """The inbox page and the feedback API accept exactly the same filter values: every choice the page offers (Open,
-Me, Unassigned, each status, kind, channel, customer, member and theme) is a 200 on the API listing the same items,
+Me, Unassigned, each status, kind, channel, customer, contact, member and theme) is a 200 on the API listing the same items,
 and a value the page ignores is a 400 on the API naming the same filter."""
 
 import pytest
 from django import forms
 
 from tests.api_client import results
-from tests.factories import CustomerFactory, FeedbackItemFactory, FeedbackThemeFactory
+from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory, FeedbackThemeFactory
 
 FREE_VALUES = {"q": ["valve", "F-2026-0001"], "received_from": ["2026-03-01"], "received_to": ["2026-03-31"]}
-REFUSED = {"status": "opened", "kind": "praise", "channel": "fax", "customer": "0", "assignee": "nobody",
-           "theme": "x", "received_from": "2026-02-30", "received_to": "yesterday"}  # fmt: skip
+REFUSED = {"status": "opened", "kind": "praise", "channel": "fax", "customer": "0", "contact": "x",
+           "assignee": "nobody", "theme": "x", "received_from": "2026-02-30", "received_to": "yesterday"}  # fmt: skip
 
 
 @pytest.fixture
 def inbox(alpha, login):
     customer = CustomerFactory(organization=alpha.organization, name="Hydro Pumps plc")
+    contact = ContactFactory(customer=customer, name="Tariq Patel")
+    FREE_VALUES["contact"] = [str(contact.pk)]  # a contact's page links its feedback by id
     FeedbackItemFactory(organization=alpha.organization, reference="F-2026-0001", text="The valve leaked",
-                        customer=customer, assignee=alpha.manager)  # fmt: skip
+                        customer=customer, contact=contact, assignee=alpha.manager)  # fmt: skip
     closed = FeedbackItemFactory(organization=alpha.organization, reference="F-2026-0002", status="closed")
     FeedbackThemeFactory(feedback=closed, theme__name="Delivery")
     return login(alpha.manager)
