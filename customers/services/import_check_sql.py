@@ -260,9 +260,9 @@ class SqlCheck:
                        (%(owner_ids)s::bigint[])[array_position(%(owner_emails)s::text[], lower(owner_raw))] AS owner_id
                 FROM (
                     SELECT number, {values}
-                    FROM (SELECT number, btrim(concat({everything}), %(whitespace)s) = '' AS blank, {trimmed}
-                          FROM import_raw OFFSET 0) t
-                    WHERE NOT blank  -- skipped, as RowChecker skips them; the numbers stay
+                    FROM (SELECT r.*, {trimmed} FROM import_raw r OFFSET 0) t
+                    -- a blank row is skipped, as RowChecker skips them (the numbers stay); most rows have a name
+                    WHERE customer_name <> '' OR btrim(concat({everything}), %(whitespace)s) <> ''
                     OFFSET 0
                 ) v
                 OFFSET 0
