@@ -53,6 +53,9 @@ TONES = {
     "sent": "success",
     "accepted": "success",
     "granted": "success",
+    "effective": "success",  # a monitoring method's review
+    "improve": "warning",
+    "ineffective": "danger",
     "positive": "success",
     "active": "success",
     "due": "warning",

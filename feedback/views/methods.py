@@ -126,7 +126,7 @@ def method_edit(request: MemberRequest, org_slug: str, method_id: int) -> HttpRe
             form.add_error(None, exc)  # a {field: message} error lands on its field
         else:
             messages.success(request, f"“{form.cleaned_data['name']}” was saved.")
-            return redirect("feedback:method_list", org_slug=org_slug)
+            return redirect("feedback:method_detail", org_slug=org_slug, method_id=method.pk)
     method.next_review_on = method_next_review_on(method)
     return render(request, "feedback/methods/form.html", {"form": form, "method": method})
 
