@@ -38,7 +38,7 @@ OBJECT_REPR = re.compile(r"\b[A-Z][A-Za-z]+ object \(\d+\)")
 
 
 def _model_label() -> re.Pattern:
-    """"feedback.feedbackitem", "auth.user": every installed model's label, as Django spells it."""
+    """Every installed model's label as Django spells it ("feedback.feedbackitem", "auth.user")."""
     labels = sorted((model._meta.label_lower for model in apps.get_models()), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(re.escape(label) for label in labels) + r")\b", re.IGNORECASE)
 
