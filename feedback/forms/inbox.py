@@ -4,6 +4,7 @@ import calendar
 from datetime import date
 from typing import Any
 
+from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.core.files.base import File
 from django.db.models import QuerySet
@@ -25,14 +26,30 @@ class ContactChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.customer.name})" if obj.customer is not None else obj.name
 
 
+KIND_MISSING = "Choose what kind of feedback this is."
+CONTACT_NOT_OF_CUSTOMER = "That person is not a contact of the chosen customer. Choose one of its contacts, or none."
+REFRESH = "refresh"  # the name of the button that narrows the contacts to the chosen customer, saving nothing
+
+
 class FeedbackForm(CrispyMixin, forms.Form):
+    """What was recorded. The contacts offered are the chosen customer's (the view narrows them): without
+    JavaScript "Show its contacts" re-renders the form; with htmx, choosing a customer swaps the contact field."""
+
     channel = forms.ChoiceField(choices=FeedbackItem.Channel.choices, help_text="How the feedback reached you.")
-    kind = forms.ChoiceField(choices=FeedbackItem.Kind.choices)
+    kind = forms.ChoiceField(
+        choices=[("", "Choose a kind"), *FeedbackItem.Kind.choices],
+        error_messages={"required": KIND_MISSING},
+    )
     received_on = forms.DateField(label="Date received", widget=DateInput)
     customer: "forms.ModelChoiceField[Customer]" = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="No customer on file"
     )
-    contact = ContactChoiceField(queryset=None, required=False, empty_label="No contact on file")
+    contact = ContactChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No contact on file",
+        error_messages={"invalid_choice": CONTACT_NOT_OF_CUSTOMER},
+    )
     submitter_name = forms.CharField(max_length=200, required=False, help_text="When the person is not a contact.")
     submitter_email = forms.EmailField(required=False)
     product = forms.CharField(label="Product or service", max_length=200, required=False)
@@ -47,6 +64,8 @@ class FeedbackForm(CrispyMixin, forms.Form):
         *args: Any,
         customers: QuerySet[Customer],
         contacts: QuerySet[Contact],
+        customer: Customer | None = None,
+        refresh_url: str = "",
         with_attachment: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -55,10 +74,31 @@ class FeedbackForm(CrispyMixin, forms.Form):
         assert isinstance(customer_field, forms.ModelChoiceField) and isinstance(contact_field, ContactChoiceField)
         customer_field.queryset = customers
         contact_field.queryset = contacts
+        contact_field.help_text = (
+            f"The contacts of {customer.name}." if customer else "Choose a customer to see only its contacts."
+        )
+        if refresh_url:
+            customer_field.widget.attrs.update(
+                {
+                    "hx-get": refresh_url,
+                    "hx-include": "#id_contact",
+                    "hx-target": "#div_id_contact",
+                    "hx-select": "#div_id_contact",
+                    "hx-swap": "outerHTML",
+                }
+            )
         # The service refuses a future date (in the organisation's time); the picker offers none.
         self.fields["received_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not with_attachment:
             del self.fields["attachment"]
+        self.helper.layout = Layout(
+            *("channel", "kind", "received_on", "customer"),
+            HTML(
+                f'<button class="btn btn-outline-secondary btn-sm mb-3" type="submit" name="{REFRESH}" value="1">'
+                "Show its contacts</button>"
+            ),
+            *(name for name in self.fields if name not in ("channel", "kind", "received_on", "customer")),
+        )
 
     @staticmethod
     def initial_for(item: FeedbackItem) -> dict[str, Any]:

@@ -149,9 +149,24 @@ def customer_choices(*, organization: Organization, include: Customer | None = N
     return Customer.objects.filter(organization=organization).filter(keep).order_by("name")
 
 
-def contact_choices(*, organization: Organization, include: Contact | None = None) -> QuerySet[Contact]:
+def contact_choices(
+    *, organization: Organization, customer: Customer | None = None, include: Contact | None = None
+) -> QuerySet[Contact]:
+    """Live contacts (and `include`, the one already recorded); only the customer's own when a customer is given."""
     keep = Q(erased_at__isnull=True) | Q(pk=getattr(include, "pk", None))
-    return Contact.objects.filter(organization=organization).filter(keep).select_related("customer").order_by("name")
+    contacts = Contact.objects.filter(organization=organization).filter(keep)
+    if customer is not None:
+        contacts = contacts.filter(customer=customer)
+    return contacts.select_related("customer").order_by("name")
+
+
+def chosen_customer(*, organization: Organization, value: object, include: Customer | None = None) -> Customer | None:
+    """The customer a form names by id (posted or in the query), when it is one the form offers."""
+    try:
+        pk = int(str(value))
+    except ValueError:
+        return None
+    return customer_choices(organization=organization, include=include).filter(pk=pk).first()
 
 
 def themes_for(*, organization: Organization) -> QuerySet[Theme]:

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from feedback.filters import FeedbackFilter, inbox_filters
 from feedback.forms.bulk import BulkForm
-from feedback.forms.inbox import FeedbackForm, SavedViewForm, builtin_views
+from feedback.forms.inbox import REFRESH, FeedbackForm, SavedViewForm, builtin_views
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     access_saved_view,
     assignable_members,
+    chosen_customer,
     contact_choices,
     customer_choices,
     feedback_items,
@@ -190,25 +191,44 @@ def _feedback_form(
     initial: dict[str, Any] | None = None,
 ) -> FeedbackForm:
     organization = request.organization
+    recorded = getattr(item, "customer", None)
+    values = data if data is not None else initial or {}
+    customer = chosen_customer(organization=organization, value=values.get("customer"), include=recorded)
     return FeedbackForm(
         data,
         files,
         initial=initial,
-        customers=customer_choices(organization=organization, include=getattr(item, "customer", None)),
-        contacts=contact_choices(organization=organization, include=getattr(item, "contact", None)),
+        customers=customer_choices(organization=organization, include=recorded),
+        contacts=contact_choices(organization=organization, customer=customer, include=getattr(item, "contact", None)),
+        customer=customer,
+        refresh_url=request.path,
         with_attachment=item is None,
+    )
+
+
+def feedback_form_for(
+    request: MemberRequest, *, initial: dict[str, Any], item: FeedbackItem | None = None
+) -> FeedbackForm:
+    """The record or edit form of this request: bound to what was posted; or, on a GET (htmx asks for the contacts
+    of a customer this way) and when "Show its contacts" was pressed, unbound with what was entered as its initial
+    values, so that nothing is saved and no error is shown yet."""
+    refresh = request.method == "POST" and REFRESH in request.POST
+    bound = request.method == "POST" and not refresh
+    source = request.POST if refresh else request.GET
+    entered = {name: source[name] for name in FeedbackForm.base_fields if name in source and name != "attachment"}
+    return _feedback_form(
+        request,
+        item=item,
+        data=(request.POST or None) if bound else None,
+        files=(request.FILES or None) if bound else None,
+        initial={**initial, **entered},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @permission("feedback.record")
 def feedback_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
-    form = _feedback_form(
-        request,
-        data=request.POST or None,
-        files=request.FILES or None,
-        initial={"received_on": timezone.localdate()},
-    )
+    form = feedback_form_for(request, initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

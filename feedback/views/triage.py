@@ -53,7 +53,7 @@ from feedback.services.inbox import (
     feedback_set_themes,
     feedback_update,
 )
-from feedback.views.inbox import _feedback_form
+from feedback.views.inbox import feedback_form_for
 from qms.audit.sealing import unseal_events
 from qms.forms import add_service_errors
 from qms.links.selectors import links_of
@@ -240,7 +240,7 @@ def feedback_edit(request: MemberRequest, org_slug: str, item: FeedbackItem) -> 
     if item.status == item.Status.CLOSED:
         messages.error(request, "This item is closed. Reopen it to change it.")
         return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
-    form = _feedback_form(request, item=item, data=request.POST or None, initial=FeedbackForm.initial_for(item))
+    form = feedback_form_for(request, item=item, initial=FeedbackForm.initial_for(item))
     if request.method == "POST" and form.is_valid():
         try:
             feedback_update(feedback=item, actor=request.user, **form.recorded())
