@@ -182,6 +182,9 @@ class SavedView(TenantOwned):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "owner", "name"], name="saved_view_name_unique")]
 
+    def __str__(self) -> str:
+        return f"Saved view “{self.name}”"
+
 
 class MonitoringMethod(TenantOwned):
     """An entry of the clause 9.1.2 register: how the organisation monitors customers' perception."""
