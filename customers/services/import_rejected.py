@@ -2,8 +2,8 @@
 
 The file has the upload's own header and cells, in its order, and two more columns at the end: what is wrong
 with the row, and its row number in the uploaded file. Uploaded again, the two are unknown columns, which an
-import ignores (and says so), so a fixed file imports as it is. The check writes it once, row by row
-(RowChecker) or by COPY (import_check_sql); it lives as long as the upload it was taken from: deleted with it
+import ignores (and says so), so a fixed file imports as it is. The check writes it once, as it checks the rows;
+it lives as long as the upload it was taken from: deleted with it
 when the upload's retention ends (import_upkeep), and it holds nothing the upload does not.
 
 The same file lets the preview page through every row: a page of the upload is read again and each of its rows
@@ -14,7 +14,7 @@ import csv
 import io
 import itertools
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -59,12 +59,6 @@ class RejectedRows:
         cells = cells[: self.width] + [""] * (self.width - len(cells))
         self._writer.writerow([*cells, problem_text(problems, self.labels), number])
         self.count += 1
-
-    def add_copied(self, copy: Callable[[IO[bytes]], None], rows: int) -> None:
-        """`rows` rows written by a COPY … TO in this file's columns (import_check_sql)."""
-        self._text.flush()
-        copy(self._binary)
-        self.count += rows
 
     def store(self, job: ImportJob) -> str | None:
         """Save the file next to the job's upload; its stored name, or None when no row was refused."""

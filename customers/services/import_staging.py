@@ -18,7 +18,7 @@ import csv
 import io
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -123,11 +123,6 @@ class StagedRows:
             self._writer.writerow(cells)
         else:
             self._text.write(line + "\r\n")
-
-    def add_copied(self, copy: Callable[[IO[bytes]], None]) -> None:
-        """Rows written by a COPY … TO of the same columns (import_check_sql), after those added so far."""
-        self._text.flush()
-        copy(self._binary)
 
     def store(self, job: ImportJob) -> str:
         """Save the rows next to the job's upload; returns the stored name (for the job's summary)."""

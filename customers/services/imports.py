@@ -6,13 +6,12 @@ The life of an ImportJob:
                  └─> INVALID (file unreadable)          └─> CANCELLED                    └─> FAILED
 
 The check runs once: it keeps the job's valid rows, normalised, next to the upload (import_staging), and the
-import writes from them without reading the file again. On PostgreSQL a CSV file is checked by set-based SQL
-(import_check_sql) and its rows written by set-based SQL (import_sql); a workbook, a file COPY would read otherwise
-than Python's csv module, and every file on SQLite are checked row by row (import_rows.RowChecker). Of the checks,
-only one depends on the directory rather than the file, so only it is repeated: an account owner who left since
-the preview makes that row invalid. The rest of what may have changed (a contact added by hand) is what the upsert
-finds. The import writes in one transaction: in all-or-nothing mode a single bad row rolls everything back, in
-valid-only mode bad rows are skipped.
+import writes from them without reading the file again (on PostgreSQL with a few set-based statements,
+import_sql). Of the checks, only one depends on the directory rather than the file, so only it is repeated: an
+account owner who left since the preview makes that row invalid. The rest of what may have changed (a contact
+added by hand) is what the upsert finds. The import writes in one transaction: in all-or-nothing mode a single bad
+row rolls everything back, in valid-only mode bad rows are skipped. The rows the check refused are kept too, as a
+file to download, fix and upload again (import_rejected).
 The import appends ONE audit event per job ("import.complete" with its counts), not one per row: a 50,000-row
 file would otherwise bury the trail, and the job itself (file, person, errors, counts) is the detailed record.
 """
@@ -41,7 +40,6 @@ from qms.queueing import queue_on_commit
 from qms.tenancy.context import enter_on
 from qms.tenancy.models import Organization
 
-from .import_check_sql import SqlCheck
 from .import_rejected import RejectedRows, column_labels, rejected_rows_forget
 from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_ROWS are this module's public face
     COLUMN_NAMES,
@@ -52,7 +50,6 @@ from .import_rows import (  # noqa: F401 - COLUMNS, COLUMN_NAMES and TEMPLATE_RO
     ImportFileError,
     RowChecker,
     Tally,
-    csv_delimiter,
     header_columns,
     header_sources,
     numbered_rows,
@@ -234,19 +231,12 @@ def _check_file(job: ImportJob, progress: Callable[[int], None], staged: StagedR
     except OSError:
         raise ImportFileError("The uploaded file is no longer available: upload it again.") from None
     with binary:
-        head = binary.read(SNIFF_BYTES)
-        binary.seek(0)
         header, rows = read_table(binary)
         columns, notes = header_columns(header)
-        owners = account_owner_emails(organization=job.organization)
         tally = Tally(columns, notes, header_sources(header, columns))
         rejected = RejectedRows(header, column_labels(header, columns))
         try:
-            in_sql = checks_set_based() and sniff_upload(head) == "csv"
-            if in_sql and _checked_in_sql(job, head, header, columns, owners, tally, staged, rejected):
-                progress(tally.rows)
-                rows = iter(())  # every row is checked
-            checker = RowChecker(columns=columns, owners=owners)
+            checker = RowChecker(columns=columns, owners=account_owner_emails(organization=job.organization))
             for number, cells in numbered_rows(rows):
                 row, problems = checker.check(number, cells)
                 tally.add(number, cells, problems)
@@ -262,35 +252,6 @@ def _check_file(job: ImportJob, progress: Callable[[int], None], staged: StagedR
     if tally.rows == 0:
         raise ImportFileError("The file has no rows under its header.")
     return tally
-
-
-def checks_set_based() -> bool:
-    """Whether a CSV file is checked by import_check_sql's statements (PostgreSQL) rather than row by row."""
-    return connection.vendor == "postgresql"
-
-
-def _checked_in_sql(  # noqa: PLR0913 - the pieces _check_file has read
-    job: ImportJob,
-    head: bytes,
-    header: list[str],
-    columns: dict[str, int],
-    owners: dict[str, int],
-    tally: Tally,
-    staged: StagedRows,
-    rejected: RejectedRows,
-) -> bool:
-    """Check the file in SQL into `tally` and `staged`; False (nothing done) when COPY cannot read it as it is."""
-    check = SqlCheck(
-        columns=columns,
-        width=len(header),
-        owners=owners,
-        delimiter=csv_delimiter(head),
-        labels=column_labels(header, columns),
-    )
-    if any("\n" in cell or "\r" in cell for cell in header) or not job.file.name:
-        return False  # COPY skips the first line, not the first row
-    with job.file.storage.open(job.file.name, "rb") as raw:  # its own handle: the row reader keeps the other
-        return check.run(raw, tally, keep=staged.add_copied, reject=rejected.add_copied)
 
 
 def import_job_confirm(*, job: ImportJob, actor: User, mode: str) -> ImportJob:

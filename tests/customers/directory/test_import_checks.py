@@ -5,7 +5,6 @@ import zipfile
 from io import BytesIO
 
 import pytest
-from django.conf import settings
 
 from customers.models import ImportJob
 from customers.services import imports
@@ -26,17 +25,6 @@ from .conftest import (
 )
 
 Status = ImportJob.Status
-# On PostgreSQL a CSV file is checked in SQL (import_check_sql), anything COPY cannot read as it is row by row
-# (import_rows.RowChecker): every test here runs with each checker the database has.
-CHECKERS = ("rows", "sql") if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else ("rows",)
-
-
-@pytest.fixture(autouse=True, params=CHECKERS)
-def checker(request, monkeypatch):
-    monkeypatch.setattr(imports, "checks_set_based", lambda: request.param == "sql")
-    return request.param
-
-
 NUL_MESSAGE = "Holds a NUL character (U+0000), which cannot be stored: remove it."
 
 
@@ -252,14 +240,13 @@ def test_checking_a_cancelled_job_does_nothing(alpha):
     assert validate(alpha, job).status == Status.CANCELLED
 
 
-def test_progress_is_counted_while_rows_are_checked(alpha, monkeypatch, checker):
-    """Row by row, every PROGRESS_EVERY rows; in SQL the statements check every row at once, then say so."""
+def test_progress_is_counted_while_rows_are_checked(alpha, monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
     seen = []
     job = create_job(alpha, csv_bytes([row(contact=f"P{n}", email=f"p{n}@acme.example") for n in range(5)]))
     with alpha.context():
         imports.import_job_validate(job_id=job.pk, progress=seen.append)
-    assert seen == ([2, 4] if checker == "rows" else [5])
+    assert seen == [2, 4]
 
 
 def test_a_removed_member_is_no_longer_an_account_owner(alpha):

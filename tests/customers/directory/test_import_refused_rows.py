@@ -7,27 +7,17 @@ import datetime
 import io
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils import timezone
 
 from customers.models import ImportJob
-from customers.services import imports
 from customers.services.import_rejected import PreviewRows
 from customers.services.import_upkeep import import_upkeep
-from tests.conftest import IS_POSTGRES
 
 from .conftest import HEADER, confirm_and_run, create_job, csv_bytes, customers, fresh, row, url, validate
 
 Status = ImportJob.Status
-CHECKERS = ("rows", "sql") if IS_POSTGRES else ("rows",)
-
-
-@pytest.fixture(autouse=True, params=CHECKERS)
-def checker(request, monkeypatch):
-    monkeypatch.setattr(imports, "checks_set_based", lambda: request.param == "sql")
-    return request.param
 
 
 def _download(client, tenant, job) -> list[list[str]]:
@@ -123,7 +113,7 @@ def test_the_preview_pages_through_every_row_each_with_its_problem(alpha):
     assert page.paginator.num_pages == 3
 
 
-def test_an_import_under_way_says_how_long_the_rest_will_take(alpha, login, checker):
+def test_an_import_under_way_says_how_long_the_rest_will_take(alpha, login):
     job = validate(alpha, create_job(alpha, csv_bytes([row(ref=f"R-{n}", email=f"r{n}@x.example") for n in range(4)])))
     queued = timezone.now() - datetime.timedelta(seconds=30)
     with alpha.context():

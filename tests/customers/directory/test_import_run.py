@@ -295,7 +295,6 @@ def _many_rows(count):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_check_publishes_its_progress_before_it_finishes(alpha, monkeypatch):
-    monkeypatch.setattr(imports, "checks_set_based", lambda: False)  # row by row; in SQL all rows count at once
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 100)
     monkeypatch.setattr(imports, "PROGRESS_MIN_SECONDS", 0)
     job = create_job(alpha, _many_rows(350))
@@ -308,7 +307,6 @@ def test_the_check_publishes_its_progress_before_it_finishes(alpha, monkeypatch)
 
 @pytest.mark.django_db(transaction=True)
 def test_progress_is_published_at_most_every_few_tenths_of_a_second(alpha, monkeypatch):
-    monkeypatch.setattr(imports, "checks_set_based", lambda: False)  # row by row; in SQL all rows count at once
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 100)
     monkeypatch.setattr(imports, "PROGRESS_MIN_SECONDS", 3600)
     job = create_job(alpha, _many_rows(350))
