@@ -1,6 +1,6 @@
 """The inbox page and the feedback API accept exactly the same filter values: every choice the page offers (Open,
-Me, Unassigned, each status, kind, channel, customer, contact, member and theme) is a 200 on the API listing the same items,
-and a value the page ignores is a 400 on the API naming the same filter."""
+Me, Unassigned, each status, kind, channel, customer, contact, member and theme) is a 200 on the API listing the
+same items, and a value the page ignores is a 400 on the API naming the same filter."""
 
 import pytest
 from django import forms
