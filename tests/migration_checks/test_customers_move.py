@@ -346,8 +346,13 @@ def _foreign_keys(conn, table):
     return dict(_sql(conn, sql, [table]).fetchall())
 
 
+def _but_documents(rows: list[dict]) -> list[dict]:
+    """The rows without their search document, which a later migration rebuilds (0007 adds the contact's name)."""
+    return [{name: value for name, value in row.items() if name != "search_document"} for row in rows]
+
+
 def test_feedback_items_still_point_at_the_same_customers_and_contacts(moved):
-    assert moved.after.rows[ITEMS] == moved.before.rows[ITEMS]
+    assert _but_documents(moved.after.rows[ITEMS]) == _but_documents(moved.before.rows[ITEMS])
     customers = {row["id"]: row["name"] for row in moved.after.rows["customers_customer"]}
     contacts = {row["id"]: row["name"] for row in moved.after.rows["customers_contact"]}
     resolved = {(item["organization_id"], item["reference"]): (customers.get(item["customer_id"]),
