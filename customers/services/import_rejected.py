@@ -20,12 +20,11 @@ from typing import IO
 
 from django.core.files.base import File
 from django.core.files.storage import Storage
-from django.db import transaction
 
 from customers.models import ImportJob
 
 from .import_rows import ImportFileError, header_columns, numbered_rows, read_table
-from .import_staging import staged_file_delete
+from .import_staging import summary_file_discard
 
 SUMMARY_KEY = "rejected_rows"  # the file's name in the job's summary
 PROBLEM, ROW = "Problem", "Row in the uploaded file"
@@ -83,10 +82,7 @@ def rejected_rows_open(job: ImportJob) -> Iterator[list[str]]:
 
 def rejected_rows_forget(summary: dict) -> dict:
     """The summary without its rejected rows, whose file is deleted once the caller's transaction commits."""
-    name = summary.get(SUMMARY_KEY)
-    if name:
-        transaction.on_commit(lambda: staged_file_delete(name))
-    return {key: value for key, value in summary.items() if key != SUMMARY_KEY}
+    return summary_file_discard(summary, SUMMARY_KEY)
 
 
 @dataclass(frozen=True)

@@ -157,10 +157,15 @@ def staged_rows_file(job: ImportJob) -> Iterator[IO[bytes]]:
 
 def staged_rows_discard(summary: dict) -> dict:
     """The summary without its staged rows, whose file is deleted once the caller's transaction commits."""
-    name = summary.get(SUMMARY_KEY)
+    return summary_file_discard(summary, SUMMARY_KEY)
+
+
+def summary_file_discard(summary: dict, key: str) -> dict:
+    """The summary without the stored file it names under `key`, deleted once the caller's transaction commits."""
+    name = summary.get(key)
     if name:
         transaction.on_commit(lambda: staged_file_delete(name))
-    return {key: value for key, value in summary.items() if key != SUMMARY_KEY}
+    return {k: value for k, value in summary.items() if k != key}
 
 
 def staged_file_delete(name: str) -> None:

@@ -12,9 +12,9 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from feedback.forms.bulk import ASSIGN, CLOSE, TOO_MANY, BulkForm
-from feedback.selectors.inbox import access_feedback_items, assignable_members, themes_for
+from feedback.selectors.inbox import access_feedback_items
 from feedback.services.bulk import feedback_bulk_assign, feedback_bulk_close, feedback_bulk_tag
-from feedback.views.inbox import _inbox_url
+from feedback.views.inbox import _inbox_url, bulk_form
 from qms.permissions import permission
 from qms.tenancy.requests import MemberRequest
 
@@ -28,7 +28,7 @@ def _perform(request: MemberRequest, form: BulkForm) -> str:
     if action == ASSIGN:
         person = form.assignee_user()
         result = feedback_bulk_assign(items=items, membership=membership, actor=actor, assignee=person)
-        return result.message(f"assigned to {person.get_full_name()}" if person else "unassigned")
+        return result.message(f"assigned to {person.get_full_name() or person.email}" if person else "unassigned")
     if action == CLOSE:
         note = form.cleaned_data["note"]
         return feedback_bulk_close(items=items, membership=membership, actor=actor, note=note).message("closed")
@@ -40,12 +40,7 @@ def _perform(request: MemberRequest, form: BulkForm) -> str:
 @require_POST
 @permission("feedback.triage")
 def feedback_bulk(request: MemberRequest, org_slug: str) -> HttpResponse:
-    organization = request.organization
-    form = BulkForm(
-        request.POST,
-        members=assignable_members(organization=organization),
-        themes=themes_for(organization=organization),
-    )
+    form = bulk_form(request, request.POST)
     # Only ever a query string of the inbox: re-encoded, under the inbox's own path.
     back = redirect(_inbox_url(org_slug, QueryDict(request.POST.get("query", "")[:2000]).urlencode()))
     if not form.is_valid():

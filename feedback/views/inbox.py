@@ -71,9 +71,11 @@ def _views(request: MemberRequest, current: str) -> tuple[list[dict], list[dict]
     return builtin, saved
 
 
-def _bulk_form(request: MemberRequest) -> BulkForm:
+def bulk_form(request: MemberRequest, data: QueryDict | None = None) -> BulkForm:
+    """The inbox's bulk bar, with this organisation's members and themes to choose from (the list and the POST)."""
     organization = request.organization
     return BulkForm(
+        data,
         members=assignable_members(organization=organization),
         themes=themes_for(organization=organization),
         initial={"query": request.GET.urlencode()},
@@ -100,7 +102,7 @@ def inbox(request: MemberRequest, org_slug: str) -> HttpResponse:
             "saved_views": saved,
             "save_form": SavedViewForm(initial={"query": current}),
             "is_filtered": bool(current),
-            "bulk_form": _bulk_form(request) if may(request.membership, "feedback.triage") else None,
+            "bulk_form": bulk_form(request) if may(request.membership, "feedback.triage") else None,
         },
     )
 
