@@ -77,6 +77,12 @@ class CrispyMixin(DateWidgetsMixin):
         self.helper.form_tag = False
 
 
+def shortcut(field: forms.Field, key: str) -> None:
+    """Give a field a keyboard shortcut: static/js/shortcuts.js focuses it when the key is pressed outside a field
+    (and lists it under "?"), and assistive technology announces the key (aria-keyshortcuts)."""
+    field.widget.attrs.update({"data-shortcut": key, "aria-keyshortcuts": key})
+
+
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: per field where the form has that field, else on top."""
     if hasattr(exc, "error_dict"):

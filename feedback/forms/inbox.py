@@ -17,7 +17,7 @@ from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
 from feedback.services.attachments import check_upload
 from qms.accounts.models import User
-from qms.forms import CrispyMixin, DateInput
+from qms.forms import CrispyMixin, DateInput, shortcut
 from qms.tenancy.models import Membership
 
 
@@ -122,10 +122,20 @@ class FeedbackForm(CrispyMixin, forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name != "attachment"}
 
 
-class AssignForm(CrispyMixin, forms.Form):
-    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Assign to")
+class TriageForm(CrispyMixin, forms.Form):
+    """Everything triage decides about an item, saved at once: who handles it, its themes and its sentiment.
+    Only what changed is written, each change its own event in the item's history (services.feedback_triage)."""
 
-    def __init__(self, *args: Any, members: QuerySet[Membership], **kwargs: Any) -> None:
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Assignee")
+    sentiment = forms.ChoiceField(required=False, choices=[("", "Not set"), *FeedbackItem.Sentiment.choices])
+    themes: "forms.ModelMultipleChoiceField[Theme]" = forms.ModelMultipleChoiceField(
+        label="Themes", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    new_themes = forms.CharField(
+        label="New themes", required=False, max_length=400, help_text="Separate several with commas."
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[Membership], themes: QuerySet[Theme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._users = {m.user_id: m.user for m in members}
         assignee_field = self.fields["assignee"]
@@ -133,38 +143,37 @@ class AssignForm(CrispyMixin, forms.Form):
         assignee_field.choices = [("", "Nobody")] + [
             (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})") for m in members
         ]
+        themes_field = self.fields["themes"]
+        assert isinstance(themes_field, forms.ModelMultipleChoiceField)
+        themes_field.queryset = themes
+        shortcut(assignee_field, "a")
+        shortcut(self.fields["sentiment"], "s")
+        shortcut(self.fields["new_themes"], "t")
+
+    @classmethod
+    def initial_for(cls, item: FeedbackItem) -> dict[str, Any]:
+        return {
+            "assignee": item.assignee_id,
+            "sentiment": item.sentiment,
+            "themes": [theme.pk for theme in item.themes.all()],
+        }
 
     def clean_assignee(self) -> User | None:
         user_id = self.cleaned_data.get("assignee")
         return self._users.get(user_id) if user_id else None
 
-
-class ThemesForm(CrispyMixin, forms.Form):
-    themes: "forms.ModelMultipleChoiceField[Theme]" = forms.ModelMultipleChoiceField(
-        label="Tagged with", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
-    )
-    new_themes = forms.CharField(
-        label="New themes", required=False, max_length=400, help_text="Separate several with commas."
-    )
-
-    def __init__(self, *args: Any, themes: QuerySet[Theme], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        themes_field = self.fields["themes"]
-        assert isinstance(themes_field, forms.ModelMultipleChoiceField)
-        themes_field.queryset = themes
-
     def new_names(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data.get("new_themes", "").split(",") if name.strip()]
-
-
-class SentimentForm(CrispyMixin, forms.Form):
-    sentiment = forms.ChoiceField(required=False, choices=[("", "Not set"), *FeedbackItem.Sentiment.choices])
 
 
 class LinkForm(CrispyMixin, forms.Form):
     reference = forms.CharField(
         label="Link to another feedback item", max_length=40, help_text="Its reference, e.g. F-2026-0042."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shortcut(self.fields["reference"], "l")
 
 
 class ConvertForm(CrispyMixin, forms.Form):
@@ -184,6 +193,10 @@ class CloseForm(CrispyMixin, forms.Form):
         error_messages={"required": "Say how the feedback was handled before closing it."},
         help_text="How the feedback was handled; kept with the item.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shortcut(self.fields["note"], "c")
 
 
 class AttachmentForm(CrispyMixin, forms.Form):

@@ -234,6 +234,36 @@ def feedback_set_sentiment(*, feedback: FeedbackItem, actor: User, sentiment: st
     return item
 
 
+def feedback_triage(
+    *,
+    feedback: FeedbackItem,
+    actor: User,
+    assignee: User | None,
+    themes: Iterable[Theme],
+    new_names: Iterable[str] = (),
+    sentiment: str,
+) -> tuple[FeedbackItem, list[str]]:
+    """Save what triage decides about an item at once (its assignee, themes and sentiment), writing only what
+    changed, each through its own service so each change is its own event. Returns the item and the names of what
+    changed ("assignee", "themes", "sentiment"); all of it or none is written."""
+    changed = []
+    with transaction.atomic():
+        item = lock(feedback, *RELATED)
+        _refuse_if_closed(item)
+        if (assignee.pk if assignee else None) != item.assignee_id:
+            item = feedback_assign(feedback=item, actor=actor, assignee=assignee)
+            changed.append("assignee")
+        wanted = {theme.pk for theme in themes}
+        names = [name for name in new_names if name.strip()]
+        if names or wanted != set(item.themes.values_list("pk", flat=True)):
+            item = feedback_set_themes(feedback=item, actor=actor, themes=themes, new_names=names)
+            changed.append("themes")
+        if sentiment != item.sentiment:
+            item = feedback_set_sentiment(feedback=item, actor=actor, sentiment=sentiment)
+            changed.append("sentiment")
+    return item, changed
+
+
 def feedback_link(*, feedback: FeedbackItem, actor: User, target_reference: str) -> Link:
     """Link the item to another feedback item of the same organisation, named by its reference."""
     with transaction.atomic():

@@ -20,16 +20,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.conversion import NOT_AVAILABLE, conversions
-from feedback.forms.inbox import (
-    AssignForm,
-    AttachmentForm,
-    CloseForm,
-    ConvertForm,
-    FeedbackForm,
-    LinkForm,
-    SentimentForm,
-    ThemesForm,
-)
+from feedback.forms.inbox import AttachmentForm, CloseForm, ConvertForm, FeedbackForm, LinkForm, TriageForm
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import (
     TRIAGE_DENIED,
@@ -44,13 +35,11 @@ from feedback.selectors.inbox import (
 from feedback.services.attachments import download_name, served_content_type
 from feedback.services.inbox import (
     attachment_add,
-    feedback_assign,
     feedback_close,
     feedback_convert,
     feedback_link,
     feedback_reopen,
-    feedback_set_sentiment,
-    feedback_set_themes,
+    feedback_triage,
     feedback_update,
 )
 from feedback.views.inbox import feedback_form_for
@@ -99,23 +88,28 @@ class TriageAction:
     unavailable: Callable[[], str] = lambda: ""
 
 
-def _assign(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
-    person = form.cleaned_data["assignee"]
-    feedback_assign(feedback=item, actor=request.user, assignee=person)
-    return f"{item.reference} assigned to {person.email}." if person else f"{item.reference} is unassigned."
-
-
-def _tag(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
-    assert isinstance(form, ThemesForm)
-    feedback_set_themes(
-        feedback=item, actor=request.user, themes=form.cleaned_data["themes"], new_names=form.new_names()
+def _triage_saved(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
+    assert isinstance(form, TriageForm)
+    data = form.cleaned_data
+    item, changed = feedback_triage(
+        feedback=item,
+        actor=request.user,
+        assignee=data["assignee"],
+        themes=data["themes"],
+        new_names=form.new_names(),
+        sentiment=data["sentiment"],
     )
-    return f"Themes of {item.reference} saved."
-
-
-def _mark(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
-    feedback_set_sentiment(feedback=item, actor=request.user, sentiment=form.cleaned_data["sentiment"])
-    return f"Sentiment of {item.reference} saved."
+    if not changed:
+        return f"Nothing changed on {item.reference}."
+    said = []
+    if "assignee" in changed:
+        said.append(f"assigned to {item.assignee.get_full_name()}" if item.assignee else "unassigned")
+    if "themes" in changed:
+        names = ", ".join(theme.name for theme in item.themes.all())
+        said.append(f"themes {names}" if names else "no themes")
+    if "sentiment" in changed:
+        said.append(f"sentiment {item.get_sentiment_display().lower()}" if item.sentiment else "sentiment not set")
+    return f"Saved {item.reference}: {'; '.join(said)}."
 
 
 def _link(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
@@ -146,31 +140,16 @@ def _upload(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str
 
 TRIAGE_ACTIONS: tuple[TriageAction, ...] = (
     TriageAction(
-        "assign",
-        "feedback_assign",
-        "assign",
-        lambda request, item, data, files: AssignForm(
-            data, members=assignable_members(organization=request.organization), initial={"assignee": item.assignee_id}
-        ),
-        _assign,
-    ),
-    TriageAction(
-        "themes",
-        "feedback_themes",
-        "themes",
-        lambda request, item, data, files: ThemesForm(
+        "triage",
+        "feedback_triage",
+        "triage",
+        lambda request, item, data, files: TriageForm(
             data,
+            members=assignable_members(organization=request.organization),
             themes=themes_for(organization=request.organization),
-            initial={"themes": [theme.pk for theme in item.themes.all()]},
+            initial=TriageForm.initial_for(item),
         ),
-        _tag,
-    ),
-    TriageAction(
-        "sentiment",
-        "feedback_sentiment",
-        "sentiment",
-        lambda request, item, data, files: SentimentForm(data, initial={"sentiment": item.sentiment}),
-        _mark,
+        _triage_saved,
     ),
     TriageAction("links", "feedback_link", "link", lambda request, item, data, files: LinkForm(data), _link),
     TriageAction(
@@ -255,13 +234,20 @@ def feedback_edit(request: MemberRequest, org_slug: str, item: FeedbackItem) -> 
 @require_POST
 @_triage
 @permission("feedback.triage")
-def feedback_triage(request: MemberRequest, org_slug: str, item: FeedbackItem, action: TriageAction) -> HttpResponse:
+def triage_action(request: MemberRequest, org_slug: str, item: FeedbackItem, action: TriageAction) -> HttpResponse:
     """Run one triage action from its form: on success back to the item; on a refusal the page with the reason,
-    and the bound form with its errors (what was typed stays)."""
-    back = redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
+    and the bound form with its errors (what was typed stays). From htmx the item's page comes back at once, and the
+    page swaps its panels and messages in place (templates/feedback/inbox/detail.html); without JavaScript it is an
+    ordinary POST and redirect."""
+
+    def back() -> HttpResponse:
+        if request.htmx:
+            return _detail_response(request, access_feedback(organization=request.organization, feedback_id=item.pk))
+        return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
+
     if reason := action.unavailable():
         messages.error(request, reason)
-        return back
+        return back()
     form = action.form(request, item, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -273,9 +259,9 @@ def feedback_triage(request: MemberRequest, org_slug: str, item: FeedbackItem, a
                 messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, message)
-            return back
+            return back()
     if not form.fields:
-        return back
+        return back()
     return _detail_response(request, item, failed=(action.key, form))
 
 
@@ -309,7 +295,7 @@ urlpatterns = [
     path(item_path, feedback_detail, name="feedback_detail"),
     path(f"{item_path}edit/", feedback_edit, name="feedback_edit"),
     *(
-        path(f"{item_path}{action.segment}/", feedback_triage, {"action": action}, name=action.name)
+        path(f"{item_path}{action.segment}/", triage_action, {"action": action}, name=action.name)
         for action in TRIAGE_ACTIONS
     ),
     path(f"{item_path}attachments/<int:attachment_id>/", attachment_download, name="attachment_download"),

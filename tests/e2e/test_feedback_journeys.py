@@ -93,24 +93,38 @@ def test_a_manager_triages_an_item_with_the_keyboard(live_server, page, alpha):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/feedback/{item.pk}/$"))
 
-    staff = f"{alpha.staff.get_full_name() or alpha.staff.email} (Staff)"
-    page.get_by_label("Assign to").focus()
-    page.keyboard.type(staff)  # type-ahead on the focused list picks the option
-    assert page.get_by_label("Assign to").evaluate("select => select.selectedOptions[0].text") == staff
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Save assignee"
-    page.keyboard.press("Enter")
-    page.get_by_role("alert").filter(has_text="Assigned").wait_for()
+    page.evaluate("window.notReloaded = true")  # gone if any step below loaded the page anew
 
-    page.get_by_label("Closing note").focus()
+    staff = f"{alpha.staff.get_full_name() or alpha.staff.email} (Staff)"
+    page.keyboard.press("a")  # the shortcut focuses the assignee
+    assert page.evaluate("document.activeElement.name") == "assignee"
+    page.keyboard.type(staff)  # type-ahead on the focused list picks the option
+    assert page.get_by_label("Assignee").evaluate("select => select.selectedOptions[0].text") == staff
+    page.keyboard.press("Escape")
+    page.keyboard.press("s")
+    assert page.evaluate("document.activeElement.name") == "sentiment"
+    page.keyboard.type("Negative")
+    page.keyboard.press("Control+Enter")  # one save for the whole panel, in place
+    page.get_by_role("alert").filter(has_text=f"Saved {item.reference}: assigned to").wait_for()
+    assert page.get_by_role("alert").inner_text().strip().endswith("sentiment negative.")
+    assert page.evaluate("window.notReloaded") is True
+
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    assert dialog.is_visible()
+    assert "Closing note" in dialog.inner_text()
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("c")
     page.keyboard.type("Replaced the valve under warranty.")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == f"Close {item.reference}"
+    assert page.evaluate("document.activeElement.textContent").strip() == f"Close {item.reference}"
     page.keyboard.press("Enter")
     page.get_by_role("button", name=f"Reopen {item.reference}").wait_for()
+    assert page.evaluate("window.notReloaded") is True
 
     timeline = page.get_by_role("region", name="Timeline")
-    assert timeline.locator("strong").all_inner_texts() == ["Assigned", "Closed"]  # oldest first
+    assert timeline.locator("strong").all_inner_texts() == ["Assigned", "Sentiment marked", "Closed"]  # oldest first
     with alpha.context():
         item = FeedbackItem.objects.get(pk=item.pk)
     assert (item.status, item.assignee, item.closing_note) == (

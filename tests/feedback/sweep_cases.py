@@ -154,11 +154,16 @@ CASES = {
             "text": "Edited by the sweep",
         },
     ),
-    "feedback:feedback_assign": Case(
-        methods=POST, target=_item, form=lambda w: {"assignee": w.memberships["staff"].user_id}
+    "feedback:feedback_triage": Case(
+        methods=POST,
+        target=_item,
+        form=lambda w: {
+            "assignee": w.memberships["staff"].user_id,
+            "themes": [w.extra["theme"].pk],
+            "new_themes": "Sweep theme",
+            "sentiment": "negative",
+        },
     ),
-    "feedback:feedback_themes": Case(methods=POST, target=_item, form=lambda w: {"new_themes": "Sweep theme"}),
-    "feedback:feedback_sentiment": Case(methods=POST, target=_item, form=lambda w: {"sentiment": "negative"}),
     "feedback:feedback_link": Case(
         methods=POST, target=_item, form=lambda w: {"reference": w.extra["other_feedback"].reference}
     ),

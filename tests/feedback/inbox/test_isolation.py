@@ -10,9 +10,7 @@ from .shortcuts import events, make_item, png_bytes, upload, url
 ITEM_ROUTES = {
     "feedback_detail": ("GET",),
     "feedback_edit": ("GET", "POST"),
-    "feedback_assign": ("POST",),
-    "feedback_themes": ("POST",),
-    "feedback_sentiment": ("POST",),
+    "feedback_triage": ("POST",),
     "feedback_link": ("POST",),
     "feedback_convert": ("POST",),
     "feedback_close": ("POST",),

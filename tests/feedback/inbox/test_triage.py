@@ -1,10 +1,12 @@
-"""Triage of one item: assign, themes, sentiment, links, close and reopen; who may do it; the item's timeline."""
+"""Triage of one item: assignee, themes and sentiment on one panel, links, close and reopen; who may do it; the
+item's timeline."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from feedback.models import FeedbackItem, FeedbackTheme, Theme
-from feedback.services.inbox import feedback_close, feedback_reopen
+from feedback.services.inbox import feedback_close, feedback_reopen, feedback_triage
 from qms.links.models import Link
 from qms.tenancy.models import Role
 from tests.factories import FeedbackThemeFactory, ThemeFactory
@@ -13,9 +15,7 @@ from .shortcuts import events, make_item, reload, url
 
 Status = FeedbackItem.Status
 TRIAGE_ROUTES = {
-    "feedback_assign": lambda t: {"assignee": t.staff.pk},
-    "feedback_themes": lambda t: {"new_themes": "Packaging"},
-    "feedback_sentiment": lambda t: {"sentiment": "negative"},
+    "feedback_triage": lambda t: {"assignee": t.staff.pk, "new_themes": "Packaging", "sentiment": "negative"},
     "feedback_link": lambda t: {"reference": "F-2026-9999"},
     "feedback_convert": lambda t: {"target": "complaint"},
     "feedback_close": lambda t: {"note": "Handled"},
@@ -29,6 +29,19 @@ def _post(client, tenant, name, item, data):
     return client.post(url(tenant, name, feedback_id=item.pk), data)
 
 
+def _triage(client, tenant, item, **changes):
+    """Post the triage panel as the page fills it in (the item's current assignee, themes and sentiment), with
+    these changes."""
+    with tenant.context():
+        item = reload(tenant, item)
+        data = {
+            "assignee": item.assignee_id or "",
+            "sentiment": item.sentiment,
+            "themes": [theme.pk for theme in item.themes.all()],
+        }
+    return _post(client, tenant, "feedback_triage", item, {**data, **changes})
+
+
 def _tags(tenant, item):
     with tenant.context():
         return sorted(FeedbackTheme.objects.filter(feedback=item).values_list("theme__name", flat=True))
@@ -39,7 +52,7 @@ def _tags(tenant, item):
 
 def test_a_manager_assigns_a_new_item_and_it_goes_in_progress(alpha, login):
     item = make_item(alpha)
-    response = _post(login(alpha.manager), alpha, "feedback_assign", item, {"assignee": alpha.staff.pk})
+    response = _triage(login(alpha.manager), alpha, item, assignee=alpha.staff.pk)
     assert response.status_code == 302
     item = reload(alpha, item)
     assert (item.assignee, item.status) == (alpha.staff, Status.IN_PROGRESS)
@@ -51,7 +64,7 @@ def test_a_manager_assigns_a_new_item_and_it_goes_in_progress(alpha, login):
 
 def test_unassigning_leaves_the_status_alone(alpha, login):
     item = make_item(alpha, assignee=alpha.staff, status=Status.IN_PROGRESS)
-    _post(login(alpha.owner), alpha, "feedback_assign", item, {"assignee": ""})
+    _triage(login(alpha.owner), alpha, item, assignee="")
     item = reload(alpha, item)
     assert (item.assignee, item.status) == (None, Status.IN_PROGRESS)
     [event] = events(alpha, "feedback.assign")
@@ -62,16 +75,16 @@ def test_unassigning_leaves_the_status_alone(alpha, login):
 def test_only_a_member_who_is_not_an_auditor_can_be_assigned(alpha, bravo, login, who):
     item = make_item(alpha)
     person = alpha.auditor if who == "auditor" else bravo.staff
-    response = _post(login(alpha.manager), alpha, "feedback_assign", item, {"assignee": person.pk})
+    response = _triage(login(alpha.manager), alpha, item, assignee=person.pk)
     assert response.status_code == 200
-    assert response.context["assign_form"].errors["assignee"]
+    assert response.context["triage_form"].errors["assignee"]
     assert reload(alpha, item).assignee is None
     assert events(alpha, "feedback.assign") == []
 
 
 def test_the_assignee_choices_list_only_this_organisations_members_who_are_not_auditors(alpha, bravo, login):
     item = make_item(alpha)
-    form = login(alpha.manager).get(url(alpha, "feedback_detail", feedback_id=item.pk)).context["assign_form"]
+    form = login(alpha.manager).get(url(alpha, "feedback_detail", feedback_id=item.pk)).context["triage_form"]
     choices = {value for value, _ in form.fields["assignee"].choices if value}
     assert choices == {alpha.owner.pk, alpha.manager.pk, alpha.staff.pk}
 
@@ -84,9 +97,7 @@ def test_themes_are_set_and_new_ones_created_in_this_organisation(alpha, login):
         delivery, pricing = (ThemeFactory(organization=alpha.organization, name=n) for n in ("Delivery", "Pricing"))
     item = make_item(alpha)
     FeedbackThemeFactory(feedback=item, theme=pricing)
-    response = _post(
-        login(alpha.manager), alpha, "feedback_themes", item, {"themes": [delivery.pk], "new_themes": "Packaging, "}
-    )
+    response = _triage(login(alpha.manager), alpha, item, themes=[delivery.pk], new_themes="Packaging, ")
     assert response.status_code == 302
     assert _tags(alpha, item) == ["Delivery", "Packaging"]
     with alpha.context():
@@ -101,18 +112,100 @@ def test_another_organisations_theme_cannot_be_used(alpha, bravo, login):
     with bravo.context():
         secret = ThemeFactory(organization=bravo.organization, name="Bravo theme")
     item = make_item(alpha)
-    response = _post(login(alpha.manager), alpha, "feedback_themes", item, {"themes": [secret.pk]})
+    response = _triage(login(alpha.manager), alpha, item, themes=[secret.pk])
     assert response.status_code == 200
-    assert response.context["themes_form"].errors["themes"]
+    assert response.context["triage_form"].errors["themes"]
     assert _tags(alpha, item) == []
 
 
 def test_sentiment_is_marked_and_audited(alpha, login):
     item = make_item(alpha, status=Status.IN_PROGRESS)
-    assert _post(login(alpha.manager), alpha, "feedback_sentiment", item, {"sentiment": "negative"}).status_code == 302
+    assert _triage(login(alpha.manager), alpha, item, sentiment="negative").status_code == 302
     assert reload(alpha, item).sentiment == "negative"
     [event] = events(alpha, "feedback.sentiment")
     assert event.changes == {"sentiment": ["", "negative"]}
+
+
+# --- the panel at once ---------------------------------------------------------------------------------------
+
+
+def test_one_save_sets_assignee_themes_and_sentiment_each_its_own_event(alpha, login):
+    with alpha.context():
+        delivery = ThemeFactory(organization=alpha.organization, name="Delivery")
+    item = make_item(alpha)
+    response = _triage(
+        login(alpha.manager), alpha, item, assignee=alpha.staff.pk, themes=[delivery.pk], sentiment="negative"
+    )
+    assert response.status_code == 302
+    item = reload(alpha, item)
+    assert (item.assignee, item.sentiment, item.status) == (alpha.staff, "negative", Status.IN_PROGRESS)
+    assert _tags(alpha, item) == ["Delivery"]
+    assert [e.action for e in events(alpha)] == ["feedback.assign", "feedback.themes", "feedback.sentiment"]
+    page = login(alpha.manager).get(response.url).content.decode()
+    said = f"Saved {item.reference}: assigned to {alpha.staff.get_full_name()}; themes Delivery; sentiment negative."
+    assert said in page
+
+
+def test_saving_the_panel_unchanged_writes_nothing(alpha, login):
+    with alpha.context():
+        delivery = ThemeFactory(organization=alpha.organization, name="Delivery")
+    item = make_item(alpha, assignee=alpha.staff, status=Status.IN_PROGRESS, sentiment="neutral")
+    FeedbackThemeFactory(feedback=item, theme=delivery)
+    response = _triage(login(alpha.manager), alpha, item)
+    assert events(alpha) == []
+    assert f"Nothing changed on {item.reference}." in login(alpha.manager).get(response.url).content.decode()
+
+
+def test_a_refused_part_writes_none_of_the_panel(alpha, login):
+    """The service runs the changes in one transaction: a refusal of one keeps the others from being written."""
+    item = make_item(alpha)
+    with alpha.context(), pytest.raises(ValidationError), transaction.atomic():
+        feedback_triage(
+            feedback=item, actor=alpha.manager, assignee=alpha.auditor, themes=[], new_names=["Packaging"],
+            sentiment="negative",
+        )  # fmt: skip
+    item = reload(alpha, item)
+    assert (item.assignee, item.sentiment, item.status) == (None, "", Status.NEW)
+    assert _tags(alpha, item) == [] and events(alpha) == []
+
+
+def test_from_htmx_the_page_comes_back_in_place_with_its_message(alpha, login):
+    item = make_item(alpha)
+    client = login(alpha.manager)
+    response = client.post(
+        url(alpha, "feedback_triage", feedback_id=item.pk),
+        {"assignee": alpha.staff.pk, "sentiment": "positive"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200  # no redirect: htmx swaps #item-page and #messages from this page
+    content = response.content.decode()
+    assert 'id="item-page"' in content and 'id="messages"' in content
+    assert f"Saved {item.reference}: assigned to" in content
+    assert "In progress" in content  # the header's status moved with the triage
+    assert reload(alpha, item).sentiment == "positive"
+
+
+def test_from_htmx_a_refusal_comes_back_with_the_form_and_what_was_typed(alpha, bravo, login):
+    item = make_item(alpha)
+    response = login(alpha.manager).post(
+        url(alpha, "feedback_triage", feedback_id=item.pk),
+        {"assignee": bravo.staff.pk, "new_themes": "Packaging"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.context["triage_form"].errors["assignee"]
+    assert 'value="Packaging"' in response.content.decode()
+    assert events(alpha) == []
+
+
+def test_the_panel_declares_its_keyboard_shortcuts(alpha, login):
+    item = make_item(alpha)
+    content = login(alpha.manager).get(url(alpha, "feedback_detail", feedback_id=item.pk)).content.decode()
+    for key in "astlce":
+        assert f'data-shortcut="{key}" aria-keyshortcuts="{key}"' in content or (
+            f'aria-keyshortcuts="{key}" data-shortcut="{key}"' in content
+        ), key
+    assert 'id="shortcuts-dialog"' in content
 
 
 # --- links --------------------------------------------------------------------------------------------------
@@ -235,7 +328,7 @@ def test_an_open_item_cannot_be_reopened_nor_a_closed_one_closed_again(alpha, lo
 
 def test_a_closed_item_refuses_triage_until_reopened(alpha, login):
     item = make_item(alpha, status=Status.CLOSED, closing_note="Done")
-    response = _post(login(alpha.manager), alpha, "feedback_sentiment", item, {"sentiment": "positive"})
+    response = _triage(login(alpha.manager), alpha, item, sentiment="positive")
     assert response.status_code == 200
     assert "Reopen it to change it" in response.content.decode()
     assert reload(alpha, item).sentiment == ""
@@ -244,7 +337,7 @@ def test_a_closed_item_refuses_triage_until_reopened(alpha, login):
 def test_the_detail_page_shows_the_items_timeline(alpha, login):
     item = make_item(alpha)
     client = login(alpha.manager)
-    _post(client, alpha, "feedback_assign", item, {"assignee": alpha.staff.pk})
+    _triage(client, alpha, item, assignee=alpha.staff.pk)
     _post(client, alpha, "feedback_close", item, {"note": "Sorted out by phone"})
     response = client.get(url(alpha, "feedback_detail", feedback_id=item.pk))
     labels = [entry["label"] for entry in response.context["timeline"]]
@@ -269,7 +362,7 @@ def test_staff_cannot_triage_an_item_not_assigned_to_them(alpha, login, name):
 def test_staff_triage_the_items_assigned_to_them(alpha, login):
     item = make_item(alpha, assignee=alpha.staff)
     client = login(alpha.staff)
-    assert _post(client, alpha, "feedback_sentiment", item, {"sentiment": "neutral"}).status_code == 302
+    assert _triage(client, alpha, item, sentiment="neutral").status_code == 302
     assert _post(client, alpha, "feedback_close", item, {"note": "Answered the question"}).status_code == 302
     assert reload(alpha, item).status == Status.CLOSED
 
@@ -280,7 +373,7 @@ def test_staff_see_why_they_cannot_triage_on_the_item_page(alpha, login):
     assert response.status_code == 200
     assert response.context["can_triage"] is False
     assert "Ask a manager to assign it to you" in response.content.decode()
-    assert url(alpha, "feedback_assign", feedback_id=item.pk) not in response.content.decode()
+    assert url(alpha, "feedback_triage", feedback_id=item.pk) not in response.content.decode()
 
 
 @pytest.mark.parametrize("name", sorted(TRIAGE_ROUTES))
@@ -298,7 +391,4 @@ def test_an_auditor_reads_but_never_triages(alpha, login, name):
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER])
 def test_owners_and_managers_triage_any_item(alpha, login, role):
     item = make_item(alpha, assignee=alpha.staff, status=Status.IN_PROGRESS)
-    assert (
-        _post(login(alpha.member(role)), alpha, "feedback_sentiment", item, {"sentiment": "positive"}).status_code
-        == 302
-    )
+    assert _triage(login(alpha.member(role)), alpha, item, sentiment="positive").status_code == 302
