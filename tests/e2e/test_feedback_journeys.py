@@ -108,7 +108,9 @@ def test_a_manager_triages_an_item_with_the_keyboard(live_server, page, alpha):
     page.get_by_role("alert").filter(has_text=f"Saved {item.reference}: assigned to").wait_for()
     assert page.get_by_role("alert").inner_text().strip().endswith("sentiment negative.")
     assert page.evaluate("window.notReloaded") is True
+    assert page.evaluate("document.activeElement.name") == "sentiment"  # focus stays where it was
 
+    page.keyboard.press("Escape")
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     assert dialog.is_visible()
