@@ -1,6 +1,7 @@
 """Reads of the customer directory and its imports. Every function takes the organisation and filters by it."""
 
 from collections.abc import Iterator
+from datetime import date, datetime
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
@@ -8,12 +9,16 @@ from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q,
 from django.db.models.functions import Coalesce
 from django.db.models.query import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.filters import CustomerFilter
 from customers.models import Contact, Customer, ImportJob
 from customers.services.import_rows import COLUMN_NAMES
 from qms.accounts.models import User
+from qms.dashboard import NEEDED, NEW, Attention, AttentionItem, Period
 from qms.modules import DashboardCard
+from qms.permissions import may
 from qms.tenancy.access import WRITERS, get_object_for_member
 from qms.tenancy.models import Membership, Organization
 
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
 
 # The export's columns are the import's, so an export can be edited and imported again.
 EXPORT_COLUMNS = list(COLUMN_NAMES)
+ATTENTION_ITEMS = 5  # the first items of each dashboard list; the list links to the rest
 
 
 class LiveContacts(TypedDict):
@@ -155,13 +161,75 @@ def import_jobs_recent(*, organization: Organization, limit: int = 10) -> list[I
     )
 
 
-def dashboard_cards(*, organization: Organization, membership: Membership) -> list[DashboardCard]:
-    counts = Customer.objects.filter(organization=organization, archived_at__isnull=True).aggregate(
-        customers=Count("pk", distinct=True),
-        contacts=Count("contacts", filter=Q(contacts__erased_at__isnull=True), distinct=True),
+def dashboard_cards(*, organization: Organization, membership: Membership, period: Period) -> list[DashboardCard]:
+    """Customers added over `period` against the previous one, and the directory's size, in one query."""
+    previous = period.previous
+    live = Q(archived_at__isnull=True)
+    counts = Customer.objects.filter(organization=organization).aggregate(
+        customers=Count("pk", filter=live, distinct=True),
+        contacts=Count("contacts", filter=live & Q(contacts__erased_at__isnull=True), distinct=True),
+        added=Count("pk", filter=Q(created_at__gte=period.since, created_at__lt=period.until), distinct=True),
+        added_before=Count(
+            "pk", filter=Q(created_at__gte=previous.since, created_at__lt=previous.until), distinct=True
+        ),
     )
     directory = reverse("customers:customer_list", kwargs={"org_slug": organization.slug})
+    size = ngettext("%(n)d customer in the directory", "%(n)d customers in the directory", counts["customers"])
+    added = DashboardCard(
+        _("Customers added"),
+        counts["added"],
+        directory,
+        hint=size % {"n": counts["customers"]},
+        previous=counts["added_before"],
+        order=10,
+    )
     return [
-        DashboardCard("Customers", counts["customers"], directory),
-        DashboardCard("Contacts", counts["contacts"], directory),
+        added,
+        DashboardCard(_("Contacts"), counts["contacts"], directory, hint=_("people you can reach"), order=11),
     ]
+
+
+def dashboard_attention(
+    *, organization: Organization, membership: Membership, since: datetime, today: date
+) -> list[Attention]:
+    """Imports checked and waiting for someone to write them (for those who may import), and customers added since
+    `since`."""
+    found = []
+    directory = reverse("customers:customer_list", kwargs={"org_slug": organization.slug})
+    if may(membership, "customers.import"):
+        waiting = ImportJob.objects.filter(organization=organization, status=ImportJob.Status.PREVIEW)
+        jobs = list(waiting.defer("errors", "summary").order_by("created_at", "pk")[: ATTENTION_ITEMS + 1])
+        found.append(
+            Attention(
+                NEEDED,
+                _("Imports waiting for you"),
+                len(jobs) if len(jobs) <= ATTENTION_ITEMS else waiting.count(),
+                reverse("customers:import_start", kwargs={"org_slug": organization.slug}),
+                tuple(_import_item(job, organization) for job in jobs[:ATTENTION_ITEMS]),
+                order=30,
+            )
+        )
+    added = Customer.objects.filter(organization=organization, created_at__gt=since)
+    customers = list(added.order_by("-created_at", "-pk")[: ATTENTION_ITEMS + 1])
+    items = tuple(
+        AttentionItem(
+            customer.name,
+            reverse("customers:customer_detail", kwargs={"org_slug": organization.slug, "customer_id": customer.pk}),
+            " · ".join(filter(None, [customer.segment, customer.region])),
+            customer.created_at,
+        )
+        for customer in customers[:ATTENTION_ITEMS]
+    )
+    count = len(customers) if len(customers) <= ATTENTION_ITEMS else added.count()
+    found.append(Attention(NEW, _("New customers"), count, directory, items, order=10))
+    return found
+
+
+def _import_item(job: ImportJob, organization: Organization) -> AttentionItem:
+    rows = ngettext("%(n)d row ready", "%(n)d rows ready", job.valid_rows) % {"n": job.valid_rows}
+    return AttentionItem(
+        job.original_name,
+        reverse("customers:import_detail", kwargs={"org_slug": organization.slug, "job_id": job.pk}),
+        rows,
+        job.created_at,
+    )
