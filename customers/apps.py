@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from customers.phrases import AUDIT_ACTIONS
 from qms import modules, permissions
 
 
@@ -13,16 +14,7 @@ class CustomersConfig(modules.ModuleConfig):
     )
     demo_seeder = "customers.demo.seed_customers"
     dashboard_cards = "customers.selectors.directory.dashboard_cards"
-    audit_actions = {
-        "customer.create": "Customer added",
-        "customer.update": "Customer edited",
-        "contact.create": "Contact added",
-        "contact.update": "Contact edited",
-        "contact.export": "Personal data exported",
-        "contact.erase": "Personal data erased",
-        "import.complete": "Import written",
-        "import.cancel": "Import cancelled",
-    }
+    audit_actions = AUDIT_ACTIONS
     permissions = {
         "customers.view": permissions.EVERYONE,
         "customers.edit": permissions.WRITERS,

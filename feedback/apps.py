@@ -1,3 +1,4 @@
+from feedback.phrases import AUDIT_ACTIONS
 from qms import modules, permissions
 
 
@@ -26,27 +27,7 @@ class FeedbackConfig(modules.ModuleConfig):
             "feedback.assigned", "Feedback assigned to me", "Someone assigned a feedback item to you."
         ),
     )
-    audit_actions = {
-        "feedback.create": "Recorded",
-        "feedback.update": "Edited",
-        "feedback.assign": "Assigned",
-        "feedback.themes": "Themes changed",
-        "feedback.sentiment": "Sentiment marked",
-        "feedback.link": "Linked",
-        "feedback.convert": "Converted",
-        "feedback.close": "Closed",
-        "feedback.reopen": "Reopened",
-        "feedback.attachment_add": "File attached",
-        "feedback.contact_consent": "Consent to be contacted given",
-        "feedback.erase_personal_data": "Personal data erased",
-        "monitoring_method.create": "Monitoring method added",
-        "monitoring_method.update": "Monitoring method edited",
-        "monitoring_method.review": "Monitoring method reviewed",
-        "monitoring_method.retire": "Monitoring method retired",
-        "saved_view.create": "View saved",
-        "saved_view.delete": "View deleted",
-        "theme.create": "Theme added",
-    }
+    audit_actions = AUDIT_ACTIONS
     permissions = {
         "feedback.view": permissions.EVERYONE,
         "feedback.record": permissions.WRITERS,

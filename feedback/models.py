@@ -71,7 +71,7 @@ class FeedbackItem(TenantOwned):
     submitter_name = models.CharField(max_length=200, blank=True, help_text="When no contact is on file.")
     submitter_email = models.EmailField(blank=True)
     product = models.CharField("product or service", max_length=200, blank=True)
-    received_on = models.DateField(default=timezone.localdate)
+    received_on = models.DateField("date received", default=timezone.localdate)
     text = models.TextField()
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

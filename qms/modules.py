@@ -97,8 +97,9 @@ class ModuleConfig(AppConfig):
     # callables(*, organization, membership, contact) -> CustomerPanel | None: the same on a contact's page
     contact_panels: tuple[str, ...] = ()
     notification_kinds: tuple[NotificationKind, ...] = ()
-    # audit action -> what a timeline calls it ("feedback.close" -> "Closed")
-    audit_actions: dict[str, str] = {}
+    # audit action -> what a timeline calls it: a label ("Closed") or a qms.audit.phrases.AuditPhrase, which also
+    # tells it as a sentence ("assigned {record} to {assignee}")
+    audit_actions: dict[str, Any] = {}
     # action -> the roles that may perform it ("feedback.triage": WRITERS); qms/permissions.py holds the table
     permissions: dict[str, tuple[str, ...]] = {}
     # test modules holding this app's isolation-sweep cases: named here, imported only by the test suite
@@ -192,7 +193,7 @@ def audit_action_label(action: str) -> str:
     """What a timeline calls an audit action, as its module declared it; the action itself otherwise."""
     for module in installed_modules():
         if action in module.audit_actions:
-            return module.audit_actions[action]
+            return str(module.audit_actions[action])  # a label, or a qms.audit.phrases.AuditPhrase
     return action
 
 

@@ -20,10 +20,12 @@ from django.http import HttpRequest
 from django.template.base import FilterExpression, token_kwargs
 from django.utils import dateformat
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
 
+from qms.audit.phrases import audit_phrase
 from qms.modules import audit_action_label
 from qms.sorting import PARAM, Sorting
 
@@ -164,7 +166,9 @@ def changes(event: Any) -> list[dict[str, str]]:
             field = None
         label = capfirst(str(getattr(field, "verbose_name", "") or name.replace("_", " ")))
         before, after = values if isinstance(values, list) and len(values) == 2 else (None, values)
-        rows.append({"field": label, "before": _readable(field, before), "after": _readable(field, after)})
+        rows.append(
+            {"name": name, "field": label, "before": _readable(field, before), "after": _readable(field, after)}
+        )
     return rows
 
 
@@ -248,3 +252,60 @@ def record_url(event: Any) -> str:
         manager = manager.filter(organization_id=event.organization_id)  # type: ignore[assignment]
     record = manager.filter(pk=event.object_id).first() if str(event.object_id).isdigit() else None
     return record.get_absolute_url() if record is not None else ""
+
+
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+_TOLD_LENGTH = 160  # a value longer than this (a feedback text) is cut short in a sentence; its record has it all
+
+
+def _told_value(value: str) -> str:
+    return Truncator(value).chars(_TOLD_LENGTH)
+
+
+@register.simple_tag
+def told(entry: dict[str, Any], records: bool = False) -> dict[str, Any]:
+    """An audit event as a timeline tells it (qms.audit.phrases): `sentence`, what the actor did, as safe HTML
+    ("assigned it to Sofia Lind"; on a timeline of several records the record is named and linked instead of "it");
+    `lines`, every other change as a sentence of its own ("Date received set to 27 Nov 2026"), or for a record's
+    creation what was recorded ("Kind: Compliment"); `folded`, true for a creation, whose values the record's page
+    already shows."""
+    event = entry["event"]
+    phrase = audit_phrase(event.action)
+    rows = changes(event)
+    by_name = {row["name"]: row for row in rows}
+    if records:
+        name = f"{model_label(event.object_type).lower()} {record_label(event)}".strip()
+        url = record_url(event)
+        record = format_html('<a href="{}">{}</a>', url, name) if url else name
+    else:
+        record = _("it")
+    template = str(phrase.sentence)
+    named = set(_PLACEHOLDER.findall(template)) - {"record"}
+    if phrase.cleared and any(by_name.get(n, {}).get("after") == "—" for n in named):
+        template = str(phrase.cleared)
+        named = set(_PLACEHOLDER.findall(template)) - {"record"}
+    if template:
+        values = {n: _told_value(by_name[n]["after"]) if n in by_name else "—" for n in named}
+        sentence = format_html(template, record=record, **values)
+    else:  # an action its module gave only a label: "· Closed", and the record where several are shown
+        label = str(entry.get("label") or phrase.label)
+        sentence = format_html("· <strong>{}</strong>", label)
+        if records:
+            sentence = format_html("{} · {}", sentence, record)
+    folded = is_creation(event)
+    lines = []
+    for row in rows:
+        if row["name"] in named or row["name"] in phrase.quiet:
+            continue
+        field, before, after = row["field"], _told_value(row["before"]), _told_value(row["after"])
+        if folded:
+            lines.append(f"{field}: {after}")
+        elif before == "—":
+            lines.append(_("%(field)s set to %(value)s") % {"field": field, "value": after})
+        elif after == "—":
+            lines.append(_("%(field)s cleared") % {"field": field})
+        else:
+            lines.append(
+                _("%(field)s changed from %(before)s to %(after)s") % {"field": field, "before": before, "after": after}
+            )
+    return {"sentence": sentence, "lines": lines, "folded": folded}

@@ -2,8 +2,9 @@
 
 import calendar
 from datetime import date
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateField, Func, Q, QuerySet, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -44,8 +45,35 @@ def method_next_review_on(method: MonitoringMethod) -> date:
     return add_months(base, MONTHS[method.review_frequency])
 
 
+class _AddMonths(Func):
+    """A date `months` later, in SQL, so that a list can be sorted by the next review. PostgreSQL keeps the end of
+    a shorter month as add_months does (31 Aug + 6 → 28 Feb); SQLite's date() runs over into the next month
+    (→ 3 Mar), which can only move a sort by those few days: the page shows add_months' date."""
+
+    output_field = DateField()
+    template = "date(%(expressions)s, '+%(months)d months')"
+
+    def __init__(self, expression: Any, *, months: int) -> None:
+        super().__init__(expression, months=int(months))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s + make_interval(months => %(months)d))::date", **extra
+        )
+
+
 def _with_base(queryset: QuerySet) -> QuerySet:
-    return queryset.annotate(review_base=Coalesce("last_reviewed_on", TruncDate("created_at")))
+    """Each method with `review_base` (the date its review period counts from) and `next_review` (when it is due)."""
+    queryset = queryset.annotate(review_base=Coalesce("last_reviewed_on", TruncDate("created_at")))
+    return queryset.annotate(
+        next_review=Case(
+            *(
+                When(review_frequency=frequency, then=_AddMonths("review_base", months=n))
+                for frequency, n in MONTHS.items()
+            ),
+            output_field=DateField(),
+        )
+    )
 
 
 def _due_q(today: date) -> Q:

@@ -47,6 +47,8 @@ INBOX_SORTS = Sorts(
     kind=("kind",),
     assignee=("assignee__full_name", "assignee__email"),
     status=("status",),
+    # the customer, then the person: the From column reads "Customer · Person"
+    **{"from": ("customer__name", "contact__name", "submitter_name")},
 )
 
 

@@ -46,6 +46,7 @@ METHOD_SORTS = Sorts(
     kind=("kind", "name"),
     owner=("owner__full_name", "owner__email", "name"),
     reviewed=("last_reviewed_on", "name"),
+    next=("next_review", "name"),
 )
 
 

@@ -126,7 +126,13 @@ def test_a_manager_triages_an_item_with_the_keyboard(live_server, page, alpha):
     assert page.evaluate("window.notReloaded") is True
 
     timeline = page.get_by_role("region", name="Timeline")
-    assert timeline.locator("strong").all_inner_texts() == ["Assigned", "Sentiment marked", "Closed"]  # oldest first
+    told = [" ".join(t.split()).split(" · ")[0] for t in timeline.locator(".timeline-sentence").all_inner_texts()]
+    manager = alpha.manager.get_full_name()
+    assert told == [  # oldest first, as sentences
+        f"{manager} assigned it to {alpha.staff.get_full_name()}",
+        f"{manager} marked it as Negative",
+        f"{manager} closed it",
+    ]
     with alpha.context():
         item = FeedbackItem.objects.get(pk=item.pk)
     assert (item.status, item.assignee, item.closing_note) == (

@@ -5,7 +5,8 @@ import datetime
 
 from django.urls import reverse
 
-from tests.factories import CustomerFactory, FeedbackItemFactory
+from feedback.models import MonitoringMethod
+from tests.factories import CustomerFactory, FeedbackItemFactory, MonitoringMethodFactory
 
 
 def _references(response) -> list[str]:
@@ -57,3 +58,36 @@ def test_members_and_the_audit_trail_sort_too(alpha, login):
     trail = client.get(reverse("audit:trail", kwargs={"org_slug": alpha.slug}), {"sort": "when"})
     seqs = [e.seq for e in trail.context["page"].object_list]
     assert seqs == sorted(seqs)
+
+
+def test_the_inbox_sorts_by_who_it_is_from_customer_first(alpha, login):
+    with alpha.context():
+        zeta, acme = (CustomerFactory(organization=alpha.organization, name=n) for n in ("Zeta", "Acme"))
+        FeedbackItemFactory(organization=alpha.organization, reference="F-2026-0001", customer=zeta)
+        FeedbackItemFactory(organization=alpha.organization, reference="F-2026-0002", submitter_name="Ann Web")
+        FeedbackItemFactory(organization=alpha.organization, reference="F-2026-0003", customer=acme)
+    inbox = reverse("feedback:inbox", kwargs={"org_slug": alpha.slug})
+    client = login(alpha.manager)
+    assert _references(client.get(inbox, {"sort": "from"})) == ["F-2026-0003", "F-2026-0001", "F-2026-0002"]
+    assert _references(client.get(inbox, {"sort": "-from"})) == ["F-2026-0001", "F-2026-0003", "F-2026-0002"]
+
+
+def test_the_methods_register_sorts_by_the_next_review_across_frequencies(alpha, login):
+    """The next review is each method's last review plus its own period: computed in SQL so that the page's order
+    is the order of the dates it shows."""
+    frequency = MonitoringMethod.Frequency
+    with alpha.context():
+        for name, every, last in (
+            ("Yearly survey", frequency.YEARLY, datetime.date(2026, 1, 10)),  # due 10 Jan 2027
+            ("Monthly calls", frequency.MONTHLY, datetime.date(2026, 11, 15)),  # due 15 Dec 2026
+            ("Quarterly audit", frequency.QUARTERLY, datetime.date(2026, 10, 1)),  # due 1 Jan 2027
+        ):
+            MonitoringMethodFactory(
+                organization=alpha.organization, name=name, review_frequency=every, last_reviewed_on=last
+            )
+    url = reverse("feedback:method_list", kwargs={"org_slug": alpha.slug})
+    response = login(alpha.manager).get(url, {"sort": "next"})
+    methods = list(response.context["page"].object_list)
+    assert [m.name for m in methods] == ["Monthly calls", "Quarterly audit", "Yearly survey"]
+    assert [m.next_review_on for m in methods] == [m.next_review for m in methods]  # shown = sorted by
+    assert 'aria-sort="ascending"' in response.content.decode()

@@ -1,12 +1,15 @@
 """Triage of one item: assignee, themes and sentiment on one panel, links, close and reopen; who may do it; the
 item's timeline."""
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.html import strip_tags
 
 from feedback.models import FeedbackItem, FeedbackTheme, Theme
-from feedback.services.inbox import feedback_close, feedback_reopen, feedback_triage
+from feedback.services.inbox import feedback_close, feedback_reopen, feedback_triage, feedback_update
 from qms.links.models import Link
 from qms.tenancy.models import Role
 from tests.factories import FeedbackThemeFactory, ThemeFactory
@@ -344,6 +347,26 @@ def test_the_detail_page_shows_the_items_timeline(alpha, login):
     assert labels == ["Assigned", "Closed"]
     content = response.content.decode()
     assert "Sorted out by phone" in content and "manager@alpha.test" in content
+
+
+def test_the_timeline_tells_what_happened_in_sentences(alpha, login):
+    item = make_item(alpha, received_on=date(2026, 11, 20))
+    client = login(alpha.manager)
+    _triage(client, alpha, item, assignee=alpha.staff.pk)
+    with alpha.context():
+        feedback_update(feedback=reload(alpha, item), actor=alpha.owner, received_on=date(2026, 11, 27))
+    _post(client, alpha, "feedback_close", item, {"note": "Sorted out by phone"})
+    page = client.get(url(alpha, "feedback_detail", feedback_id=item.pk)).content.decode()
+    timeline = " ".join(strip_tags(page.split('id="h-timeline"')[1].split("</section>")[0]).split())
+    manager, owner, staff = (p.get_full_name() for p in (alpha.manager, alpha.owner, alpha.staff))
+    assert f"{manager} assigned it to {staff} ·" in timeline
+    assert "Status changed from New to In progress" in timeline
+    assert f"{owner} edited it ·" in timeline
+    assert "Date received changed from 20 Nov 2026 to 27 Nov 2026" in timeline
+    assert f"{manager} closed it ·" in timeline
+    assert "Closing note set to Sorted out by phone" in timeline
+    assert "Closed at" not in timeline  # the event's own time says when
+    assert "_" not in timeline.replace(alpha.manager.email, "")
 
 
 # --- who may triage -----------------------------------------------------------------------------------------
