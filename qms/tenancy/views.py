@@ -10,7 +10,7 @@ from qms.accounts.selectors import access_invitation, invitations_pending
 from qms.accounts.services import invitation_create, invitation_revoke
 from qms.audit.selectors import audit_events
 from qms.forms import add_service_errors
-from qms.modules import audit_action_label, dashboard_cards
+from qms.modules import audit_action_label, dashboard_cards, home_view
 from qms.permissions import may, permission
 from qms.sorting import Sorts
 
@@ -24,6 +24,10 @@ from .services import membership_change_role, membership_remove, organization_up
 
 @permission("dashboard.view")
 def organization_home(request: MemberRequest, org_slug: str) -> HttpResponse:
+    """The dashboard an installed module declares (reports/), or this simple page without one."""
+    dashboard = home_view()
+    if dashboard is not None:
+        return dashboard(request, org_slug)
     organization = request.organization
     events = (
         audit_events(organization=organization).select_related("actor")[:8]
