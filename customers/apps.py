@@ -14,6 +14,7 @@ class CustomersConfig(modules.ModuleConfig):
     )
     demo_seeder = "customers.demo.seed_customers"
     dashboard_cards = "customers.selectors.directory.dashboard_cards"
+    dashboard_attention = "customers.selectors.directory.dashboard_attention"
     audit_actions = AUDIT_ACTIONS
     permissions = {
         "customers.view": permissions.EVERYONE,
