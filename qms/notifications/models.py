@@ -1,0 +1,97 @@
+"""Notifications: what a person is told (in the app, and by email at once or in a daily digest), the rules that
+route each kind to people, and each member's own settings.
+
+A notification names its record by object type (`app_label.model_name`, as the audit trail does), id and URL, so
+any module's record can be the subject of one without this app knowing the module.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qms.tenancy.models import Membership, TenantOwned
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", _("Email me at once")
+    DIGEST = "digest", _("One email a day, a digest")
+
+
+class Notification(TenantOwned):
+    class Email(models.TextChoices):
+        IMMEDIATE = "immediate", _("Emailed at once")
+        DIGEST = "digest", _("In the daily digest")
+        NONE = "none", _("Not emailed")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # How its email goes, and when it was written to the outbox (at once, or with the digest that listed it).
+    email = models.CharField(max_length=16, choices=Email.choices, default=Email.NONE)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["organization", "recipient", "created_at"], name="notification_list_idx"),
+            models.Index(fields=["organization", "email", "emailed_at"], name="notification_digest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationRule(TenantOwned):
+    """Who hears of a kind of notification: when its facts match every condition, the target is told."""
+
+    audited_fields = ("kind", "conditions", "target", "member", "active", "deleted_at")
+
+    class Target(models.TextChoices):
+        MANAGERS = "managers", _("The managers (owners and managers)")
+        MEMBER = "member", _("A named member")
+
+    kind = models.CharField(max_length=64)
+    conditions = models.JSONField(default=dict, blank=True, help_text="Fact name → the value it must have.")
+    target = models.CharField(max_length=16, choices=Target.choices, default=Target.MANAGERS)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "created_at", "pk"]
+        indexes = [models.Index(fields=["organization", "kind", "active"], name="notification_rule_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.get_target_display() if self.member_id is None else self.member}"
+
+
+class NotificationPreference(TenantOwned):
+    """A member's own settings: how they are emailed, and the kinds they turned off (neither emailed nor shown)."""
+
+    audited_fields = ("delivery", "muted_kinds")
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    muted_kinds = models.JSONField(default=list, blank=True)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "membership"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.membership.user}"
