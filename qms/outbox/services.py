@@ -29,8 +29,13 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def email_enqueue(*, organization: Organization | None, to: str, template: str, context: dict) -> OutboxMessage:
-    """Write one email to the outbox in the caller's transaction; it leaves once that transaction commits."""
+def email_enqueue(
+    *, organization: Organization | None, to: str, template: str, context: dict, nudge: bool = True
+) -> OutboxMessage:
+    """Write one email to the outbox in the caller's transaction; it leaves once that transaction commits.
+
+    `nudge=False` leaves it to the periodic relay: for mail written on a customer's request (notifications of their
+    submission), which must not try the broker once per message."""
     subject, text, html = render_email(
         template, {**context, "organization": organization, "site_url": settings.SITE_URL}
     )
@@ -49,7 +54,8 @@ def email_enqueue(*, organization: Organization | None, to: str, template: str, 
             message.save(force_insert=True)
     else:
         message.save(force_insert=True)
-    transaction.on_commit(nudge_relay)
+    if nudge:
+        transaction.on_commit(nudge_relay)
     return message
 
 
