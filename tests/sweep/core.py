@@ -52,7 +52,8 @@ class Case:
 
     methods: what a permitted member may send; target: the kwargs naming one of a tenant's objects; form: a valid
     write body (so a missing check would really write); shows: text of the tenant's own rows a list must contain;
-    owned_by: the role whose personal record the target is (a saved view): the role sweep expects 404 for others.
+    owned_by: the role whose personal record the target is (a saved view): the role sweep expects 404 for others;
+    redirects: a GET that is a way through to another page (following a notification to its record), not a page.
     """
 
     methods: tuple[str, ...] = GET
@@ -60,3 +61,4 @@ class Case:
     form: Callable[[World], dict] = field(default=lambda w: {})
     shows: tuple[str, ...] = ()
     owned_by: str = ""
+    redirects: bool = False
