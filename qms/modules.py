@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,11 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from qms.dashboard import Attention, DashboardCard, Period
+
 if TYPE_CHECKING:
     from django.db.models import Model
+    from django.http import HttpResponse
 
     from qms.tenancy.models import Membership, Organization
 
@@ -43,16 +47,6 @@ class NavEntry:
     also_active: tuple[str, ...] = ()
     group: str = "directory"
     icon: str = "squares-2x2"
-
-
-@dataclass(frozen=True)
-class DashboardCard:
-    """A figure a dashboard shows: "Open feedback 12", linking to the list behind it."""
-
-    title: str
-    value: int | str
-    url: str = ""
-    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,8 +84,12 @@ class ModuleConfig(AppConfig):
     demo_seeder: str = ""
     # objects with export() and erase() for a contact: see customers/privacy.py
     privacy_handlers: tuple[str, ...] = ()
-    # callable(*, organization, membership) -> list[DashboardCard]
+    # callable(*, organization, membership, period) -> list[DashboardCard]: key figures (qms/dashboard.py)
     dashboard_cards: str = ""
+    # callable(*, organization, membership, since, today) -> list[Attention]: what needs this member
+    dashboard_attention: str = ""
+    # a view(request, org_slug) the organisation's home page delegates to (the first module declaring one)
+    home_view: str = ""
     # callables(*, organization, membership, customer) -> CustomerPanel | None
     customer_panels: tuple[str, ...] = ()
     # callables(*, organization, membership, contact) -> CustomerPanel | None: the same on a contact's page
@@ -159,12 +157,34 @@ def privacy_handlers() -> list[Any]:
     return [_load(path) for m in installed_modules() for path in m.privacy_handlers]
 
 
-def dashboard_cards(*, organization: Organization, membership: Membership) -> list[DashboardCard]:
+def dashboard_cards(
+    *, organization: Organization, membership: Membership, period: Period | None = None
+) -> list[DashboardCard]:
+    """Every module's key figures over `period` (default: the one ending today), in INSTALLED_APPS order."""
+    period = period or Period.ending(organization.today())
     cards: list[DashboardCard] = []
     for module in installed_modules():
         if module.dashboard_cards:
-            cards.extend(_load(module.dashboard_cards)(organization=organization, membership=membership))
+            found = _load(module.dashboard_cards)(organization=organization, membership=membership, period=period)
+            cards.extend(found)
     return cards
+
+
+def dashboard_attention(
+    *, organization: Organization, membership: Membership, since: datetime, today: date
+) -> list[Attention]:
+    """What needs this member in every module, and what arrived since `since` (their last visit)."""
+    found = (
+        _load(module.dashboard_attention)(organization=organization, membership=membership, since=since, today=today)
+        for module in installed_modules()
+        if module.dashboard_attention
+    )
+    return sorted((attention for lists in found for attention in lists), key=lambda a: a.order)
+
+
+def home_view() -> Callable[..., HttpResponse] | None:
+    """The view of the organisation's home page an installed module declares (the dashboard), or None."""
+    return next((_load(m.home_view) for m in installed_modules() if m.home_view), None)
 
 
 def customer_panels(*, organization: Organization, membership: Membership, customer: Model) -> list[CustomerPanel]:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_htmx",
+    "django_countries",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "qms.links",
     "customers",
     "feedback",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qms.tenancy.locale.LocaleMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "qms.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -155,6 +158,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The languages the product ships complete (a test fails on a missing translation); each person chooses theirs
+# (qms.tenancy.locale), customers get their contact's.
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,6 @@
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_countries import countries
 from PIL import Image
 
 from qms.forms import CrispyMixin, DateTimeInput
@@ -111,8 +113,42 @@ LOGO_MAX_BYTES = 1024 * 1024
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every time zone by its region and city ("Europe/Berlin" reads "Europe / Berlin")."""
+    return [(name, name.replace("/", " / ").replace("_", " ")) for name in sorted(available_timezones())]
+
+
+class TimeZoneField(forms.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+
+class PreferencesForm(CrispyMixin, forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150, required=False)
+    language = forms.ChoiceField(
+        choices=[("", "As my browser asks (else my organisation's)"), *settings.LANGUAGES], required=False
+    )
+    time_zone = TimeZoneField(
+        required=False, help_text="Empty: each organisation's own. Every date and time is shown in it."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone_field = self.fields["time_zone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = [("", "My organisation's"), *time_zone_choices()]
+
+
 class OrganizationForm(CrispyMixin, forms.Form):
     name = forms.CharField(max_length=200)
+    time_zone = TimeZoneField(
+        help_text="Dates and times on pages and in emails, and the days deadlines and schedules count in."
+    )
+    country = forms.ChoiceField(choices=lambda: [("", "—"), *countries], required=False)
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        help_text="For members who have not chosen their own, and for customers whose language is not known.",
+    )
     logo = forms.FileField(required=False, help_text="PNG or JPEG, at most 1 MB; shown on your public forms.")
     remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
     two_factor_required = forms.BooleanField(

@@ -41,6 +41,13 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]  # see above
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="Empty: the language your browser asks for, else your organisation's.",
+    )
+    time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: your organisation's time zone.")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qms.audit.services import audit_record
+from qms.tenancy.locale import zone
 from qms.tenancy.models import Membership, Organization, Role
 from qms.tenancy.services import membership_add
 
@@ -19,6 +20,18 @@ def user_create(*, email: str, password: str | None, full_name: str = "") -> Use
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this email address already exists."})
     return User.objects.create_user(email=email, password=password, full_name=full_name)
+
+
+def user_set_preferences(*, user: User, full_name: str, language: str, time_zone: str) -> User:
+    """A person's own name, language and time zone (empty: the browser's language, the organisation's time zone).
+    A person's preferences are not an organisation's record: no organisation's audit trail holds them."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": "Choose a language from the list."})
+    if time_zone and zone(time_zone) is None:
+        raise ValidationError({"time_zone": "Choose a time zone from the list."})
+    user.full_name, user.language, user.time_zone = " ".join(full_name.split()), language, time_zone
+    user.save(update_fields=["full_name", "language", "time_zone"])
+    return user
 
 
 def invitation_create(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/code/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/", views.two_factor, name="two_factor"),
+    path("preferences/", views.preferences, name="preferences"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",

@@ -12,20 +12,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from qms.forms import add_service_errors
 from qms.permissions import permission
 from qms.tenancy.context import organization_context
+from qms.tenancy.locale import activated, browser_language, language_for, time_zone_for
 from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_invitation
 
-from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, SecondFactorForm, SignupForm
+from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, PreferencesForm, SecondFactorForm, SignupForm
 from .middleware import PENDING
 from .models import Invitation, User, digest
 from .selectors import access_api_token, api_tokens_for_organization, invitation_for_token
-from .services import api_token_create, api_token_revoke, invitation_accept, user_create
+from .services import api_token_create, api_token_revoke, invitation_accept, user_create, user_set_preferences
 from .two_factor import (
     RECOVERY_DEVICE,
     WRONG_CODE,
@@ -84,6 +86,27 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(_next_url(request))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """A person's own name, language and time zone, for every organisation they belong to."""
+    user = cast(User, request.user)
+    initial = {"full_name": user.full_name, "language": user.language, "time_zone": user.time_zone}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_set_preferences(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            with activated(
+                language=language_for(user=user, asked=browser_language(request)), time_zone=time_zone_for(user=user)
+            ):
+                messages.success(request, _("Your preferences are saved."))  # in the language just chosen
+            return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -13,6 +13,7 @@ from qms.accounts.two_factor import REQUIRED, second_factor_missing
 
 from .access import can_write
 from .context import request_organization_context
+from .locale import for_request
 from .requests import MemberRequest
 from .selectors import membership_for_user
 
@@ -62,7 +63,8 @@ class TenantMiddleware:
                     return redirect("accounts:two_factor")
                 if request.method not in SAFE_METHODS and not can_write(membership):
                     raise PermissionDenied("Your role is read-only in this organisation.")
-            response = self.get_response(request)
+            with for_request(request, organization):  # the person's language and time zone, else the organisation's
+                response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)  # a request that failed keeps none of its writes, nor their emails
             return response

@@ -1,11 +1,17 @@
 from datetime import date, datetime
 from typing import ClassVar, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django_countries.fields import CountryField
 from django_scopes import ScopedManager
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
 
 
 class Organization(models.Model):
@@ -20,6 +26,18 @@ class Organization(models.Model):
     two_factor_required = models.BooleanField(
         default=False, help_text="Owners and auditors must sign in with a second factor (an authenticator app)."
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        help_text="Dates and times on pages and in emails, and the days that deadlines and schedules count in.",
+    )
+    country = CountryField(blank=True, help_text="Where the organisation is based.")
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="For members who have not chosen one, and for customers whose language is not known.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -28,9 +46,15 @@ class Organization(models.Model):
         return self.name
 
     def today(self) -> date:
-        """Today where the organisation works: in the site's time zone (settings.TIME_ZONE) until organisations
-        choose their own."""
-        return timezone.localdate()
+        """Today where the organisation works, in its time zone."""
+        return timezone.localdate(timezone=self.zone())
+
+    def zone(self) -> ZoneInfo:
+        """The organisation's time zone (the site's, should the stored name no longer exist)."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)
 
 
 class TenantTable(models.Model):

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -11,6 +12,7 @@ from qms.audit.services import audit_chain_start, audit_record, diff
 from qms.audit.writes import audited_update
 
 from .context import organization_context
+from .locale import zone
 from .models import Membership, Organization, Role
 
 
@@ -35,6 +37,9 @@ def _organization_state(organization: Organization) -> dict:
         "name": organization.name,
         "logo": organization.logo.name or None,
         "two_factor_required": organization.two_factor_required,
+        "time_zone": organization.time_zone,
+        "country": str(organization.country or ""),
+        "language": organization.language,
     }
 
 
@@ -46,9 +51,13 @@ def organization_update(
     logo: UploadedFile | None = None,
     remove_logo: bool = False,
     two_factor_required: bool | None = None,
+    time_zone: str | None = None,
+    country: str | None = None,
+    language: str | None = None,
 ) -> Organization:
-    """Rename the organisation, set or remove its logo (the file is checked by the form), and require two-factor
-    sign-in of its owners and auditors or not (only an owner who has it on may require it: nobody is locked out)."""
+    """Rename the organisation, set or remove its logo (the file is checked by the form), require two-factor
+    sign-in of its owners and auditors or not (only an owner who has it on may require it: nobody is locked out),
+    and set where it works: its time zone, country and language (None leaves one as it is)."""
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         before = _organization_state(locked)
@@ -59,13 +68,23 @@ def organization_update(
                     {"two_factor_required": "Turn on two-factor sign-in for yourself first (the link at the top)."}
                 )
             locked.two_factor_required = two_factor_required
+        if time_zone is not None:
+            if zone(time_zone) is None:
+                raise ValidationError({"time_zone": "Choose a time zone from the list."})
+            locked.time_zone = time_zone
+        if country is not None:
+            locked.country = country
+        if language is not None:
+            if language not in dict(settings.LANGUAGES):
+                raise ValidationError({"language": "Choose a language from the list."})
+            locked.language = language
         if remove_logo:
             locked.logo = ""
         elif logo is not None:
             locked.logo.save(f"{locked.slug}-{logo.name}", logo, save=False)
         changes = diff(before, _organization_state(locked))
         if changes:
-            locked.save(update_fields=["name", "logo", "two_factor_required"])
+            locked.save(update_fields=["name", "logo", "two_factor_required", "time_zone", "country", "language"])
             audit_record(organization=locked, actor=actor, action="organization.update", obj=locked, changes=changes)
     return locked
 

@@ -50,7 +50,13 @@ def organization_home(request: MemberRequest, org_slug: str) -> HttpResponse:
 @permission("settings.view", write="settings.manage")
 def organization_settings(request: MemberRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
-    initial = {"name": organization.name, "two_factor_required": organization.two_factor_required}
+    initial = {
+        "name": organization.name,
+        "two_factor_required": organization.two_factor_required,
+        "time_zone": organization.time_zone,
+        "country": organization.country,
+        "language": organization.language,
+    }
     form = OrganizationForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,7 +22,9 @@ def media(settings, tmp_path):
 
 
 def _post(client, **data):
-    return client.post("/o/alpha/settings/", {"name": "Alpha Instruments", **data})
+    return client.post(
+        "/o/alpha/settings/", {"name": "Alpha Instruments", "time_zone": "Europe/London", "language": "en-gb", **data}
+    )
 
 
 def test_the_owner_renames_the_organisation_and_it_is_audited(alpha, login):
