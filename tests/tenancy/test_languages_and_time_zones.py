@@ -130,7 +130,9 @@ def test_a_person_sets_their_own_language_and_time_zone_and_hears_it_in_german(a
     client = login(alpha.staff)
     url = reverse("accounts:preferences")
     assert client.get(url).status_code == 200
-    response = client.post(url, {"full_name": "Sofia Lind", "language": "de", "time_zone": "Europe/Vienna"}, follow=True)
+    response = client.post(
+        url, {"full_name": "Sofia Lind", "language": "de", "time_zone": "Europe/Vienna"}, follow=True
+    )
     user = User.objects.get(pk=alpha.staff.pk)
     assert (user.full_name, user.language, user.time_zone) == ("Sofia Lind", "de", "Europe/Vienna")
     assert response["Content-Language"] == "de"
