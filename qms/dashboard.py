@@ -8,7 +8,7 @@ The figures are computed in the module's selectors, in few queries, for the Peri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.utils import timezone
 
@@ -22,14 +22,15 @@ UP, DOWN, FLAT = "up", "down", "flat"
 
 @dataclass(frozen=True)
 class Period:
-    """Days `start` to `end`, both included."""
+    """Days `start` to `end`, both included, in the time zone `zone` (the organisation's; None: the current one)."""
 
     start: date
     end: date
+    zone: tzinfo | None = None
 
     @classmethod
-    def ending(cls, today: date, days: int = PERIOD_DAYS) -> Period:
-        return cls(start=today - timedelta(days=days - 1), end=today)
+    def ending(cls, today: date, days: int = PERIOD_DAYS, zone: tzinfo | None = None) -> Period:
+        return cls(start=today - timedelta(days=days - 1), end=today, zone=zone)
 
     @property
     def days(self) -> int:
@@ -37,16 +38,16 @@ class Period:
 
     @property
     def previous(self) -> Period:
-        return Period(start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+        return Period(start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1), zone=self.zone)
 
     @property
     def since(self) -> datetime:
         """The first moment of the period, for a datetime field: `field >= since` and `field < until`."""
-        return timezone.make_aware(datetime.combine(self.start, time.min))
+        return timezone.make_aware(datetime.combine(self.start, time.min), self.zone)
 
     @property
     def until(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min), self.zone)
 
 
 @dataclass(frozen=True)

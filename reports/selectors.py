@@ -133,7 +133,7 @@ def dashboard_for(
     """The dashboard of this member: staff see what is assigned to them first, owners and managers what needs
     anyone, auditors the figures and the activity only (they act on nothing)."""
     today = organization.today()
-    period = Period.ending(today)
+    period = Period.ending(today, zone=organization.zone())
     since = last_visit or now - FIRST_VISIT_LOOKBACK
     cards = sorted(dashboard_cards(organization=organization, membership=membership, period=period), key=_order)
     attention: list[Attention] = []

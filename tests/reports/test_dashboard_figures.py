@@ -1,7 +1,8 @@
 """The dashboard's key figures: each module's selector counts the period and the one before, and the dashboard
 says the change in words."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -25,6 +26,13 @@ def test_a_period_is_the_last_30_days_against_the_30_before():
     assert period.previous.end == period.start - timedelta(days=1)
     assert period.previous.days == 30
     assert period.until - period.since == timedelta(days=30)
+
+
+def test_a_period_begins_at_midnight_where_the_organisation_works():
+    zone = ZoneInfo("Asia/Tokyo")
+    period = Period.ending(date(2026, 12, 1), zone=zone)
+    assert period.since == datetime(2026, 11, 2, tzinfo=zone)
+    assert period.previous.until == period.since and period.previous.zone == zone
 
 
 def test_feedback_figures_count_this_period_against_the_previous_one(alpha, bravo):
