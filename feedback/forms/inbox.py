@@ -67,6 +67,7 @@ class FeedbackForm(CrispyMixin, forms.Form):
         customer: Customer | None = None,
         refresh_url: str = "",
         with_attachment: bool = True,
+        today: date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +89,7 @@ class FeedbackForm(CrispyMixin, forms.Form):
                 }
             )
         # The service refuses a future date (in the organisation's time); the picker offers none.
-        self.fields["received_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["received_on"].widget.attrs["max"] = (today or timezone.localdate()).isoformat()
         if not with_attachment:
             del self.fields["attachment"]
         self.helper.layout = Layout(

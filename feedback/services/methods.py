@@ -85,7 +85,7 @@ def method_review(  # noqa: PLR0913 - a review is these facts
     """Record a review of the method's effectiveness: its outcome, notes (needed unless it is effective as it is)
     and the day it was held (today unless said; never in the future). The review is kept in the method's history;
     the method's next review is one period after its latest. A second review on one day is recorded too."""
-    today = today or timezone.localdate()
+    today = today or method.organization.today()
     reviewed_on = reviewed_on or today
     notes = notes.strip()
     if outcome not in MethodReview.Outcome.values:

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -64,7 +63,7 @@ def _inbox_url(org_slug: str, query: str = "") -> str:
 def _views(request: MemberRequest, current: str) -> tuple[list[dict], list[dict]]:
     builtin = [
         {"name": name, "query": query, "active": query == current}
-        for name, query in builtin_views(timezone.localdate())
+        for name, query in builtin_views(request.organization.today())
     ]
     saved = [
         {"name": view.name, "query": view.query, "active": view.query == current, "pk": view.pk}
@@ -207,6 +206,7 @@ def _feedback_form(
         customer=customer,
         refresh_url=request.path,
         with_attachment=item is None,
+        today=organization.today(),
     )
 
 
@@ -232,7 +232,7 @@ def feedback_form_for(
 @require_http_methods(["GET", "POST"])
 @permission("feedback.record")
 def feedback_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
-    form = feedback_form_for(request, initial={"received_on": timezone.localdate()})
+    form = feedback_form_for(request, initial={"received_on": request.organization.today()})
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

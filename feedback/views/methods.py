@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.filters import method_filters
@@ -52,7 +51,7 @@ METHOD_SORTS = Sorts(
 
 @permission("methods.view")
 def method_list(request: MemberRequest, org_slug: str) -> HttpResponse:
-    today = timezone.localdate()
+    today = request.organization.today()
     methods = method_filters(organization=request.organization, params=request.GET, today=today).qs
     methods, sorting = METHOD_SORTS.apply(methods, request.GET)
     page = paginate(request, methods)
@@ -73,7 +72,7 @@ def method_list(request: MemberRequest, org_slug: str) -> HttpResponse:
 
 @permission("methods.view")
 def method_export(request: MemberRequest, org_slug: str) -> HttpResponse:
-    today = timezone.localdate()
+    today = request.organization.today()
     methods = method_filters(organization=request.organization, params=request.GET, today=today).qs
     rows = (
         (
@@ -138,7 +137,7 @@ def method_detail(request: MemberRequest, org_slug: str, method_id: int) -> Http
     """A method's page: what it monitors, who owns it, when it is next reviewed and every review so far."""
     method = access_method(organization=request.organization, method_id=method_id)
     method.next_review_on = method_next_review_on(method)
-    method.is_due = method.retired_at is None and method.next_review_on <= timezone.localdate()
+    method.is_due = method.retired_at is None and method.next_review_on <= request.organization.today()
     context = {"method": method, "reviews": paginate(request, method_reviews(method=method))}
     return render(request, "feedback/methods/detail.html", context)
 
@@ -148,7 +147,7 @@ def method_detail(request: MemberRequest, org_slug: str, method_id: int) -> Http
 def method_review_view(request: MemberRequest, org_slug: str, method_id: int) -> HttpResponse:
     """Record a review: its outcome and notes, and the day it was held."""
     method = access_method(organization=request.organization, method_id=method_id)
-    form = MethodReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
+    form = MethodReviewForm(request.POST or None, initial={"reviewed_on": request.organization.today()})
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -24,5 +24,9 @@ def send_invitation(*, invitation: Invitation, token: str) -> OutboxMessage:
 
 def send_password_reset(*, user: User, reset_url: str) -> OutboxMessage:
     return email_enqueue(
-        organization=None, to=user.email, template="password-reset", context={"user": user, "reset_url": reset_url}
+        organization=None,
+        to=user.email,
+        template="password-reset",
+        context={"user": user, "reset_url": reset_url},
+        recipient=user,
     )

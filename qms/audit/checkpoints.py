@@ -112,5 +112,11 @@ def audit_checkpoint_create(*, organization: Organization) -> AuditCheckpoint | 
             "public_key": public_key_pem(organization_id=organization.pk, key_id=signature.key_id),
         }
         for owner in owners:
-            email_enqueue(organization=organization, to=owner.user.email, template="audit-checkpoint", context=context)
+            email_enqueue(
+                organization=organization,
+                to=owner.user.email,
+                template="audit-checkpoint",
+                context=context,
+                recipient=owner.user,
+            )
     return row

@@ -1,7 +1,10 @@
+from __future__ import annotations
+
 import logging
 import smtplib
 from datetime import timedelta
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -13,10 +16,14 @@ from django.utils import timezone
 from qms.queueing import queue_now, retry_delay
 from qms.tenancy.context import organization_context, system_context
 from qms.tenancy.crossings import organizations_with_mail_due
+from qms.tenancy.locale import activated, language_for, time_zone_for
 from qms.tenancy.models import Organization
 from qms.tenancy.rls import SYSTEM_ORGANIZATION
 
 from .models import OutboxMessage
+
+if TYPE_CHECKING:
+    from qms.accounts.models import User
 
 log = logging.getLogger(__name__)
 State = OutboxMessage.State
@@ -30,15 +37,28 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
 
 
 def email_enqueue(
-    *, organization: Organization | None, to: str, template: str, context: dict, nudge: bool = True
+    *,
+    organization: Organization | None,
+    to: str,
+    template: str,
+    context: dict,
+    nudge: bool = True,
+    recipient: User | None = None,
+    language: str = "",
 ) -> OutboxMessage:
     """Write one email to the outbox in the caller's transaction; it leaves once that transaction commits.
 
+    It is written in the recipient's language and tells times in their time zone (qms.tenancy.locale): a member's
+    own, else `language` (a customer's contact language, or the page they wrote from), else the organisation's.
     `nudge=False` leaves it to the periodic relay: for mail written on a customer's request (notifications of their
     submission), which must not try the broker once per message."""
-    subject, text, html = render_email(
-        template, {**context, "organization": organization, "site_url": settings.SITE_URL}
-    )
+    with activated(
+        language=language_for(user=recipient, organization=organization, asked=language),
+        time_zone=time_zone_for(user=recipient, organization=organization),
+    ):
+        subject, text, html = render_email(
+            template, {**context, "organization": organization, "site_url": settings.SITE_URL}
+        )
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "closeloop.local"
     message = OutboxMessage(
         organization=organization,

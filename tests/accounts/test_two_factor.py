@@ -96,7 +96,10 @@ def test_turning_it_off_or_renewing_codes_needs_a_current_code(alpha, login):
 
 def test_an_organisations_requirement_holds_in_that_organisation_only(alpha, bravo, login):
     _turn_on(login(alpha.owner), alpha.owner)
-    login(alpha.owner).post("/o/alpha/settings/", {"name": "Alpha Instruments", "two_factor_required": "on"})
+    login(alpha.owner).post(
+        "/o/alpha/settings/",
+        {"name": "Alpha Instruments", "time_zone": "Europe/London", "language": "en-gb", "two_factor_required": "on"},
+    )
     bravo_owner = Client()
     bravo_owner.force_login(bravo.owner)
     assert bravo_owner.get("/o/bravo/").status_code == 200, "bravo requires nothing of its owners"
@@ -107,11 +110,23 @@ def test_an_organisations_requirement_holds_in_that_organisation_only(alpha, bra
 
 def test_an_organisation_may_require_it_of_owners_and_auditors(alpha, login, password):
     owner = login(alpha.owner)
-    refused = owner.post("/o/alpha/settings/", {"name": "Alpha Instruments", "two_factor_required": "on"})
+    refused = owner.post(
+        "/o/alpha/settings/",
+        {"name": "Alpha Instruments", "time_zone": "Europe/London", "language": "en-gb", "two_factor_required": "on"},
+    )
     assert "Turn on two-factor sign-in for yourself first" in refused.content.decode()
     _turn_on(owner, alpha.owner)
     assert (
-        owner.post("/o/alpha/settings/", {"name": "Alpha Instruments", "two_factor_required": "on"}).status_code == 302
+        owner.post(
+            "/o/alpha/settings/",
+            {
+                "name": "Alpha Instruments",
+                "time_zone": "Europe/London",
+                "language": "en-gb",
+                "two_factor_required": "on",
+            },
+        ).status_code
+        == 302
     )
     auditor = Client()
     auditor.force_login(alpha.auditor)

@@ -157,7 +157,11 @@ def snapshot(world: World) -> dict:
 
 FOUNDATION: dict[str, Case] = {
     "tenancy:home": Case(shows=("{name}", "{marker} audited thing")),
-    "tenancy:settings": Case(methods=GET_POST, form=lambda w: {"name": "Renamed by the sweep"}, shows=("{name}",)),
+    "tenancy:settings": Case(
+        methods=GET_POST,
+        form=lambda w: {"name": "Renamed by the sweep", "time_zone": "Europe/Berlin", "language": "de"},
+        shows=("{name}",),
+    ),
     "tenancy:members": Case(
         methods=GET_POST,
         form=lambda w: {"email": "newcomer@example.com", "role": Role.STAFF},
