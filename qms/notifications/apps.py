@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from qms import modules, permissions
+from qms.audit.phrases import AuditPhrase
 
 
 class NotificationsConfig(modules.ModuleConfig):
@@ -13,10 +15,16 @@ class NotificationsConfig(modules.ModuleConfig):
     urls = "qms.notifications.urls"
     demo_seeder = "qms.notifications.demo.seed_notifications"
     audit_actions = {
-        "notification_rule.create": "Notification rule added",
-        "notification_rule.update": "Notification rule changed",
-        "notification_rule.delete": "Notification rule deleted",
-        "notification_preference.update": "Notification settings changed",
+        "notification_rule.create": AuditPhrase(
+            _("Notification rule added"), _("added the notification rule {record}")
+        ),
+        "notification_rule.update": AuditPhrase(
+            _("Notification rule changed"), _("changed the notification rule {record}")
+        ),
+        "notification_rule.delete": AuditPhrase(
+            _("Notification rule deleted"), _("deleted the notification rule {record}")
+        ),
+        "notification_preference.update": AuditPhrase(_("Notification settings changed"), _("changed {record}")),
     }
     # Auditors are never notified (they read; nothing is theirs to act on), so none of this is theirs either.
     permissions = {

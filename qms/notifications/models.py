@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qms.modules import notification_kind
 from qms.tenancy.models import Membership, TenantOwned
 
 
@@ -74,7 +75,9 @@ class NotificationRule(TenantOwned):
         indexes = [models.Index(fields=["organization", "kind", "active"], name="notification_rule_kind_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.get_target_display() if self.member_id is None else self.member}"
+        kind = notification_kind(self.kind)
+        who = self.get_target_display() if self.member is None else self.member.get_full_name() or self.member.email
+        return f"{kind.label if kind else self.kind} → {who}"
 
 
 class NotificationPreference(TenantOwned):

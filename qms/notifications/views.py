@@ -70,7 +70,7 @@ def notification_read(request: MemberRequest, org_slug: str, notification_id: in
     notification_mark_read(notification=notification)
     if request.htmx:
         notification.refresh_from_db(fields=["read_at"])
-        return render(request, "notifications/partials/_entry.html", {"notification": notification})
+        return render(request, "notifications/partials/_entry.html", {"notification": notification, "bell": True})
     return redirect(_back_to_list(request, org_slug))
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from qms.celery import app as celery_app
 from qms.notifications.digest import digests_send
 from qms.notifications.models import Notification
 from qms.notifications.tasks import digest_fan_out, digest_organization
@@ -118,3 +119,10 @@ def test_running_the_same_days_digest_twice_sends_it_once(alpha, digest_people):
     assert _send(alpha, _at(3, 7)) == 1
     _waiting(alpha, alpha.manager, "New feedback F-2", at=_at(2, 16))
     assert _send(alpha, _at(3, 7)) == 0
+
+
+def test_beat_runs_the_digest_by_name_and_the_worker_knows_its_tasks(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["notification-digest"]
+    assert entry == {"task": "notifications.digest", "schedule": settings.NOTIFICATION_DIGEST_CHECK_SECONDS}
+    celery_app.loader.import_default_modules()
+    assert {"notifications.digest", "notifications.digest_organization"} <= set(celery_app.tasks)

@@ -111,6 +111,7 @@ def test_mark_read_returns_to_the_list_or_swaps_the_entry_with_htmx(alpha, login
     content = response.content.decode()
     assert response.status_code == 200 and f'id="notification-{second.pk}"' in content
     assert "Mark read" not in content and "notification-unread" not in content
+    assert 'id="notification-bell" hx-swap-oob="true"' in content and "Notifications, 0 unread" in content
     assert all(n.read_at for n in notifications_of(alpha))
 
 

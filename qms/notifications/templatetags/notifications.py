@@ -12,14 +12,16 @@ register = template.Library()
 
 
 @register.inclusion_tag("notifications/partials/_bell.html", takes_context=True)
-def notification_bell(context: template.Context) -> dict[str, Any]:
-    """The unread count of the signed-in member, on an organisation's pages; nothing for anyone never notified."""
+def notification_bell(context: template.Context, oob: bool = False) -> dict[str, Any]:
+    """The unread count of the signed-in member, on an organisation's pages; nothing for anyone never notified.
+    `oob`: the bell swapped out of band into the page by an htmx answer (after marking one read)."""
     organization, membership = context.get("organization"), context.get("membership")
     request = context.get("request")
     if organization is None or membership is None or request is None or not may(membership, "notifications.view"):
         return {"show": False}
     return {
         "show": True,
+        "oob": oob,
         "organization": organization,
         "unread": unread_count(organization=organization, user=request.user),
     }
