@@ -27,6 +27,7 @@ from qms.dashboard import Attention, DashboardCard, Period
 if TYPE_CHECKING:
     from django.db.models import Model
     from django.http import HttpResponse
+    from django_stubs_ext import StrOrPromise
 
     from qms.tenancy.models import Membership, Organization
 
@@ -60,12 +61,31 @@ class CustomerPanel:
 
 
 @dataclass(frozen=True)
+class NotificationFact:
+    """A fact a kind of notification carries (a feedback item's channel), on which a notification rule may match.
+
+    `choices` is a callable(organization) -> [(value, label)], or its dotted path: what the rules page offers."""
+
+    name: str
+    label: StrOrPromise
+    choices: str | Callable[[Organization], list[tuple[str, str]]]
+
+    def choices_for(self, organization: Organization) -> list[tuple[str, str]]:
+        source = _load(self.choices) if isinstance(self.choices, str) else self.choices
+        return list(source(organization))
+
+
+@dataclass(frozen=True)
 class NotificationKind:
-    """Something a person can be told about (routed and delivered by the notification service)."""
+    """Something a person can be told about (routed and delivered by qms/notifications), with the facts its rules
+    may match on; the module calls `qms.notifications.services.notify` with those facts. A kind that is not `routed`
+    names its recipients itself (the assignee): the rules page offers no rules for it."""
 
     key: str
-    label: str
-    description: str = ""
+    label: StrOrPromise
+    description: StrOrPromise = ""
+    facts: tuple[NotificationFact, ...] = ()
+    routed: bool = True
 
 
 class ModuleConfig(AppConfig):
@@ -207,6 +227,10 @@ def database_crossings() -> list[str]:
 
 def notification_kinds() -> list[NotificationKind]:
     return [kind for module in installed_modules() for kind in module.notification_kinds]
+
+
+def notification_kind(key: str) -> NotificationKind | None:
+    return next((kind for kind in notification_kinds() if kind.key == key), None)
 
 
 def audit_action_label(action: str) -> str:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "qms.audit",
     "qms.outbox",
     "qms.links",
+    "qms.notifications",
     "customers",
     "feedback",
     "reports",
@@ -223,6 +224,10 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_CAP_SECONDS = env.int("OUTBOX_RETRY_CAP_SECONDS", default=3600)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# Notifications (qms/notifications): beat looks for digests due this often; a person choosing the daily digest gets
+# it once a day, at the first look from this hour (the site's time zone) on.
+NOTIFICATION_DIGEST_CHECK_SECONDS = env.float("NOTIFICATION_DIGEST_CHECK_SECONDS", default=900.0)
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 
 # --- Uploads --------------------------------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from customers.models import Contact, Customer
 from feedback.conversion import NOT_AVAILABLE, get_conversion
 from feedback.models import Attachment, FeedbackItem, FeedbackTheme, SavedView, Theme
+from feedback.notifications import notify_assigned, notify_received
 from feedback.selectors.inbox import assignable_members, feedback_by_reference
 from qms.accounts.models import User
 from qms.audit.services import audit_record, diff
@@ -129,6 +130,7 @@ def feedback_create(
         after = audited_state(item, ("reference", "status", *RECORDED_FIELDS))
         audit_record(organization=organization, actor=actor, action="feedback.create", obj=item,
                      changes=created_changes(after))  # fmt: skip
+        notify_received(item=item, actor=person)
     return item
 
 
@@ -169,7 +171,12 @@ def feedback_assign(*, feedback: FeedbackItem, actor: User, assignee: User | Non
             raise ValidationError({"assignee": "Only a member who is not an auditor can be assigned."})
         return {"assignee": assignee, **_started_if_new(item)}
 
-    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.assign", prepare=prepare, related=RELATED)
+    with transaction.atomic():  # the assignee hears of it in the same transaction
+        item, changes = audited_update(
+            instance=feedback, actor=actor, action="feedback.assign", prepare=prepare, related=RELATED
+        )
+        if "assignee" in changes:
+            notify_assigned(item=item, actor=actor)
     return item
 
 
