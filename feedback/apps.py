@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from feedback.phrases import AUDIT_ACTIONS
 from qms import modules, permissions
 
@@ -17,14 +19,25 @@ class FeedbackConfig(modules.ModuleConfig):
     demo_seeder = "feedback.demo.seed_feedback"
     privacy_handlers = ("feedback.privacy.feedback_privacy",)
     dashboard_cards = "feedback.selectors.overview.dashboard_cards"
+    dashboard_attention = "feedback.selectors.overview.dashboard_attention"
     customer_panels = ("feedback.selectors.overview.customer_feedback_panel",)
     contact_panels = ("feedback.selectors.overview.contact_feedback_panel",)
     notification_kinds = (
         modules.NotificationKind(
-            "feedback.received", "New feedback", "Feedback arrived from the form, the API or an import."
+            "feedback.received",
+            _("New feedback"),
+            _("Feedback arrived from the form, the API or an import."),
+            facts=(
+                modules.NotificationFact("channel", _("Channel"), "feedback.notifications.channel_choices"),
+                modules.NotificationFact("kind", _("Kind"), "feedback.notifications.kind_choices"),
+                modules.NotificationFact("segment", _("Customer segment"), "feedback.notifications.segment_choices"),
+            ),
         ),
         modules.NotificationKind(
-            "feedback.assigned", "Feedback assigned to me", "Someone assigned a feedback item to you."
+            "feedback.assigned",
+            _("Feedback assigned to me"),
+            _("Someone assigned a feedback item to you."),
+            routed=False,
         ),
     )
     audit_actions = AUDIT_ACTIONS

@@ -43,12 +43,14 @@ def test_dependencies_run_one_way(folder, allowed):
 
 
 def test_the_installed_domain_apps_are_modules_in_dependency_order():
-    assert [m.label for m in installed_modules()] == ["customers", "feedback"]
+    # notifications is of the floor (qms/notifications) but plugs in like a module, before the domain apps
+    assert [m.label for m in installed_modules()] == ["notifications", "customers", "feedback", "reports"]
 
 
 def test_every_declared_path_of_every_module_imports():
     for module in installed_modules():
-        for path in [module.demo_seeder, module.dashboard_cards, *module.customer_panels, *module.privacy_handlers]:
+        declared = [module.demo_seeder, module.dashboard_cards, module.dashboard_attention, module.home_view]
+        for path in [*declared, *module.customer_panels, *module.privacy_handlers]:
             if path:
                 assert import_string(path), f"{module.label}: {path}"
         for entry in module.navigation:
@@ -105,12 +107,17 @@ def test_the_dashboard_shows_each_modules_cards_with_this_organisations_figures(
         FeedbackItemFactory(organization=alpha.organization, status="closed")
     with bravo.context():
         FeedbackItemFactory.create_batch(7, organization=bravo.organization)
-    page = login(alpha.staff).get(reverse("tenancy:home", kwargs={"org_slug": alpha.slug}))
-    cards = {card.title: card.value for card in page.context["dashboard_cards"]}
+    page = login(alpha.manager).get(reverse("tenancy:home", kwargs={"org_slug": alpha.slug}))
+    board = page.context["dashboard"]
+    cards = {figure.card.title: figure.card.value for figure in board.figures}
     assert cards["Open feedback"] == 4
-    assert cards["Unassigned feedback"] == 3
-    assert cards["Assigned to me"] == 1
-    assert cards["Customers"] == 1
+    assert cards["Feedback received"] == 5
+    assert cards["Customers added"] == 1
+    attention = {a.title: a.count for a in board.attention}
+    assert attention["Unassigned feedback"] == 3
+    assert attention["Feedback assigned to me"] == 0
+    staff = login(alpha.staff).get(reverse("tenancy:home", kwargs={"org_slug": alpha.slug})).context["dashboard"]
+    assert {a.title: a.count for a in staff.attention}["Feedback assigned to me"] == 1
     assert "Open feedback" in page.content.decode()
 
 
