@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 CHROMIUM := chromium
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
-.PHONY: install run test lint typecheck bench browsers clean
+.PHONY: install run test lint typecheck bench browsers clean messages
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -40,6 +40,11 @@ test: install
 	@$(MAKE) --no-print-directory browsers || echo "chromium could not be installed: the browser tests will fail"
 	@mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Bring the message catalogues in line with the code (new strings untranslated, unused ones dropped) and compile
+# them: tests/i18n/catalogues.py. `make messages AREAS="feedback customers"` does only those areas.
+messages: install
+	$(PY) -m tests.i18n.catalogues $(AREAS)
 
 lint: install
 	$(VENV)/bin/ruff check .

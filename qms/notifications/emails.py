@@ -35,6 +35,7 @@ def send_notification(*, membership: Membership, notification: Notification) -> 
             "settings_url": _settings_url(membership),
         },
         nudge=False,
+        recipient=membership.user,
     )
 
 
@@ -52,4 +53,5 @@ def send_digest(*, membership: Membership, notifications: Sequence[Notification]
             "settings_url": _settings_url(membership),
         },
         nudge=False,
+        recipient=membership.user,
     )
