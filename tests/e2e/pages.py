@@ -11,6 +11,7 @@ from feedback.services.inbox import feedback_assign, feedback_set_sentiment, fee
 from feedback.services.methods import method_review
 from qms.audit.models import AuditEvent
 from qms.audit.services import audit_record
+from qms.notifications.services import notify
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership
 from tests.factories import (
@@ -53,6 +54,9 @@ PAGES = (
     "methods/{method}/",
     "methods/{method}/edit/",
     "methods/{method}/review/",
+    "notifications/",
+    "notifications/settings/",
+    "notifications/rules/",
 )
 SIGNED_OUT_PAGES = ("/accounts/login/", "/accounts/password/reset/", "/p/alpha/feedback/")
 
@@ -71,6 +75,14 @@ def records(alpha):
         item = feedback_update(feedback=item, actor=alpha.manager, received_on=item.received_on - timedelta(days=3))
         item = feedback_assign(feedback=item, actor=alpha.manager, assignee=alpha.staff)
         item = feedback_set_sentiment(feedback=item, actor=alpha.manager, sentiment="negative")
+        notify(  # the bell and the notifications page have something to show
+            organization=alpha.organization,
+            kind="feedback.received",
+            record=item,
+            title=f"New feedback {item.reference} from Hydro Pumps plc",
+            url=item.get_absolute_url(),
+            recipients=[alpha.owner, alpha.manager],
+        )
         saved_view_create(
             organization=alpha.organization, owner=alpha.owner, name="Open complaints", query="kind=complaint"
         )

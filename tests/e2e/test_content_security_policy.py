@@ -25,7 +25,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 # Beside the member pages of the accessibility check (PAGES, under /o/alpha/): an import a worker is writing.
 MORE_PAGES = ("customers/import/{importing}/",)
-SIGNED_IN_PAGES = ("/", "/accounts/two-factor/")
+SIGNED_IN_PAGES = ("/", "/accounts/two-factor/", "/accounts/preferences/")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-SIGNED_IN_PAGES = ("/", "/accounts/two-factor/")
+SIGNED_IN_PAGES = ("/", "/accounts/two-factor/", "/accounts/preferences/")
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
   body.querySelectorAll("code, kbd, .mono, script, template").forEach((element) => element.remove());
