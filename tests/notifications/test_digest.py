@@ -1,11 +1,12 @@
 """The daily digest: one email a day to each person who chose it, listing what was not emailed since their last
 digest; nothing for a person with nothing new; sent by beat's fan-out, one task per organisation."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
+from qms.accounts.models import User
 from qms.celery import app as celery_app
 from qms.notifications.digest import digests_send
 from qms.notifications.models import Notification
@@ -107,7 +108,7 @@ def test_the_fan_out_sends_each_organisations_digests_in_its_own_context(alpha, 
     monkeypatch.setattr(digest_organization, "delay", lambda organization_id: queued.append(organization_id))
     digest_fan_out()
     assert queued == sorted([alpha.organization.pk, bravo.organization.pk])
-    monkeypatch.setattr("qms.notifications.digest.digest_due", lambda now: True)
+    monkeypatch.setattr("qms.notifications.digest.digest_due", lambda now, zone: True)
     assert digest_organization(alpha.organization.pk) == 1
     [mail] = notification_mail(alpha, DIGEST)
     assert "F-1" in mail.body_text and "Bravo" not in mail.body_text
@@ -126,3 +127,15 @@ def test_beat_runs_the_digest_by_name_and_the_worker_knows_its_tasks(settings):
     assert entry == {"task": "notifications.digest", "schedule": settings.NOTIFICATION_DIGEST_CHECK_SECONDS}
     celery_app.loader.import_default_modules()
     assert {"notifications.digest", "notifications.digest_organization"} <= set(celery_app.tasks)
+
+
+def test_the_digest_goes_at_the_hour_where_each_person_is(alpha, digest_people, settings):
+    settings.NOTIFICATION_DIGEST_HOUR = 7
+    User.objects.filter(pk=alpha.manager.pk).update(time_zone="Asia/Tokyo")
+    _waiting(alpha, alpha.manager, "New feedback F-1", at=_at(2, 12))
+    assert _send(alpha, datetime(2026, 3, 2, 21, 30, tzinfo=UTC)) == 0  # 06:30 on 3 March in Tokyo
+    assert _send(alpha, datetime(2026, 3, 2, 22, 30, tzinfo=UTC)) == 1  # 07:30 there, 22:30 in London
+    User.objects.filter(pk=alpha.manager.pk).update(time_zone="America/New_York")
+    _waiting(alpha, alpha.manager, "New feedback F-2", at=_at(3, 1))
+    assert _send(alpha, _at(3, 8)) == 0  # 08:00 in London is 03:00 in New York
+    assert _send(alpha, _at(3, 12)) == 1  # 07:00 there: its own 3 March, so not the Tokyo digest's day
