@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The dashboard's period: the last 30 days (today included), against the 30 days before. A rolling window keeps
 # the comparison fair on any day, where a calendar month compares a few days with a whole month.
@@ -59,10 +63,10 @@ class DashboardCard:
     `unit` "%" makes the trend read in points.
     """
 
-    title: str
+    title: StrOrPromise
     value: int | str
     url: str = ""
-    hint: str = ""
+    hint: StrOrPromise = ""
     previous: int | None = None
     rising: str = ""  # GOOD, BAD or "" (neither)
     unit: str = ""
@@ -111,7 +115,7 @@ class Attention:
     """A list of what needs this member: "Assigned to me · 3", its first items and a link to all of them."""
 
     kind: str
-    title: str
+    title: StrOrPromise
     count: int
     url: str = ""
     items: tuple[AttentionItem, ...] = ()

@@ -11,6 +11,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions
 
@@ -29,7 +31,8 @@ def _message(exception: Exception, default: object) -> object:
     """The exception's own message where it was written for the person asking (Http404("No such organisation.")),
     else DRF's wording; a resolver's 404 carries the routes it tried, never shown."""
     message = exception.args[0] if exception.args else None
-    return message if isinstance(message, str) and message and not isinstance(exception, Resolver404) else default
+    readable = isinstance(message, str | Promise) and str(message) and not isinstance(exception, Resolver404)
+    return str(message) if readable else default
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -52,7 +55,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _detail(404, _message(exception, exceptions.NotFound.default_detail))
 
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = _(
     "This form was open too long, or your session changed since it was shown (signing in or out in another tab "
     "does that). Go back, reload the page and send it again."
 )
@@ -62,7 +65,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form whose CSRF token did not check out: a styled 403 that says what to do (the reason is for logs)."""
     if _is_api(request):
         return _detail(403, "CSRF check failed: send an API token, or the session's CSRF token.")
-    context = {"heading": "This form has expired", "message": CSRF_MESSAGE}
+    context = {"heading": _("This form has expired"), "message": CSRF_MESSAGE}
     return render(request, "403.html", context, status=403)
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
 
 from qms.forms import DateWidgetsMixin
 
@@ -36,7 +37,7 @@ class FilterForm(DateWidgetsMixin, forms.Form):
             start, end = cleaned.get(lower), cleaned.get(upper)
             if start is not None and end is not None and start > end:
                 first, last = self.fields[lower].label, self.fields[upper].label
-                message = f"The “{last}” date is before the “{first}” date."
+                message = _("The “%(last)s” date is before the “%(first)s” date.") % {"last": last, "first": first}
                 self.add_error(upper, forms.ValidationError(message, code=DATE_RANGE))
         return cleaned
 
@@ -87,7 +88,7 @@ class PageFilterSet(django_filters.FilterSet):
                 continue
             label = str(self.filters[name].label)
             if any(error.code == DATE_RANGE for error in errors):
-                label += f" (before {self.filters[ranges[name]].label})"
+                label = _("%(label)s (before %(other)s)") % {"label": label, "other": self.filters[ranges[name]].label}
             labels.append(label)
         return labels
 

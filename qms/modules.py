@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from qms.dashboard import Attention, DashboardCard, Period
 
@@ -34,7 +35,13 @@ if TYPE_CHECKING:
 
 # The side navigation's groups, in the order a quality manager works: ask customers, listen to them, act on what
 # they say, prove it; then the directory everything refers to. A NavEntry names its group by key.
-NAV_GROUPS = (("ask", "Ask"), ("listen", "Listen"), ("act", "Act"), ("prove", "Prove"), ("directory", "Directory"))
+NAV_GROUPS = (
+    ("ask", _("Ask")),
+    ("listen", _("Listen")),
+    ("act", _("Act")),
+    ("prove", _("Prove")),
+    ("directory", _("Directory")),
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ class NavEntry:
     """One entry of the organisation's side navigation, in its group (a key of NAV_GROUPS), with a heroicon;
     active on its own pages and on `also_active` ones."""
 
-    label: str
+    label: StrOrPromise
     url_name: str
     order: int = 100
     also_active: tuple[str, ...] = ()
@@ -54,7 +61,7 @@ class NavEntry:
 class CustomerPanel:
     """A section another app adds to a customer's or a contact's page, rendered from its own template and context."""
 
-    title: str
+    title: StrOrPromise
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 100
@@ -157,7 +164,7 @@ def url_patterns(kind: str) -> Iterator[tuple[ModuleConfig, list]]:
 
 def navigation_entries() -> list[NavEntry]:
     """Every installed module's entries, by group (NAV_GROUPS order; an unknown group goes last), then order."""
-    groups = [key for key, _ in NAV_GROUPS]
+    groups = [key for key, _label in NAV_GROUPS]
 
     def position(entry: NavEntry) -> tuple[int, int]:
         return (groups.index(entry.group) if entry.group in groups else len(groups), entry.order)
@@ -166,7 +173,7 @@ def navigation_entries() -> list[NavEntry]:
 
 
 def nav_group_label(key: str) -> str:
-    return dict(NAV_GROUPS).get(key, key.capitalize())
+    return str(dict(NAV_GROUPS).get(key, key.capitalize()))
 
 
 def demo_seeders() -> list[Callable[..., None]]:

@@ -15,6 +15,7 @@ from functools import cache, wraps
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from qms.tenancy.models import Membership
@@ -38,7 +39,7 @@ FOUNDATION: dict[str, tuple[str, ...]] = {
     "delivery.retry": MANAGERS,
     "tokens.manage": (OWNER,),
 }
-DENIED = "Your role in this organisation does not allow this."
+DENIED = _("Your role in this organisation does not allow this.")
 
 
 @cache

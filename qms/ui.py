@@ -135,7 +135,7 @@ def _readable(field: Any, value: object) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, list):
         return ", ".join(_readable(field, v) for v in value)
     if field is not None and getattr(field, "choices", None):

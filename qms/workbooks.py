@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
 MIB = 1024 * 1024
 STREAMED_PARTS = "xl/worksheets/"  # openpyxl's read-only mode streams these; it reads every other part whole
 RATIO_FROM_BYTES = MIB  # small parts (a theme, the styles) compress well and cannot expand far
-UNREADABLE = "The file could not be opened as an .xlsx workbook."
+UNREADABLE = _("The file could not be opened as an .xlsx workbook.")
 
 
 @dataclass(frozen=True)
@@ -50,17 +53,20 @@ def workbook_rows(binary: IO[bytes], *, bounds: WorkbookBounds) -> Iterator[list
     except MemoryError:  # past the task's ceiling (qms/memory.py): not a damaged file
         raise
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a workbook we can read"
-        raise WorkbookRefused(UNREADABLE) from exc
+        raise WorkbookRefused(str(UNREADABLE)) from exc
     sheet.reset_dimensions()  # rows as long as their own cells, not padded to a width the file claims
     try:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > bounds.rows:
-                raise WorkbookRefused(f"The sheet has more than {bounds.rows:,} rows: split it into smaller files.")
+                raise WorkbookRefused(
+                    _("The sheet has more than %(rows)s rows: split it into smaller files.")
+                    % {"rows": _count(bounds.rows)}
+                )
             yield _row_text(number, values, bounds)
     except (WorkbookRefused, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet part shows up only while reading it
-        raise WorkbookRefused("The workbook's first sheet could not be read to the end.") from exc
+        raise WorkbookRefused(str(_("The workbook's first sheet could not be read to the end."))) from exc
     finally:
         workbook.close()
 
@@ -70,36 +76,54 @@ def _check_archive(binary: IO[bytes], bounds: WorkbookBounds) -> None:
         with zipfile.ZipFile(binary) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise WorkbookRefused(UNREADABLE) from exc
+        raise WorkbookRefused(str(UNREADABLE)) from exc
     if sum(part.file_size for part in parts) > bounds.expanded_bytes:
         raise WorkbookRefused(
-            f"The workbook expands to more than {bounds.expanded_bytes // MIB} MB when opened: split it into "
-            "smaller files, or save it as CSV."
+            _(
+                "The workbook expands to more than %(size)d MB when opened: split it into smaller files, or save it "
+                "as CSV."
+            )
+            % {"size": bounds.expanded_bytes // MIB}
         )
     for part in parts:
         name = part.filename[:100]
         if not part.filename.startswith(STREAMED_PARTS) and part.file_size > bounds.whole_part_bytes:
             raise WorkbookRefused(
-                f"The workbook's part {name} expands to more than {bounds.whole_part_bytes // MIB} MB when opened: "
-                "split it into smaller files, or save it as CSV."
+                _(
+                    "The workbook's part %(part)s expands to more than %(size)d MB when opened: split it into smaller "
+                    "files, or save it as CSV."
+                )
+                % {"part": name, "size": bounds.whole_part_bytes // MIB}
             )
         if part.file_size > RATIO_FROM_BYTES and part.file_size > bounds.ratio * max(part.compress_size, 1):
             raise WorkbookRefused(
-                f"The workbook's part {name} expands more than {bounds.ratio} times when opened: this is not a "
-                "workbook a spreadsheet program saves."
+                _(
+                    "The workbook's part %(part)s expands more than %(ratio)d times when opened: this is not a "
+                    "workbook a spreadsheet program saves."
+                )
+                % {"part": name, "ratio": bounds.ratio}
             )
+
+
+def _count(n: int) -> str:
+    """A bound as the page's language writes a number (10,000; 10.000 in German)."""
+    return formats.number_format(n, force_grouping=True)
 
 
 def _row_text(number: int, values: tuple[object, ...], bounds: WorkbookBounds) -> list[str]:
     if len(values) > bounds.columns:
         raise WorkbookRefused(
-            f"Row {number} has cells in more than {bounds.columns:,} columns: delete the columns to the right of "
-            "your data and save the workbook again."
+            _(
+                "Row %(row)d has cells in more than %(columns)s columns: delete the columns to the right of your "
+                "data and save the workbook again."
+            )
+            % {"row": number, "columns": _count(bounds.columns)}
         )
     cells = [_cell_text(value) for value in values]
     if any(len(cell) > bounds.text for cell in cells):
         raise WorkbookRefused(
-            f"Row {number} has a cell of more than {bounds.text:,} characters, more than a cell holds."
+            _("Row %(row)d has a cell of more than %(characters)s characters, more than a cell holds.")
+            % {"row": number, "characters": _count(bounds.text)}
         )
     return cells
 

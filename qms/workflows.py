@@ -21,11 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.translation import gettext as _
 
 from qms.permissions import may
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -34,15 +38,17 @@ class Transition:
     sources: tuple[str, ...]
     target: str
     action: str  # what the member performs, in the permission table
-    label: str  # the button: "Close"
-    done: str  # for messages: "closed"
+    label: StrOrPromise  # the button: "Close"
+    done: StrOrPromise  # for messages: "closed"
     guard: Callable[[Any], str | None] | None = None  # the reason it may not happen to this record now, or None
-    refused: str = ""  # what to say when the record's state does not allow it (else a sentence from the states)
+    refused: StrOrPromise = (
+        ""  # what to say when the record's state does not allow it (else a sentence from the states)
+    )
     automatic: bool = False  # made by the system (a worker, or as a side effect of another write), never offered
 
 
 class Workflow:
-    def __init__(self, field: str, transitions: Iterable[Transition], *, noun: str = "record"):
+    def __init__(self, field: str, transitions: Iterable[Transition], *, noun: StrOrPromise = "record"):
         self.field, self.noun = field, noun
         self.transitions = {transition.name: transition for transition in transitions}
 
@@ -58,10 +64,12 @@ class Workflow:
         state = getattr(record, self.field)
         if state not in transition.sources:
             if transition.refused:
-                return transition.refused
+                return str(transition.refused)
             display = getattr(record, f"get_{self.field}_display", lambda: state)()
-            article = "An" if self.noun[0] in "aeiou" else "A"
-            return f"{article} {self.noun} that is {str(display).lower()} cannot be {transition.done}."
+            words = {"noun": self.noun, "state": str(display).lower(), "done": transition.done}
+            if str(self.noun)[0] in "aeiou":
+                return _("An %(noun)s that is %(state)s cannot be %(done)s.") % words
+            return _("A %(noun)s that is %(state)s cannot be %(done)s.") % words
         return transition.guard(record) if transition.guard else None
 
     def apply(self, record: Any, name: str) -> dict[str, str]:

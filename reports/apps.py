@@ -1,9 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+
 from qms import modules
 
 
 class ReportsConfig(modules.ModuleConfig):
     name = "reports"
-    verbose_name = "Reports"
+    verbose_name = _("Reports")
 
     # The organisation's home page (/o/<slug>/, tenancy:home, action "dashboard.view") is the dashboard.
     home_view = "reports.views.dashboard"

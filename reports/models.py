@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from qms.tenancy.models import Membership, TenantOwned
 
@@ -12,12 +13,16 @@ class DashboardVisit(TenantOwned):
     nothing in another.
     """
 
-    membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="+")
-    seen_at = models.DateTimeField(default=timezone.now)
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="+", verbose_name=_("membership")
+    )
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
     # the baseline of "new since my last visit": the visit before the current one (None on a first visit)
-    previous_seen_at = models.DateTimeField(null=True, blank=True)
+    previous_seen_at = models.DateTimeField(_("previous seen at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("dashboard visit")
+        verbose_name_plural = _("dashboard visits")
         constraints = [
             models.UniqueConstraint(fields=["organization", "membership"], name="dashboard_visit_one_per_member")
         ]

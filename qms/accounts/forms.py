@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from PIL import Image
 
@@ -24,7 +25,7 @@ from .services import password_reset_request
 
 class EmailLoginForm(CrispyMixin, AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
 
@@ -53,31 +54,31 @@ class OutboxPasswordResetForm(CrispyMixin, PasswordResetForm):
 
 
 class InvitationForm(CrispyMixin, forms.Form):
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
     membership_expires_at = forms.DateTimeField(
-        label="Access expires",
+        label=_("Access expires"),
         required=False,
         widget=DateTimeInput,
-        help_text="Required for auditors: their access ends on this date.",
+        help_text=_("Required for auditors: their access ends on this date."),
     )
 
 
 class MembershipForm(CrispyMixin, forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     expires_at = forms.DateTimeField(
-        label="Access expires",
+        label=_("Access expires"),
         required=False,
         widget=DateTimeInput,
-        help_text="Required for auditors.",
+        help_text=_("Required for auditors."),
     )
 
 
 class SignupForm(CrispyMixin, forms.Form):
-    full_name = forms.CharField(max_length=150)
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(
-        label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Repeat password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
@@ -88,7 +89,7 @@ class SignupForm(CrispyMixin, forms.Form):
         super().clean()
         data = self.cleaned_data
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif data.get("password1"):
             probe = get_user_model()(email=self.email, full_name=data.get("full_name", ""))
             try:
@@ -99,8 +100,8 @@ class SignupForm(CrispyMixin, forms.Form):
 
 
 class ApiTokenForm(CrispyMixin, forms.Form):
-    name = forms.CharField(max_length=100, help_text="What uses this token, e.g. “CRM sync”.")
-    membership = forms.ChoiceField(label="Acts as member")
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What uses this token, e.g. “CRM sync”."))
+    membership = forms.ChoiceField(label=_("Acts as member"))
 
     def __init__(self, *args: Any, members: Iterable[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,37 +125,45 @@ class TimeZoneField(forms.ChoiceField):
 
 
 class PreferencesForm(CrispyMixin, forms.Form):
-    full_name = forms.CharField(label="Your name", max_length=150, required=False)
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     language = forms.ChoiceField(
-        choices=[("", "As my browser asks (else my organisation's)"), *settings.LANGUAGES], required=False
+        label=_("Language"),
+        choices=[("", _("As my browser asks (else my organisation's)")), *settings.LANGUAGES],
+        required=False,
     )
     time_zone = TimeZoneField(
-        required=False, help_text="Empty: each organisation's own. Every date and time is shown in it."
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Empty: each organisation's own. Every date and time is shown in it."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         zone_field = self.fields["time_zone"]
         assert isinstance(zone_field, forms.ChoiceField)
-        zone_field.choices = [("", "My organisation's"), *time_zone_choices()]
+        zone_field.choices = [("", _("My organisation's")), *time_zone_choices()]
 
 
 class OrganizationForm(CrispyMixin, forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200)
     time_zone = TimeZoneField(
-        help_text="Dates and times on pages and in emails, and the days deadlines and schedules count in."
+        label=_("Time zone"),
+        help_text=_("Dates and times on pages and in emails, and the days deadlines and schedules count in."),
     )
-    country = forms.ChoiceField(choices=lambda: [("", "—"), *countries], required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=lambda: [("", "—"), *countries], required=False)
     language = forms.ChoiceField(
+        label=_("Language"),
         choices=settings.LANGUAGES,
-        help_text="For members who have not chosen their own, and for customers whose language is not known.",
+        help_text=_("For members who have not chosen their own, and for customers whose language is not known."),
     )
-    logo = forms.FileField(required=False, help_text="PNG or JPEG, at most 1 MB; shown on your public forms.")
-    remove_logo = forms.BooleanField(required=False, label="Remove the current logo")
+    logo = forms.FileField(
+        label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 1 MB; shown on your public forms.")
+    )
+    remove_logo = forms.BooleanField(required=False, label=_("Remove the current logo"))
     two_factor_required = forms.BooleanField(
         required=False,
-        label="Require two-factor sign-in of owners and auditors",
-        help_text="They are asked to set up an authenticator app at their next page. API tokens are unaffected.",
+        label=_("Require two-factor sign-in of owners and auditors"),
+        help_text=_("They are asked to set up an authenticator app at their next page. API tokens are unaffected."),
     )
 
     def clean_logo(self) -> UploadedFile | None:
@@ -163,15 +172,15 @@ class OrganizationForm(CrispyMixin, forms.Form):
         if not upload:
             return None
         if upload.size > LOGO_MAX_BYTES:
-            raise forms.ValidationError("The logo is larger than 1 MB.")
+            raise forms.ValidationError(_("The logo is larger than 1 MB."))
         try:
             with Image.open(upload) as image:
                 image.verify()
                 kind = image.format
         except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
-            raise forms.ValidationError("This file is not a PNG or JPEG image.") from exc
+            raise forms.ValidationError(_("This file is not a PNG or JPEG image.")) from exc
         if kind not in LOGO_FORMATS:
-            raise forms.ValidationError("The logo must be a PNG or JPEG image.")
+            raise forms.ValidationError(_("The logo must be a PNG or JPEG image."))
         upload.seek(0)
         upload.name = f"logo.{LOGO_FORMATS[kind]}"
         return upload
@@ -181,8 +190,8 @@ class SecondFactorForm(CrispyMixin, forms.Form):
     """A code from the authenticator app (6 digits), or one of the recovery codes."""
 
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
-        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
     )

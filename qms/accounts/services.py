@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qms.audit.services import audit_record
 from qms.tenancy.locale import zone
@@ -18,7 +19,7 @@ from .models import ApiToken, Invitation, User, digest, new_secret
 def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "An account with this email address already exists."})
+        raise ValidationError({"email": _("An account with this email address already exists.")})
     return User.objects.create_user(email=email, password=password, full_name=full_name)
 
 
@@ -26,9 +27,9 @@ def user_set_preferences(*, user: User, full_name: str, language: str, time_zone
     """A person's own name, language and time zone (empty: the browser's language, the organisation's time zone).
     A person's preferences are not an organisation's record: no organisation's audit trail holds them."""
     if language and language not in dict(settings.LANGUAGES):
-        raise ValidationError({"language": "Choose a language from the list."})
+        raise ValidationError({"language": _("Choose a language from the list.")})
     if time_zone and zone(time_zone) is None:
-        raise ValidationError({"time_zone": "Choose a time zone from the list."})
+        raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
     user.full_name, user.language, user.time_zone = " ".join(full_name.split()), language, time_zone
     user.save(update_fields=["full_name", "language", "time_zone"])
     return user
@@ -45,11 +46,16 @@ def invitation_create(
     """Invite a person by email; the link in the email is single-use and expires after INVITATION_TTL."""
     email = email.strip().lower()
     if role == Role.AUDITOR and membership_expires_at is None:
-        raise ValidationError({"membership_expires_at": "Auditor access needs an expiry date."})
+        raise ValidationError({"membership_expires_at": _("Auditor access needs an expiry date.")})
     if membership_expires_at is not None and membership_expires_at <= timezone.now():
-        raise ValidationError({"membership_expires_at": "The expiry date must be in the future."})
+        raise ValidationError({"membership_expires_at": _("The expiry date must be in the future.")})
     if Membership.objects.active().filter(organization=organization, user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
+        raise ValidationError(
+            {
+                "email": _("%(email)s is already a member of %(organization)s.")
+                % {"email": email, "organization": organization.name}
+            }
+        )
     token = new_secret()
     with transaction.atomic():
         superseded = Invitation.objects.filter(
@@ -92,15 +98,17 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn an invitation into a membership exactly once (compare-and-swap on accepted_at)."""
     if invitation.status != "pending":
-        raise ValidationError(f"This invitation is {invitation.status}; ask for a new one.")
+        raise ValidationError(_unusable_invitation(invitation.status))
     if user.email.lower() != invitation.email.lower():
-        raise ValidationError(f"This invitation was sent to {invitation.email}; sign in with that address.")
+        raise ValidationError(
+            _("This invitation was sent to %(email)s; sign in with that address.") % {"email": invitation.email}
+        )
     with transaction.atomic():
         claimed = Invitation.objects.filter(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, valid_until__gt=timezone.now()
         ).update(accepted_at=timezone.now(), accepted_by=user)
         if not claimed:
-            raise ValidationError("This invitation has already been used.")
+            raise ValidationError(_("This invitation has already been used."))
         audit_record(organization=invitation.organization, actor=user, action="invitation.accept", obj=invitation)
         return membership_add(
             organization=invitation.organization,
@@ -109,6 +117,14 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             role=invitation.role,
             expires_at=invitation.membership_expires_at,
         )
+
+
+def _unusable_invitation(status: str) -> str:
+    if status == "accepted":
+        return _("This invitation is accepted; ask for a new one.")
+    if status == "revoked":
+        return _("This invitation is revoked; ask for a new one.")
+    return _("This invitation is expired; ask for a new one.")
 
 
 def password_reset_request(*, email: str, reset_url_for: Callable[[User], str]) -> None:
@@ -125,7 +141,7 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Create a token for a member; the secret is returned once and only its hash is kept."""
     if membership.organization_id != organization.pk or not membership.is_active:
-        raise ValidationError("Tokens can be made only for active members of this organisation.")
+        raise ValidationError(_("Tokens can be made only for active members of this organisation."))
     key = f"cl_{new_secret()}"
     with transaction.atomic():
         token = ApiToken.objects.create(

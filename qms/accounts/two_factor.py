@@ -13,6 +13,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,10 +24,10 @@ from .models import User
 
 # Whom an organisation's "two-factor sign-in required" applies to: those who hold its keys and its auditors.
 SECOND_FACTOR_ROLES = (Role.OWNER, Role.AUDITOR)
-REQUIRED = "{organization} requires two-factor sign-in of its owners and auditors: set it up to continue."
+REQUIRED = _("{organization} requires two-factor sign-in of its owners and auditors: set it up to continue.")
 APP_DEVICE = "Authenticator app"
 RECOVERY_DEVICE = "Recovery codes"
-WRONG_CODE = (
+WRONG_CODE = _(
     "That code is not right, or it has expired, or it came too soon after a wrong one: wait a few seconds, then "
     "enter the code your authenticator app shows now."
 )
@@ -93,7 +94,7 @@ def two_factor_confirm(*, user: User, code: str) -> list[str]:
     with transaction.atomic():
         device = pending_authenticator(user)
         if device is None:
-            raise ValidationError({"code": "Start the set-up again: no authenticator is waiting to be confirmed."})
+            raise ValidationError({"code": _("Start the set-up again: no authenticator is waiting to be confirmed.")})
         if not device.verify_token(_normalised(code)):
             raise ValidationError({"code": WRONG_CODE})
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()

@@ -82,7 +82,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             if device.name == RECOVERY_DEVICE:
                 messages.warning(
-                    request, "You used a recovery code; each works once. Renew them on Two-factor sign-in."
+                    request, _("You used a recovery code; each works once. Renew them on Two-factor sign-in.")
                 )
             return redirect(_next_url(request))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)})
@@ -128,13 +128,13 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 recovery_codes = two_factor_confirm(user=user, code=code)
                 otp_login(request, authenticator(user))
                 request.session.pop(PENDING, None)
-                messages.success(request, "Two-factor sign-in is on. Keep your recovery codes somewhere safe.")
+                messages.success(request, _("Two-factor sign-in is on. Keep your recovery codes somewhere safe."))
             elif action == "renew":
                 recovery_codes = recovery_codes_renew(user=user, code=code)
-                messages.success(request, "New recovery codes: the old ones no longer work.")
+                messages.success(request, _("New recovery codes: the old ones no longer work."))
             else:
                 two_factor_disable(user=user, code=code)
-                messages.success(request, "Two-factor sign-in is off.")
+                messages.success(request, _("Two-factor sign-in is off."))
                 return redirect("accounts:two_factor")
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -176,11 +176,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     organization = organization_for_invitation(token_hash=digest(token))
     if organization is None:
-        raise Http404("This invitation link is not valid.")
+        raise Http404(_("This invitation link is not valid."))
     with transaction.atomic(), organization_context(organization):
         invitation = invitation_for_token(organization=organization, token=token)
         if invitation is None:  # withdrawn since its organisation was found
-            raise Http404("This invitation link is not valid.")
+            raise Http404(_("This invitation link is not valid."))
         context = {"invitation": invitation, "organization": organization}
         if invitation.status != "pending":
             return render(request, "accounts/invitation_unusable.html", context, status=410)
@@ -188,7 +188,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.is_authenticated:
             return _accept_signed_in(request, request.user, invitation, context)
         if existing is not None:
-            messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
+            messages.info(request, _("Sign in as %(email)s to accept the invitation.") % {"email": invitation.email})
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
         form = SignupForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and form.is_valid():
@@ -203,7 +203,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, f"Welcome to {organization.name}.")
+                messages.success(request, _("Welcome to %(organization)s.") % {"organization": organization.name})
                 return redirect("tenancy:home", org_slug=organization.slug)
         return render(request, "accounts/invitation_signup.html", {**context, "form": form})
 
@@ -217,7 +217,9 @@ def _accept_signed_in(
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"You joined {invitation.organization.name}.")
+            messages.success(
+                request, _("You joined %(organization)s.") % {"organization": invitation.organization.name}
+            )
             return redirect("tenancy:home", org_slug=invitation.organization.slug)
     return render(request, "accounts/invitation_accept.html", context)
 
@@ -232,7 +234,7 @@ def api_tokens(request: MemberRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         membership = next(m for m in members if str(m.pk) == form.cleaned_data["membership"])
         try:
-            _, new_key = api_token_create(
+            _token, new_key = api_token_create(
                 organization=organization, actor=request.user, membership=membership, name=form.cleaned_data["name"]
             )
         except ValidationError as exc:
@@ -248,5 +250,5 @@ def api_tokens(request: MemberRequest, org_slug: str) -> HttpResponse:
 def api_token_revoke_view(request: MemberRequest, org_slug: str, token_id: int) -> HttpResponse:
     token = access_api_token(organization=request.organization, token_id=token_id)
     api_token_revoke(token=token, actor=request.user)
-    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    messages.success(request, _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name})
     return redirect("tokens:list", org_slug=org_slug)

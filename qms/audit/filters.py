@@ -7,6 +7,7 @@ the parameter. `type` is the page's name for `object_type`.
 import django_filters
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from qms.listing import PageFilterSet
 from qms.tenancy.api import id_filter
@@ -18,14 +19,14 @@ from .selectors import audit_events
 
 class AuditEventFilter(PageFilterSet):
     # Declared explicitly: django-filter's automatic filters query the scoped default manager at import time.
-    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
-    actor = id_filter("actor_id", label="Person")
-    object_type = django_filters.CharFilter(max_length=100, label="Object type")
-    type = django_filters.CharFilter(field_name="object_type", max_length=100, label="Object type")
-    object_id = django_filters.CharFilter(max_length=64, label="Object id")
-    action = django_filters.CharFilter(max_length=64, label="Action")
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="From")
-    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="To")
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+    actor = id_filter("actor_id", label=_("Person"))
+    object_type = django_filters.CharFilter(max_length=100, label=_("Object type"))
+    type = django_filters.CharFilter(field_name="object_type", max_length=100, label=_("Object type"))
+    object_id = django_filters.CharFilter(max_length=64, label=_("Object id"))
+    action = django_filters.CharFilter(max_length=64, label=_("Action"))
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = AuditEvent

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from qms.tenancy.models import Organization, TenantOwned
 
@@ -10,27 +11,36 @@ GENESIS_HASH = "0" * 64
 class AuditChainHead(TenantOwned):
     """The last link of an organisation's chain; locking this row serialises writers so the chain never forks."""
 
-    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="+")
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    seq = models.BigIntegerField(_("seq"), default=0)
+    hash = models.CharField(_("hash"), max_length=64, default=GENESIS_HASH)
 
 
 class AuditEvent(TenantOwned):
-    seq = models.BigIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
+    seq = models.BigIntegerField(_("seq"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=254)
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=100)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=300, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    actor_label = models.CharField(_("actor label"), max_length=254)
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object repr"), max_length=300, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    prev_hash = models.CharField(_("prev hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-seq"]
         constraints = [models.UniqueConstraint(fields=["organization", "seq"], name="auditevent_one_seq_per_org")]
         indexes = [
@@ -50,13 +60,15 @@ class AuditCheckpoint(TenantOwned):
     latest checkpoint, and against one exported earlier (owners download them, and they are emailed to owners).
     """
 
-    seq = models.BigIntegerField()
-    hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    key_id = models.CharField(max_length=32)
-    signature = models.CharField(max_length=100)
+    seq = models.BigIntegerField(_("seq"))
+    hash = models.CharField(_("hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    key_id = models.CharField(_("key id"), max_length=32)
+    signature = models.CharField(_("signature"), max_length=100)
 
     class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
         constraints = [models.UniqueConstraint(fields=["organization", "seq"], name="audit_checkpoint_one_per_seq")]
 
     def __str__(self) -> str:
@@ -69,11 +81,15 @@ class PersonalDataKey(TenantOwned):
     Erasure deletes the key: the events stay, hash chain intact, and their sealed values can no longer be read.
     """
 
-    subject = models.CharField(max_length=100, help_text="app_label.model:pk of what the data is about.")
-    key = models.CharField(max_length=64, help_text="Fernet key (urlsafe base64).")
-    created_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(
+        _("subject"), max_length=100, help_text=_("app_label.model:pk of what the data is about.")
+    )
+    key = models.CharField(_("key"), max_length=64, help_text=_("Fernet key (urlsafe base64)."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("personal data key")
+        verbose_name_plural = _("personal data keys")
         constraints = [
             models.UniqueConstraint(fields=["organization", "subject"], name="personal_data_key_one_per_subject")
         ]

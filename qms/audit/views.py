@@ -3,6 +3,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from qms.listing import csv_response, paginate
 from qms.permissions import permission
@@ -83,7 +84,7 @@ def audit_checkpoint_download(request: MemberRequest, org_slug: str) -> HttpResp
     """The latest signed checkpoint, as the file `verify_audit --checkpoint FILE` reads (owners: keep it apart)."""
     checkpoint = latest_checkpoint(organization=request.organization)
     if checkpoint is None:
-        raise Http404("No checkpoint yet: the first is signed within the hour after the first event.")
+        raise Http404(_("No checkpoint yet: the first is signed within the hour after the first event."))
     response = HttpResponse(checkpoint.as_json(), content_type="application/json")
     name = f"audit-checkpoint-{request.organization.slug}-{checkpoint.seq}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -11,7 +11,7 @@ that changed, and appends the audit event in the same transaction, with the pers
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -21,6 +21,9 @@ from qms.tenancy.models import TenantOwned
 
 from .sealing import Seal, sealing_subjects
 from .services import audit_record, diff, snapshot
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 M = TypeVar("M", bound=TenantOwned)
 State = Callable[[Any], dict]
@@ -36,7 +39,7 @@ def created_changes(state: Mapping[str, Any]) -> dict:
     return {field: [None, value] for field, value in state.items() if value not in ("", None)}
 
 
-def _save(instance: models.Model, unique_error: Mapping[str, str] | None, **kwargs: Any) -> None:
+def _save(instance: models.Model, unique_error: "Mapping[str, StrOrPromise] | None", **kwargs: Any) -> None:
     """Save in a savepoint when a unique constraint may refuse it: a concurrent writer that took the same value
     gets the service's message on the form, not a 500."""
     if unique_error is None:
@@ -56,7 +59,7 @@ def audited_create(
     action: str,
     state: State | None = None,
     extra_changes: Mapping[str, list] | None = None,
-    unique_error: Mapping[str, str] | None = None,
+    unique_error: "Mapping[str, StrOrPromise] | None" = None,
 ) -> M:
     """Insert the record and record its filled-in audited fields as the event of its creation."""
     with transaction.atomic():
@@ -81,7 +84,7 @@ def audited_update(
     prepare: Callable[[M], Mapping[str, Any] | None] | None = None,
     state: State | None = None,
     extra_changes: Mapping[str, list] | None = None,
-    unique_error: Mapping[str, str] | None = None,
+    unique_error: "Mapping[str, StrOrPromise] | None" = None,
     related: tuple[str, ...] = (),
 ) -> tuple[M, dict]:
     """Lock the record; `prepare(locked)` checks it and returns what else changes (a transition's status, a

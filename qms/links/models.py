@@ -9,20 +9,27 @@ deployment (a record of a module not installed yet) keeps the label it was given
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from qms.tenancy.models import TenantOwned
 
 
 class Link(TenantOwned):
-    from_type = models.CharField(max_length=100)
-    from_id = models.CharField(max_length=40)
-    to_type = models.CharField(max_length=100)
-    to_id = models.CharField(max_length=40)
-    to_label = models.CharField(max_length=200, blank=True, help_text="Shown when the linked record is not a model.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    from_type = models.CharField(_("from type"), max_length=100)
+    from_id = models.CharField(_("from id"), max_length=40)
+    to_type = models.CharField(_("to type"), max_length=100)
+    to_id = models.CharField(_("to id"), max_length=40)
+    to_label = models.CharField(
+        _("to label"), max_length=200, blank=True, help_text=_("Shown when the linked record is not a model.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(

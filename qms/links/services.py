@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from qms.accounts.models import User
 from qms.audit.services import object_type_of
@@ -39,9 +40,9 @@ def link_create(*, organization: Organization, actor: User, source: Model, targe
     """Link two records of the organisation; refused when they are one record or already linked either way."""
     (from_type, from_id), (to_type, to_id) = _end(source), _end(target)
     if (from_type, from_id) == (to_type, to_id):
-        raise ValidationError("A record cannot be linked to itself.")
+        raise ValidationError(_("A record cannot be linked to itself."))
     if links_between(organization=organization, first=source, second=target).exists():
-        raise ValidationError("These records are already linked.")
+        raise ValidationError(_("These records are already linked."))
     return Link.objects.create(
         organization=organization,
         from_type=from_type,

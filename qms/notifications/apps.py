@@ -10,7 +10,7 @@ class NotificationsConfig(modules.ModuleConfig):
 
     name = "qms.notifications"
     label = "notifications"
-    verbose_name = "Notifications"
+    verbose_name = _("Notifications")
 
     urls = "qms.notifications.urls"
     demo_seeder = "qms.notifications.demo.seed_notifications"

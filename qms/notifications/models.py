@@ -25,19 +25,23 @@ class Notification(TenantOwned):
         DIGEST = "digest", _("In the daily digest")
         NONE = "none", _("Not emailed")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=64)
-    title = models.CharField(max_length=300)
-    url = models.CharField(max_length=500, blank=True)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.CharField(_("url"), max_length=500, blank=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # How its email goes, and when it was written to the outbox (at once, or with the digest that listed it).
-    email = models.CharField(max_length=16, choices=Email.choices, default=Email.NONE)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    email = models.CharField(_("email"), max_length=16, choices=Email.choices, default=Email.NONE)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["organization", "recipient", "read_at"], name="notification_unread_idx"),
@@ -58,19 +62,30 @@ class NotificationRule(TenantOwned):
         MANAGERS = "managers", _("The managers (owners and managers)")
         MEMBER = "member", _("A named member")
 
-    kind = models.CharField(max_length=64)
-    conditions = models.JSONField(default=dict, blank=True, help_text="Fact name → the value it must have.")
-    target = models.CharField(max_length=16, choices=Target.choices, default=Target.MANAGERS)
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    kind = models.CharField(_("kind"), max_length=64)
+    conditions = models.JSONField(
+        _("conditions"), default=dict, blank=True, help_text=_("Fact name → the value it must have.")
     )
-    active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    target = models.CharField(_("target"), max_length=16, choices=Target.choices, default=Target.MANAGERS)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification rule")
+        verbose_name_plural = _("notification rules")
         ordering = ["kind", "created_at", "pk"]
         indexes = [models.Index(fields=["organization", "kind", "active"], name="notification_rule_kind_idx")]
 
@@ -85,13 +100,15 @@ class NotificationPreference(TenantOwned):
 
     audited_fields = ("delivery", "muted_kinds")
 
-    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
-    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.IMMEDIATE)
-    muted_kinds = models.JSONField(default=list, blank=True)
-    last_digest_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+", verbose_name=_("membership"))
+    delivery = models.CharField(_("delivery"), max_length=16, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    muted_kinds = models.JSONField(_("muted kinds"), default=list, blank=True)
+    last_digest_at = models.DateTimeField(_("last digest at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [
             models.UniqueConstraint(fields=["organization", "membership"], name="notification_preference_once")
         ]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
     name = "qms.outbox"
     label = "outbox"
-    verbose_name = "Outbox"
+    verbose_name = _("Outbox")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -44,13 +45,13 @@ def delivery_log(request: MemberRequest, org_slug: str) -> HttpResponse:
 def message_retry(request: MemberRequest, org_slug: str, message_id: int) -> HttpResponse:
     message = get_object_for_member(OutboxMessage.objects.all(), organization=request.organization, pk=message_id)
     outbox_retry(message=message)
-    messages.success(request, f"Email to {message.to_email} queued again.")
+    messages.success(request, _("Email to %(email)s queued again.") % {"email": message.to_email})
     return redirect("outbox:delivery_log", org_slug=org_slug)
 
 
 def _mailbox() -> Path:
     if not settings.DEBUG:
-        raise Http404("The local mailbox exists only in development (DEBUG).")
+        raise Http404(_("The local mailbox exists only in development (DEBUG)."))
     return Path(settings.EMAIL_MAILBOX_DIR)
 
 
@@ -78,7 +79,7 @@ def dev_mailbox(request: HttpRequest) -> HttpResponse:
 def _message_path(name: str) -> Path:
     path = _mailbox() / Path(name).name
     if not path.exists() or path.suffix != ".eml":
-        raise Http404("No such message.")
+        raise Http404(_("No such message."))
     return path
 
 
@@ -90,7 +91,7 @@ def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
 def dev_mailbox_html(request: HttpRequest, name: str) -> HttpResponse:
     html = _parse(_message_path(name))["html"]
     if not html:
-        raise Http404("This message has no HTML part.")
+        raise Http404(_("This message has no HTML part."))
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = EMAIL_DOCUMENT_POLICY
     return response

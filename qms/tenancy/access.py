@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Membership, Organization, Role
 
@@ -24,7 +25,7 @@ def has_role(membership: Membership | None, *roles: str) -> bool:
 
 def require_role(membership: Membership | None, *roles: str) -> None:
     if not has_role(membership, *roles):
-        raise PermissionDenied("Your role in this organisation does not allow this.")
+        raise PermissionDenied(_("Your role in this organisation does not allow this."))
 
 
 def require_owner(membership: Membership | None) -> None:
@@ -43,7 +44,7 @@ def get_object_for_member(queryset: QuerySet[M], *, organization: Organization, 
     """Fetch one tenant-owned object of this organisation, or 404 — never another organisation's."""
     obj = queryset.filter(organization=organization, **lookup).first()
     if obj is None:
-        raise Http404("No such record in this organisation.")
+        raise Http404(_("No such record in this organisation."))
     return obj
 
 

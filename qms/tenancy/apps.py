@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
     name = "qms.tenancy"
     label = "tenancy"
-    verbose_name = "Tenancy"
+    verbose_name = _("Tenancy")
 
     def ready(self) -> None:
         from .rls import apply_row_level_security

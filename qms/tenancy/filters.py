@@ -7,6 +7,7 @@ rest still apply); the API answers 400 naming the parameter.
 import django_filters
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from qms.listing import PageFilterSet
 
@@ -15,8 +16,8 @@ from .selectors import members_for_organization
 
 
 class MemberFilter(PageFilterSet):
-    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Name or email contains")
-    role = django_filters.ChoiceFilter(choices=Role.choices, label="Role")
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Name or email contains"))
+    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"))
 
     class Meta:
         model = Membership

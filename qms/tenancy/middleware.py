@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 from qms.accounts.two_factor import REQUIRED, second_factor_missing
 
@@ -50,19 +51,19 @@ class TenantMiddleware:
             return redirect_to_login(request.get_full_path())
         with request_organization_context(slug) as organization:  # the transaction, the lookup, scope + RLS
             if organization is None:
-                raise Http404("No such organisation.")
+                raise Http404(_("No such organisation."))
             tenant_request = cast(MemberRequest, request)  # what this middleware sets, from here on
             tenant_request.organization = organization
             if path.startswith(STAFF_PREFIX):
                 membership = membership_for_user(organization=organization, user=request.user)
                 if membership is None:
-                    raise Http404("No such organisation.")
+                    raise Http404(_("No such organisation."))
                 tenant_request.membership = membership
                 if second_factor_missing(tenant_request.user, organization=organization, role=membership.role):
-                    messages.warning(request, REQUIRED.format(organization=organization.name))
+                    messages.warning(request, str(REQUIRED).format(organization=organization.name))
                     return redirect("accounts:two_factor")
                 if request.method not in SAFE_METHODS and not can_write(membership):
-                    raise PermissionDenied("Your role is read-only in this organisation.")
+                    raise PermissionDenied(_("Your role is read-only in this organisation."))
             with for_request(request, organization):  # the person's language and time zone, else the organisation's
                 response = self.get_response(request)
             if response.status_code >= 500:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
@@ -15,32 +16,41 @@ def default_time_zone() -> str:
 
 
 class Organization(models.Model):
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
+        _("slug"),
         max_length=50,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")],
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens."))],
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    logo = models.ImageField(upload_to="logos/", blank=True, help_text="Shown on public forms. PNG or JPEG.")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    logo = models.ImageField(
+        _("logo"), upload_to="logos/", blank=True, help_text=_("Shown on public forms. PNG or JPEG.")
+    )
     two_factor_required = models.BooleanField(
-        default=False, help_text="Owners and auditors must sign in with a second factor (an authenticator app)."
+        _("two factor required"),
+        default=False,
+        help_text=_("Owners and auditors must sign in with a second factor (an authenticator app)."),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default=default_time_zone,
-        help_text="Dates and times on pages and in emails, and the days that deadlines and schedules count in.",
+        help_text=_("Dates and times on pages and in emails, and the days that deadlines and schedules count in."),
     )
-    country = CountryField(blank=True, help_text="Where the organisation is based.")
+    country = CountryField(_("country"), blank=True, help_text=_("Where the organisation is based."))
     language = models.CharField(
+        _("language"),
         max_length=10,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-        help_text="For members who have not chosen one, and for customers whose language is not known.",
+        help_text=_("For members who have not chosen one, and for customers whose language is not known."),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     def __str__(self) -> str:
         return self.name
@@ -80,10 +90,10 @@ class TenantOwned(TenantTable):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    MANAGER = "manager", "Manager"
-    STAFF = "staff", "Staff"
-    AUDITOR = "auditor", "Auditor"
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    STAFF = "staff", _("Staff")
+    AUDITOR = "auditor", _("Auditor")
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -100,11 +110,13 @@ MembershipManager = models.Manager.from_queryset(MembershipQuerySet)
 class Membership(TenantOwned):
     audited_fields = ("role", "expires_at", "removed_at")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Required for auditors.")
-    created_at = models.DateTimeField(default=timezone.now)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, help_text=_("Required for auditors."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     # Declared, so that Membership.objects has MembershipQuerySet's methods: django-scopes builds ScopedManager's
     # class at run time, and the type checker knows TenantOwned's `objects` only as an unknown manager.
@@ -122,6 +134,8 @@ class Membership(TenantOwned):
             ),
         ]
         indexes = [models.Index(fields=["organization", "role"])]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qms.accounts.models import User
 from qms.accounts.two_factor import has_two_factor
@@ -65,18 +66,18 @@ def organization_update(
         if two_factor_required is not None:
             if two_factor_required and not locked.two_factor_required and not has_two_factor(actor):
                 raise ValidationError(
-                    {"two_factor_required": "Turn on two-factor sign-in for yourself first (the link at the top)."}
+                    {"two_factor_required": _("Turn on two-factor sign-in for yourself first (the link at the top).")}
                 )
             locked.two_factor_required = two_factor_required
         if time_zone is not None:
             if zone(time_zone) is None:
-                raise ValidationError({"time_zone": "Choose a time zone from the list."})
+                raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
             locked.time_zone = time_zone
         if country is not None:
             locked.country = country
         if language is not None:
             if language not in dict(settings.LANGUAGES):
-                raise ValidationError({"language": "Choose a language from the list."})
+                raise ValidationError({"language": _("Choose a language from the list.")})
             locked.language = language
         if remove_logo:
             locked.logo = ""
@@ -91,9 +92,9 @@ def organization_update(
 
 def _check_expiry(role: str, expires_at: datetime | None) -> None:
     if role == Role.AUDITOR and expires_at is None:
-        raise ValidationError({"expires_at": "Auditor access needs an expiry date."})
+        raise ValidationError({"expires_at": _("Auditor access needs an expiry date.")})
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry date must be in the future."})
+        raise ValidationError({"expires_at": _("The expiry date must be in the future.")})
 
 
 def membership_add(
@@ -102,7 +103,10 @@ def membership_add(
     _check_expiry(role, expires_at)
     with transaction.atomic():
         if Membership.objects.filter(organization=organization, user=user, removed_at__isnull=True).exists():
-            raise ValidationError(f"{user.email} is already a member of {organization.name}.")
+            raise ValidationError(
+                _("%(email)s is already a member of %(organization)s.")
+                % {"email": user.email, "organization": organization.name}
+            )
         membership = Membership.objects.create(organization=organization, user=user, role=role, expires_at=expires_at)
         audit_record(
             organization=organization,
@@ -127,7 +131,7 @@ def _guard_last_owner(membership: Membership) -> None:
         return
     owners = Membership.objects.active().filter(organization_id=membership.organization_id, role=Role.OWNER)
     if not owners.exclude(pk=membership.pk).exists():
-        raise ValidationError("An organisation needs at least one owner: make someone else owner first.")
+        raise ValidationError(_("An organisation needs at least one owner: make someone else owner first."))
 
 
 def membership_change_role(

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qms.accounts.forms import InvitationForm, MembershipForm, OrganizationForm
@@ -64,7 +66,7 @@ def organization_settings(request: MemberRequest, org_slug: str) -> HttpResponse
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Organisation settings saved.")
+            messages.success(request, _("Organisation settings saved."))
             return redirect("tenancy:settings", org_slug=org_slug)
     return render(request, "tenancy/settings.html", {"form": form})
 
@@ -90,7 +92,7 @@ def members(request: MemberRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("tenancy:members", org_slug=org_slug)
     filters = member_filters(organization=organization, params=request.GET)
     people, sorting = MEMBER_SORTS.apply(filters.qs, request.GET)
@@ -110,6 +112,17 @@ def members(request: MemberRequest, org_slug: str) -> HttpResponse:
     )
 
 
+def _role_in_sentence(role: str) -> str:
+    """A role as a sentence names it ("… is now manager.")."""
+    words: dict[str, str] = {
+        Role.OWNER: pgettext("a role in a sentence", "owner"),
+        Role.MANAGER: pgettext("a role in a sentence", "manager"),
+        Role.STAFF: pgettext("a role in a sentence", "staff"),
+        Role.AUDITOR: pgettext("a role in a sentence", "auditor"),
+    }
+    return words.get(role, role)
+
+
 @require_http_methods(["GET", "POST"])
 @permission("members.view", write="members.manage")
 def member_edit(request: MemberRequest, org_slug: str, membership_id: int) -> HttpResponse:
@@ -126,7 +139,11 @@ def member_edit(request: MemberRequest, org_slug: str, membership_id: int) -> Ht
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{membership.user.email} is now {form.cleaned_data['role']}.")
+            messages.success(
+                request,
+                _("%(email)s is now %(role)s.")
+                % {"email": membership.user.email, "role": _role_in_sentence(form.cleaned_data["role"])},
+            )
             return redirect("tenancy:members", org_slug=org_slug)
     return render(request, "tenancy/member_edit.html", {"member": membership, "form": form})
 
@@ -140,7 +157,9 @@ def member_remove(request: MemberRequest, org_slug: str, membership_id: int) -> 
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.email} was removed; their API tokens were revoked.")
+        messages.success(
+            request, _("%(email)s was removed; their API tokens were revoked.") % {"email": membership.user.email}
+        )
     return redirect("tenancy:members", org_slug=org_slug)
 
 
@@ -149,5 +168,5 @@ def member_remove(request: MemberRequest, org_slug: str, membership_id: int) -> 
 def invitation_revoke_view(request: MemberRequest, org_slug: str, invitation_id: int) -> HttpResponse:
     invitation = access_invitation(organization=request.organization, invitation_id=invitation_id)
     invitation_revoke(invitation=invitation, actor=request.user)
-    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    messages.success(request, _("Invitation for %(email)s revoked.") % {"email": invitation.email})
     return redirect("tenancy:members", org_slug=org_slug)
