@@ -4,6 +4,8 @@ CSV file, a JSON body) is checked where it arrives, so that it is refused with a
 
 import re
 
+from django.utils.translation import gettext as _
+
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -13,5 +15,7 @@ def unstorable_reason(value: str) -> str | None:
     if found is None:
         return None
     if found.group() == "\x00":
-        return "Holds a NUL character (U+0000), which cannot be stored: remove it."
-    return f"Holds a lone surrogate (U+{ord(found.group()):04X}), which is not text: remove it."
+        return _("Holds a NUL character (U+0000), which cannot be stored: remove it.")
+    return _("Holds a lone surrogate (U+%(code)s), which is not text: remove it.") % {
+        "code": f"{ord(found.group()):04X}"
+    }
