@@ -1,4 +1,7 @@
+from typing import cast
+
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from customers.phrases import AUDIT_ACTIONS
 from qms import modules, permissions
@@ -6,11 +9,14 @@ from qms import modules, permissions
 
 class CustomersConfig(modules.ModuleConfig):
     name = "customers"
-    verbose_name = "Customers"
+    verbose_name = _("Customers")
 
     urls = "customers.urls"
     navigation = (
-        modules.NavEntry("Customers", "customers:customer_list", order=10, group="directory", icon="building-office-2"),
+        # NavEntry's label is typed str; the lazy string is read when the navigation is drawn.
+        modules.NavEntry(
+            cast(str, _("Customers")), "customers:customer_list", order=10, group="directory", icon="building-office-2"
+        ),
     )
     demo_seeder = "customers.demo.seed_customers"
     dashboard_cards = "customers.selectors.directory.dashboard_cards"

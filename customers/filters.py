@@ -9,6 +9,7 @@ and external reference, and the names and emails of its live contacts.
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 from qms.listing import PageFilterSet
@@ -17,7 +18,7 @@ from qms.tenancy.models import Organization
 
 UNASSIGNED = "none"
 ACTIVE, ARCHIVED, ALL = "active", "archived", "all"
-ARCHIVED_CHOICES = [(ACTIVE, "Active"), (ARCHIVED, "Archived"), (ALL, "Active and archived")]
+ARCHIVED_CHOICES = [(ACTIVE, _("Active")), (ARCHIVED, _("Archived")), (ALL, _("Active and archived"))]
 
 
 class CustomerFilter(PageFilterSet):

@@ -4,6 +4,7 @@ account, phone and language formats) are in customers.services.customers and com
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer, ImportJob
 from customers.selectors.directory import account_owner_choices
@@ -18,15 +19,20 @@ class AccountOwnerField(forms.ModelChoiceField):
 
 
 class CustomerForm(CrispyMixin, forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=Customer.Kind.choices, initial=Customer.Kind.ORGANISATION)
-    segment = forms.CharField(max_length=100, required=False)
-    region = forms.CharField(max_length=100, required=False)
-    account_owner = AccountOwnerField(queryset=None, required=False, empty_label="Nobody yet")
-    external_ref = forms.CharField(
-        label="External reference", max_length=100, required=False, help_text="The customer's number in your CRM."
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Customer.Kind.choices, initial=Customer.Kind.ORGANISATION)
+    segment = forms.CharField(label=_("Segment"), max_length=100, required=False)
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    account_owner = AccountOwnerField(
+        label=_("Account owner"), queryset=None, required=False, empty_label=_("Nobody yet")
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    external_ref = forms.CharField(
+        label=_("External reference"),
+        max_length=100,
+        required=False,
+        help_text=_("The customer's number in your CRM."),
+    )
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args: Any, organization: Organization, customer: Customer | None = None, **kwargs: Any) -> None:
         if customer is not None:
@@ -49,21 +55,28 @@ class CustomerForm(CrispyMixin, forms.Form):
         owner_field.queryset = owners
         if customer is not None:
             self.fields["archived"] = forms.BooleanField(
-                required=False, help_text="Archived customers are hidden from the directory unless you ask for them."
+                label=_("Archived"),
+                required=False,
+                help_text=_("Archived customers are hidden from the directory unless you ask for them."),
             )
 
 
 class ContactForm(CrispyMixin, forms.Form):
-    name = forms.CharField(max_length=200)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     preferred_language = forms.CharField(
-        max_length=10, initial="en", help_text="A language code such as en, de or fr-ca.", required=False
+        label=_("Preferred language"),
+        max_length=10,
+        initial="en",
+        help_text=_("A language code such as en, de or fr-ca."),
+        required=False,
     )
     consent = forms.ChoiceField(
+        label=_("Consent"),
         choices=Contact.Consent.choices,
         initial=Contact.Consent.UNKNOWN,
-        help_text="Whether this person agreed to be asked for feedback. A change is dated.",
+        help_text=_("Whether this person agreed to be asked for feedback. A change is dated."),
     )
 
     def __init__(self, *args: Any, contact: Contact | None = None, **kwargs: Any) -> None:
@@ -80,11 +93,11 @@ class ContactForm(CrispyMixin, forms.Form):
 
 class ImportUploadForm(CrispyMixin, forms.Form):
     file = forms.FileField(
-        label="CSV or Excel file",
-        help_text="A .csv file (UTF-8) or an .xlsx workbook (its first sheet is read).",
+        label=_("CSV or Excel file"),
+        help_text=_("A .csv file (UTF-8) or an .xlsx workbook (its first sheet is read)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
 
 class ImportConfirmForm(forms.Form):
-    mode = forms.ChoiceField(choices=ImportJob.Mode.choices, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(label=_("Mode"), choices=ImportJob.Mode.choices, widget=forms.RadioSelect)

@@ -1,11 +1,12 @@
 """Customers and their contacts: the directory every module asks, listens to and acts for, and its imports."""
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from qms.tenancy.models import TenantOwned
 from qms.workflows import Transition, Workflow
@@ -16,23 +17,30 @@ class Customer(TenantOwned):
     audited_fields = ("name", "kind", "segment", "region", "external_ref", "notes", "archived_at")
 
     class Kind(models.TextChoices):
-        ORGANISATION = "organisation", "Organisation"
-        PERSON = "person", "Person"
+        ORGANISATION = "organisation", _("Organisation")
+        PERSON = "person", _("Person")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORGANISATION)
-    name = models.CharField(max_length=200)
-    segment = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ORGANISATION)
+    name = models.CharField(_("name"), max_length=200)
+    segment = models.CharField(_("segment"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
     account_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    external_ref = models.CharField("external reference", max_length=100, blank=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    archived_at = models.DateTimeField(null=True, blank=True)
+    external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -60,22 +68,28 @@ class Contact(TenantOwned):
     personal_fields = ("name", "email", "phone")  # sealed in audit events (qms/audit/sealing.py)
 
     class Consent(models.TextChoices):
-        UNKNOWN = "unknown", "Not asked"
-        GRANTED = "granted", "Consented"
-        OPTED_OUT = "opted_out", "Opted out"
+        UNKNOWN = "unknown", _("Not asked")
+        GRANTED = "granted", _("Consented")
+        OPTED_OUT = "opted_out", _("Opted out")
 
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts")
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    preferred_language = models.CharField(max_length=10, blank=True, default="en")
-    consent = models.CharField(max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
-    consent_changed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    erased_at = models.DateTimeField(null=True, blank=True, help_text="Personal data erased on request.")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True, default="en")
+    consent = models.CharField(_("consent"), max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
+    consent_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    erased_at = models.DateTimeField(
+        _("erased"), null=True, blank=True, help_text=_("Personal data erased on request.")
+    )
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -108,40 +122,45 @@ class ImportJob(TenantOwned):
     audit_former_types = ("feedback.importjob",)  # its events before it moved from feedback/
 
     class Status(models.TextChoices):
-        VALIDATING = "validating", "Checking the file"
-        PREVIEW = "preview", "Ready to import"
-        INVALID = "invalid", "File could not be read"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        VALIDATING = "validating", _("Checking the file")
+        PREVIEW = "preview", _("Ready to import")
+        INVALID = "invalid", _("File could not be read")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Mode(models.TextChoices):
-        ALL_OR_NOTHING = "all", "Import only if every row is valid"
-        VALID_ONLY = "valid_only", "Import the valid rows, skip the others"
+        ALL_OR_NOTHING = "all", _("Import only if every row is valid")
+        VALID_ONLY = "valid_only", _("Import the valid rows, skip the others")
 
-    file = models.FileField(upload_to="imports/")
-    original_name = models.CharField(max_length=255)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALIDATING)
-    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    valid_rows = models.PositiveIntegerField(default=0)
-    error_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(_("file"), upload_to="imports/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALIDATING)
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], the first 1000.")
     summary = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     workflow: ClassVar[Workflow]  # declared below the class: its transitions name the class's statuses
 
     class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "created_at"])]
 
 
+# The workflow's texts are lazy strings, read in the language of the page that shows them (cast: typed as str).
 _S, IMPORT = ImportJob.Status, "customers.import"
 ImportJob.workflow = Workflow(
     "status",
@@ -151,16 +170,17 @@ ImportJob.workflow = Workflow(
         Transition("unreadable", (_S.VALIDATING,), _S.INVALID, IMPORT, "Unreadable", "refused", automatic=True),
         # A person's: import the previewed rows, or give up before anything is written.
         Transition(
-            "confirm", (_S.PREVIEW,), _S.IMPORTING, IMPORT, "Import", "confirmed",
-            refused="This import is no longer waiting to be confirmed.",
+            "confirm", (_S.PREVIEW,), _S.IMPORTING, IMPORT, cast(str, _("Import")), cast(str, _("confirmed")),
+            refused=cast(str, _("This import is no longer waiting to be confirmed.")),
         ),
         Transition(
-            "cancel", (_S.VALIDATING, _S.PREVIEW), _S.CANCELLED, IMPORT, "Cancel this import", "cancelled",
-            refused="Only an import that has not started writing can be cancelled.",
+            "cancel", (_S.VALIDATING, _S.PREVIEW), _S.CANCELLED, IMPORT,
+            cast(str, _("Cancel this import")), cast(str, _("cancelled")),
+            refused=cast(str, _("Only an import that has not started writing can be cancelled.")),
         ),
         # A worker's again: the rows were written, or the task gave up.
         Transition("finish", (_S.IMPORTING,), _S.DONE, IMPORT, "Finish", "finished", automatic=True),
         Transition("fail", (_S.VALIDATING, _S.IMPORTING), _S.FAILED, IMPORT, "Fail", "failed", automatic=True),
     ],
-    noun="import",
+    noun=cast(str, _("import")),
 )  # fmt: skip

@@ -2,10 +2,12 @@
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
+from django.utils.translation import gettext_lazy as _
 
 from qms.memory import memory_ceiling
 from qms.queueing import retry_delay
@@ -15,16 +17,19 @@ from .models import ImportJob
 from .services.import_upkeep import import_upkeep
 from .services.imports import JobProgress, import_job_fail, import_job_run, import_job_validate
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 # A 50 MB file is a few hundred thousand rows: far longer than the project's default limit of five minutes.
 LIMITS = {"time_limit": 1800, "soft_time_limit": 1740}
-GAVE_UP = (
+GAVE_UP = _(
     "The import stopped before it finished, and nothing was written. Upload the file again; if it happens again, "
     "tell your administrator (the error is in the worker's log)."
 )
-OUT_OF_MEMORY = (
+OUT_OF_MEMORY = _(
     "Reading this file needed more memory than an import may use, so it was stopped and nothing was written. "
     "Split it into smaller files, or save it as CSV."
 )
@@ -66,10 +71,10 @@ def _run(task: Task, service: Callable[..., ImportJob | None], organization_id: 
         raise
 
 
-def _give_up(organization_id: int, job_id: int, *, message: str = GAVE_UP) -> None:
+def _give_up(organization_id: int, job_id: int, *, message: "StrOrPromise" = GAVE_UP) -> None:
     log.exception("import %s of organisation %s failed", job_id, organization_id)
     try:
         with organization_context(organization_id):
-            import_job_fail(job_id=job_id, message=message)
+            import_job_fail(job_id=job_id, message=str(message))
     except Exception:  # noqa: BLE001 - already failing; the log above has the cause
         log.exception("import %s could not be marked failed", job_id)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 from qms.accounts.models import User
@@ -23,10 +24,10 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 PLAIN_EMAIL_RE = re.compile(
     r"^[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
-PHONE_MESSAGE = "Enter a phone number: digits, spaces, + ( ) - . / and an optional extension."
-LANGUAGE_MESSAGE = "Enter a language code such as en, de or fr-ca."
-DUPLICATE_EMAIL = "Another contact of this organisation already has this email."
-DUPLICATE_REF = "Another customer of this organisation already has this external reference."
+PHONE_MESSAGE = _("Enter a phone number: digits, spaces, + ( ) - . / and an optional extension.")
+LANGUAGE_MESSAGE = _("Enter a language code such as en, de or fr-ca.")
+DUPLICATE_EMAIL = _("Another contact of this organisation already has this email.")
+DUPLICATE_REF = _("Another customer of this organisation already has this external reference.")
 
 
 def email_address(value: str) -> str:
@@ -38,9 +39,9 @@ def email_address(value: str) -> str:
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError("Enter a valid email address.") from None
+            raise ValidationError(_("Enter a valid email address.")) from None
         if len(email) > 254:
-            raise ValidationError("An email address has at most 254 characters.")
+            raise ValidationError(_("An email address has at most 254 characters."))
     return email
 
 
@@ -63,7 +64,7 @@ def _check_account_owner(*, organization: Organization, user: User | None, curre
         return
     members = Membership.objects.active().filter(organization=organization, user=user, role__in=WRITERS)
     if not members.exists():
-        raise ValidationError({"account_owner": "An account owner must be an owner, manager or staff member here."})
+        raise ValidationError({"account_owner": _("An account owner must be an owner, manager or staff member here.")})
 
 
 def _check_external_ref(*, organization: Organization, external_ref: str, exclude_pk: int | None = None) -> None:
@@ -152,7 +153,7 @@ def customer_create(
             actor=actor,
             action="customer.create",
             state=_customer_state,
-            unique_error={"external_ref": DUPLICATE_REF},
+            unique_error={"external_ref": str(DUPLICATE_REF)},
         )
 
 
@@ -175,14 +176,14 @@ def customer_update(*, customer: Customer, actor: User, archived: bool | None = 
             return {}
         return {"archived_at": timezone.now() if archived else None}
 
-    customer, _ = audited_update(
+    customer, _updated = audited_update(
         instance=customer,
         actor=actor,
         action="customer.update",
         data=data,
         prepare=prepare,
         state=_customer_state,
-        unique_error={"external_ref": DUPLICATE_REF},
+        unique_error={"external_ref": str(DUPLICATE_REF)},
         related=("organization", "account_owner"),
     )
     return customer
@@ -218,7 +219,7 @@ def contact_create(
             actor=actor,
             action="contact.create",
             extra_changes={"customer": [None, customer.name]},
-            unique_error={"email": DUPLICATE_EMAIL},
+            unique_error={"email": str(DUPLICATE_EMAIL)},
         )
 
 
@@ -227,7 +228,7 @@ def contact_update(*, contact: Contact, actor: User, **fields: Any) -> Contact:
     when someone opted out is part of the record."""
     _unknown(fields, CONTACT_FIELDS, "contact_update")
     if contact.erased_at is not None:
-        raise ValidationError("This contact's personal data was erased; it cannot be changed.")
+        raise ValidationError(_("This contact's personal data was erased; it cannot be changed."))
     data = {**fields, **_contact_fields(**{name: fields[name] for name in CONTACT_RULES if name in fields})}
     if "name" in data:
         data["name"] = data["name"].strip()
@@ -239,13 +240,13 @@ def contact_update(*, contact: Contact, actor: User, **fields: Any) -> Contact:
             return {"consent_changed_at": timezone.now()}
         return {}
 
-    contact, _ = audited_update(
+    contact, _updated = audited_update(
         instance=contact,
         actor=actor,
         action="contact.update",
         data=data,
         prepare=prepare,
-        unique_error={"email": DUPLICATE_EMAIL},
+        unique_error={"email": str(DUPLICATE_EMAIL)},
         related=("organization",),
     )
     return contact

@@ -20,6 +20,7 @@ from typing import IO
 
 from django.core.files.base import File
 from django.core.files.storage import Storage
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import ImportJob
 
@@ -27,7 +28,7 @@ from .import_rows import ImportFileError, header_columns, numbered_rows, read_ta
 from .import_staging import summary_file_discard
 
 SUMMARY_KEY = "rejected_rows"  # the file's name in the job's summary
-PROBLEM, ROW = "Problem", "Row in the uploaded file"
+PROBLEM, ROW = _("Problem"), _("Row in the uploaded file")  # headers a person reads, after the file's own
 
 
 def _storage() -> Storage:

@@ -5,11 +5,12 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 from qms.listing import FORMULA_PREFIXES
@@ -17,6 +18,9 @@ from qms.storable import UNSTORABLE, unstorable_reason
 from qms.workbooks import WorkbookBounds, WorkbookRefused, workbook_rows
 
 from .customers import email_address, language_code, phone_number
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Consent = Contact.Consent
 
@@ -30,7 +34,7 @@ FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
 @dataclass(frozen=True)
 class Column:
     name: str
-    help: str
+    help: "StrOrPromise"
     required: bool = False
     aliases: tuple[str, ...] = ()  # other headers read as this column: what CRMs and spreadsheets call it
 
@@ -38,50 +42,50 @@ class Column:
 COLUMNS = (
     Column(
         "customer_name",
-        "The customer's name. Every row of one customer repeats its details.",
+        _("The customer's name. Every row of one customer repeats its details."),
         required=True,
         aliases=("customer", "company", "company name", "account", "account name", "organisation", "organization"),
     ),
     Column(
         "customer_kind",
-        "organisation or person. Empty keeps the current kind (a new customer: organisation).",
+        _("organisation or person. Empty keeps the current kind (a new customer: organisation)."),
         aliases=("customer type", "kind"),
     ),
-    Column("segment", "Free text, such as Industrial.", aliases=("industry", "sector")),
-    Column("region", "Free text, such as North.", aliases=("territory", "area")),
+    Column("segment", _("Free text, such as Industrial."), aliases=("industry", "sector")),
+    Column("region", _("Free text, such as North."), aliases=("territory", "area")),
     Column(
         "external_ref",
-        "Your CRM's reference. A customer is found by it; without one, by its exact name.",
+        _("Your CRM's reference. A customer is found by it; without one, by its exact name."),
         aliases=("reference", "customer id", "account id", "account number", "crm id", "external id"),
     ),
     Column(
         "account_owner_email",
-        "Email of an owner, manager or staff member of this organisation.",
+        _("Email of an owner, manager or staff member of this organisation."),
         aliases=("account owner", "owner", "owner email"),
     ),
     Column(
         "contact_name",
-        "Required when the row has any contact details; leave them all empty for none.",
+        _("Required when the row has any contact details; leave them all empty for none."),
         aliases=("contact", "full name", "contact person"),
     ),
     Column(
         "contact_email",
-        "A contact is found by email; without one, by its name within the customer.",
+        _("A contact is found by email; without one, by its name within the customer."),
         aliases=("email", "email address"),  # E-mail, E-Mail Address: hyphens and case do not matter
     ),
     Column(
         "contact_phone",
-        "Digits, spaces, + ( ) - . / and an optional extension (x12).",
+        _("Digits, spaces, + ( ) - . / and an optional extension (x12)."),
         aliases=("phone", "telephone", "phone number", "tel", "mobile"),
     ),
     Column(
         "preferred_language",
-        "A code such as en, de or fr-ca. Empty keeps the current one (new: en).",
+        _("A code such as en, de or fr-ca. Empty keeps the current one (new: en)."),
         aliases=("language", "locale"),
     ),
     Column(
         "consent",
-        "granted, opted_out or unknown. Empty keeps the current state (new: unknown).",
+        _("granted, opted_out or unknown. Empty keeps the current state (new: unknown)."),
         aliases=("consent status", "marketing consent"),
     ),
 )
@@ -120,9 +124,9 @@ CONSENTS = {
     "opted-out": Consent.OPTED_OUT,
 }
 TEXT_LIMITS = {"customer_name": 200, "segment": 100, "region": 100, "external_ref": 100, "contact_name": 200}
-KIND_MESSAGE, CONSENT_MESSAGE = "Use organisation or person.", "Use granted, opted_out or unknown."
-NO_OWNER = "No owner, manager or staff member here has this email."
-NOT_UTF8 = "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)” or as an .xlsx workbook."
+KIND_MESSAGE, CONSENT_MESSAGE = _("Use organisation or person."), _("Use granted, opted_out or unknown.")
+NO_OWNER = _("No owner, manager or staff member here has this email.")
+NOT_UTF8 = _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)” or as an .xlsx workbook.")
 
 
 # --- reading a file --------------------------------------------------------------------------------------------
@@ -135,20 +139,26 @@ class ImportFileError(Exception):
 def sniff_upload(head: bytes) -> str:
     """'csv' or 'xlsx', decided from the first bytes of the file (never from its name)."""
     if not head.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if head.startswith(b"PK\x03\x04"):
         guessed = filetype.guess(head)
         if guessed is not None and guessed.extension not in ("xlsx", "zip"):
-            raise ImportFileError(f"This is a .{guessed.extension} file: upload a CSV file or an .xlsx workbook.")
+            raise ImportFileError(
+                _("This is a .%(extension)s file: upload a CSV file or an .xlsx workbook.")
+                % {"extension": guessed.extension}
+            )
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError("Old Excel .xls workbooks cannot be read: save it as .xlsx or as CSV UTF-8.")
+        raise ImportFileError(_("Old Excel .xls workbooks cannot be read: save it as .xlsx or as CSV UTF-8."))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError(NOT_UTF8)
     guessed = filetype.guess(head)
     if guessed is not None or b"\x00" in head:
-        what = f"a .{guessed.extension} file" if guessed else "a binary file"
-        raise ImportFileError(f"This is {what}, not a CSV file or an .xlsx workbook.")
+        raise ImportFileError(
+            _("This is a .%(extension)s file, not a CSV file or an .xlsx workbook.") % {"extension": guessed.extension}
+            if guessed
+            else _("This is a binary file, not a CSV file or an .xlsx workbook.")
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
@@ -167,7 +177,7 @@ def read_table(binary: IO[bytes]) -> tuple[list[str], Iterator[list[str]]]:
     rows = _at_most(rows, settings.IMPORT_MAX_ROWS)
     header = next(rows, None)
     if header is None:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     return header, rows
 
 
@@ -182,9 +192,14 @@ def _csv_rows(binary: IO[bytes], head: bytes) -> Iterator[list[str]]:
     try:
         yield from reader
     except UnicodeDecodeError:
-        raise ImportFileError(f"{NOT_UTF8} The first bad byte is near line {reader.line_num + 1}.") from None
+        raise ImportFileError(
+            _("%(not_utf8)s The first bad byte is near line %(line)d.")
+            % {"not_utf8": NOT_UTF8, "line": reader.line_num + 1}
+        ) from None
     except csv.Error as exc:
-        raise ImportFileError(f"Line {reader.line_num} is not valid CSV ({exc}).") from None
+        raise ImportFileError(
+            _("Line %(line)d is not valid CSV (%(error)s).") % {"line": reader.line_num, "error": exc}
+        ) from None
 
 
 def _xlsx_rows(binary: IO[bytes]) -> Iterator[list[str]]:
@@ -201,7 +216,8 @@ def _at_most(rows: Iterator[list[str]], limit: int) -> Iterator[list[str]]:
     for number, cells in enumerate(rows, start=1):
         if number > limit + 1:
             raise ImportFileError(
-                f"The file has more than {limit:,} rows under its header: split it into smaller files."
+                _("The file has more than %(limit)s rows under its header: split it into smaller files.")
+                % {"limit": f"{limit:,}"}
             )
         yield cells
 
@@ -226,19 +242,20 @@ def header_columns(header: list[str]) -> tuple[dict[str, int], list[dict]]:
             continue
         name = HEADERS.get(key)
         if name is None:
-            notes.append(_error(1, raw.strip()[:100], "Unknown column: it is ignored."))
+            notes.append(_error(1, raw.strip()[:100], _("Unknown column: it is ignored.")))
         elif name in columns:
             first = header[columns[name]].strip()
             raise ImportFileError(
-                f"The columns “{first}” and “{raw.strip()}” are both read as {name}: keep one of them."
+                _("The columns “%(first)s” and “%(second)s” are both read as %(name)s: keep one of them.")
+                % {"first": first, "second": raw.strip(), "name": name}
                 if _header_key(first) != key
-                else f"The column “{raw.strip()}” appears twice in the first row."
+                else _("The column “%(column)s” appears twice in the first row.") % {"column": raw.strip()}
             )
         else:
             columns[name] = index
     if "customer_name" not in columns:
         raise ImportFileError(
-            "The first row must name the columns, and customer_name is required: download the template to see them."
+            _("The first row must name the columns, and customer_name is required: download the template to see them.")
         )
     return columns, notes
 
@@ -259,8 +276,8 @@ def numbered_rows(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
             yield number, cells
 
 
-def _error(row: int, column: str, message: str) -> dict:
-    return {"row": row, "column": column, "message": message}
+def _error(row: int, column: str, message: "StrOrPromise") -> dict:
+    return {"row": row, "column": column, "message": str(message)}  # stored as JSON: the text, not a lazy string
 
 
 # --- checking rows ---------------------------------------------------------------------------------------------
@@ -306,7 +323,7 @@ class RowChecker:
             problems.extend((name, reason) for name, value in values.items() if (reason := unstorable_reason(value)))
         for column, limit in TEXT_LIMITS.items():
             if len(values.get(column, "")) > limit:
-                problems.append((column, f"At most {limit} characters."))
+                problems.append((column, _("At most %(limit)d characters.") % {"limit": limit}))
         customer = self._customer(values, problems)
         contact = self._contact(values, problems) if self.has_contact else None
         if problems:
@@ -325,7 +342,7 @@ class RowChecker:
     def _customer(self, values: dict, problems: list) -> dict:
         customer = {"name": values["customer_name"]}
         if not customer["name"]:
-            problems.append(("customer_name", "A customer name is required."))
+            problems.append(("customer_name", _("A customer name is required.")))
         if values.get("customer_kind"):
             kind = KINDS.get(values["customer_kind"].lower())
             if kind is None:
@@ -346,7 +363,7 @@ class RowChecker:
             return None
         contact = {"name": values.get("contact_name", "")}
         if not contact["name"]:
-            problems.append(("contact_name", "A contact name is required when the row has contact details."))
+            problems.append(("contact_name", _("A contact name is required when the row has contact details.")))
         for column, field, rule in (
             ("contact_email", "email", email_address),
             ("contact_phone", "phone", phone_number),
@@ -369,12 +386,25 @@ class RowChecker:
         seen = self.customers.get(key)
         if seen is not None and seen[1] != customer:
             column = next(c for c, f in CUSTOMER_FIELDS.items() if seen[1].get(f) != customer.get(f))
-            problems.append((column, f"Row {seen[0]} gives this customer other details: a customer's rows must agree."))
+            problems.append(
+                (
+                    column,
+                    _("Row %(row)d gives this customer other details: a customer's rows must agree.")
+                    % {"row": seen[0]},
+                )
+            )
         if contact and contact.get("email") and contact["email"] in self.emails:
-            problems.append(("contact_email", f"Row {self.emails[contact['email']]} has the same email."))
+            problems.append(
+                ("contact_email", _("Row %(row)d has the same email.") % {"row": self.emails[contact["email"]]})
+            )
         elif contact and not contact.get("email") and (key, contact["name"]) in self.unnamed:
             row = self.unnamed[(key, contact["name"])]
-            problems.append(("contact_name", f"Row {row} has a contact of this customer with this name and no email."))
+            problems.append(
+                (
+                    "contact_name",
+                    _("Row %(row)d has a contact of this customer with this name and no email.") % {"row": row},
+                )
+            )
 
 
 class Tally:

@@ -159,7 +159,7 @@ class StagedImport:
             )
             numbers = sorted(number for (number,) in cursor.fetchall())
         for number in numbers:
-            tally.reject(number, [("account_owner_email", NO_OWNER)])
+            tally.reject(number, [("account_owner_email", str(NO_OWNER))])
         return len(numbers)
 
     def write(self) -> int:

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext_lazy
 from django_scopes import scopes_disabled
 
 from customers.models import ImportJob
@@ -32,7 +33,11 @@ from .imports import WAITING, queue_waiting_job_on_commit
 log = logging.getLogger(__name__)
 Status = ImportJob.Status
 ENDED = (Status.DONE, Status.FAILED, Status.INVALID, Status.CANCELLED)
-EXPIRED_PREVIEW = "Not confirmed within {days} days: cancelled, and the uploaded file deleted."
+EXPIRED_PREVIEW = ngettext_lazy(
+    "Not confirmed within %(days)d day: cancelled, and the uploaded file deleted.",
+    "Not confirmed within %(days)d days: cancelled, and the uploaded file deleted.",
+    "days",
+)
 
 
 # Installed by qms/tenancy/rls.py after each migrate (CustomersConfig.database_crossings).
@@ -116,7 +121,7 @@ def _delete_file(job_id: int, *, now: datetime.datetime, cutoff: datetime.dateti
             return 0
         fields = ["file", "summary"]
         if job.status == Status.PREVIEW and job.created_at < cutoff:
-            job.status, job.finished_at, job.message = Status.CANCELLED, now, EXPIRED_PREVIEW.format(days=days)
+            job.status, job.finished_at, job.message = Status.CANCELLED, now, EXPIRED_PREVIEW % {"days": days}
             fields += ["status", "finished_at", "message"]
         elif job.status not in ENDED or job.finished_at is None or job.finished_at >= cutoff:
             return 0  # confirmed or changed meanwhile

@@ -10,6 +10,8 @@ each record (qms/audit/sealing.py), and those keys are deleted.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from customers.models import Contact
 from customers.privacy import ERASED, handlers, identifiers_of
@@ -45,8 +47,9 @@ def contact_erase(*, contact: Contact, actor: User) -> Contact:
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(organization=organization, pk=contact.pk)
         if contact.erased_at is not None:
+            erased_on = date_format(timezone.localtime(contact.erased_at), "j F Y")
             raise ValidationError(
-                f"This contact's personal data was already erased on {timezone.localtime(contact.erased_at):%-d %B %Y}."
+                _("This contact's personal data was already erased on %(date)s.") % {"date": erased_on}
             )
         identifiers = identifiers_of(contact.email, contact.phone, contact.name)
         subjects, emails, counts = list(subjects_of(contact)), {contact.email.lower()} - {""}, {}

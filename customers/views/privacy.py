@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.selectors.privacy import (
@@ -45,7 +46,10 @@ def contact_erase_view(request: MemberRequest, org_slug: str, contact_id: int) -
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"The personal data of contact #{contact.pk} was erased; the records remain.")
+            messages.success(
+                request,
+                _("The personal data of contact #%(number)s was erased; the records remain.") % {"number": contact.pk},
+            )
         return redirect("customers:contact_erase", org_slug=org_slug, contact_id=contact.pk)
     summaries = contact_erasure_summaries(organization=request.organization, contact=contact)
     return render(request, "customers/contact_erase.html", {"contact": contact, "erasure_summaries": summaries})
