@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
+from django.utils.translation import gettext as _
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 
@@ -119,7 +120,7 @@ class FeedbackDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.R
 
     def check_update(self, request: MemberApiRequest, instance: FeedbackItem) -> None:
         if not can_triage(api_membership(request), instance):
-            raise PermissionDenied("Only a manager or the person this item is assigned to can change it.")
+            raise PermissionDenied(_("Only a manager or the person this item is assigned to can change it."))
 
     def update(self, request: MemberApiRequest, instance: FeedbackItem, data: dict[str, Any]) -> FeedbackItem:
         sentiment = data.pop("sentiment", None)  # a triage action of its own, audited as such

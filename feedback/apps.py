@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.utils.translation import gettext_lazy as _
 
 from feedback.phrases import AUDIT_ACTIONS
@@ -6,14 +8,19 @@ from qms import modules, permissions
 
 class FeedbackConfig(modules.ModuleConfig):
     name = "feedback"
-    verbose_name = "Feedback"
+    verbose_name = _("Feedback")
 
     urls = "feedback.urls"
     navigation = (
-        modules.NavEntry("Feedback inbox", "feedback:inbox", order=20, group="listen", icon="inbox"),
+        # NavEntry's label is typed str; the lazy string is read when the navigation is drawn.
+        modules.NavEntry(cast(str, _("Feedback inbox")), "feedback:inbox", order=20, group="listen", icon="inbox"),
         # the 9.1.2 register of how customers' perception is monitored: evidence, so it sits under "Prove"
         modules.NavEntry(
-            "Monitoring methods", "feedback:method_list", order=20, group="prove", icon="clipboard-document-check"
+            cast(str, _("Monitoring methods")),
+            "feedback:method_list",
+            order=20,
+            group="prove",
+            icon="clipboard-document-check",
         ),
     )
     demo_seeder = "feedback.demo.seed_feedback"

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Model
+from django.utils.translation import gettext_noop
 
-NOT_AVAILABLE = "Complaint handling arrives with the complaints module."
+NOT_AVAILABLE = gettext_noop("Complaint handling arrives with the complaints module.")  # translated where shown
 
 
 @dataclass(frozen=True)

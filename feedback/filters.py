@@ -7,7 +7,7 @@ boxes list only the organisation's own customers, members and themes.
 """
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import django_filters
@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import FeedbackItem, MonitoringMethod
 from feedback.selectors.inbox import (
@@ -36,6 +37,9 @@ from qms.tenancy.requests import MemberRequest
 Status = FeedbackItem.Status
 MAX_ID = 2**63 - 1
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class AssigneeField(forms.CharField):
     """me, unassigned, or a user's id."""
@@ -46,7 +50,7 @@ class AssigneeField(forms.CharField):
             return value
         if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID:
             return value
-        raise ValidationError(f"Give a member's id, {ME!r} or {UNASSIGNED!r}.")
+        raise ValidationError(_("Give a member's id, %(me)r or %(unassigned)r.") % {"me": ME, "unassigned": UNASSIGNED})
 
 
 class AssigneeFilter(django_filters.CharFilter):
@@ -54,12 +58,12 @@ class AssigneeFilter(django_filters.CharFilter):
 
 
 class FeedbackFilter(PageFilterSet):
-    q = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
     status = django_filters.ChoiceFilter(
-        choices=[(OPEN, "Open (not closed)"), *Status.choices], method="filter_status", empty_label="Any status"
+        choices=[(OPEN, _("Open (not closed)")), *Status.choices], method="filter_status", empty_label=_("Any status")
     )
-    kind = django_filters.ChoiceFilter(choices=FeedbackItem.Kind.choices, empty_label="Any kind")
-    channel = django_filters.ChoiceFilter(choices=FeedbackItem.Channel.choices, empty_label="Any channel")
+    kind = django_filters.ChoiceFilter(choices=FeedbackItem.Kind.choices, empty_label=_("Any kind"))
+    channel = django_filters.ChoiceFilter(choices=FeedbackItem.Channel.choices, empty_label=_("Any channel"))
     customer = id_filter("customer_id", label="Customer id")
     contact = id_filter("contact_id", label="Contact id")
     assignee = AssigneeFilter(
@@ -67,10 +71,10 @@ class FeedbackFilter(PageFilterSet):
     )
     theme = id_filter("themes", label="Theme id", distinct=True)
     received_from = django_filters.DateFilter(
-        field_name="received_on", lookup_expr="gte", label="Received from", widget=DateInput
+        field_name="received_on", lookup_expr="gte", label=_("Received from"), widget=DateInput
     )
     received_to = django_filters.DateFilter(
-        field_name="received_on", lookup_expr="lte", label="Received to", widget=DateInput
+        field_name="received_on", lookup_expr="lte", label=_("Received to"), widget=DateInput
     )
 
     class Meta:
@@ -110,7 +114,7 @@ def normalised_query(values: dict) -> str:
     return urlencode(pairs)
 
 
-def _choice(choices: list[tuple[Any, str]], **kwargs: Any) -> forms.TypedChoiceField:
+def _choice(choices: list[tuple[Any, "StrOrPromise"]], **kwargs: Any) -> forms.TypedChoiceField:
     """A select of the organisation's own rows: another organisation's id is not a choice, so not a filter."""
     return forms.TypedChoiceField(choices=choices, required=False, **kwargs)
 
@@ -125,9 +129,9 @@ def inbox_filters(*, request: MemberRequest, params: QueryDict, queryset: QueryS
     people = assignable_members(organization=organization)
     members = [(str(m.user_id), m.user.get_full_name() or m.user.email) for m in people]
     themes = [(t.pk, t.name) for t in themes_for(organization=organization)]
-    fields["customer"] = _choice([("", "Any customer"), *customers], coerce=int, empty_value=None)
-    fields["assignee"] = _choice([("", "Anyone"), (ME, "Me"), (UNASSIGNED, "Unassigned"), *members])
-    fields["theme"] = _choice([("", "Any theme"), *themes], coerce=int, empty_value=None)
+    fields["customer"] = _choice([("", _("Any customer")), *customers], coerce=int, empty_value=None)
+    fields["assignee"] = _choice([("", _("Anyone")), (ME, _("Me")), (UNASSIGNED, _("Unassigned")), *members])
+    fields["theme"] = _choice([("", _("Any theme")), *themes], coerce=int, empty_value=None)
     filterset.form.auto_id = "f-%s"
     for field in fields.values():
         field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

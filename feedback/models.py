@@ -1,12 +1,13 @@
 """Every unsolicited word customers send: the feedback inbox (ISO 9001 clause 9.1.2), and the methods register."""
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 from qms.tenancy.models import TenantOwned
@@ -14,9 +15,11 @@ from qms.workflows import Transition, Workflow
 
 
 class Theme(TenantOwned):
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
 
     class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="theme_name_unique")]
 
@@ -36,61 +39,83 @@ class FeedbackItem(TenantOwned):
     personal_relations = ("contact",)
 
     class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "Email"
-        MEETING = "meeting", "Meeting"
-        WEB_FORM = "web_form", "Web form"
-        DEALER_REPORT = "dealer_report", "Dealer / partner report"
-        WARRANTY_CLAIM = "warranty_claim", "Warranty claim"
-        SOCIAL = "social", "Social media"
-        API = "api", "API"
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        MEETING = "meeting", _("Meeting")
+        WEB_FORM = "web_form", _("Web form")
+        DEALER_REPORT = "dealer_report", _("Dealer / partner report")
+        WARRANTY_CLAIM = "warranty_claim", _("Warranty claim")
+        SOCIAL = "social", _("Social media")
+        API = "api", _("API")
 
     class Kind(models.TextChoices):
-        COMPLIMENT = "compliment", "Compliment"
-        SUGGESTION = "suggestion", "Suggestion"
-        QUESTION = "question", "Question"
-        CONCERN = "concern", "Concern"
-        COMPLAINT = "complaint", "Complaint"
+        COMPLIMENT = "compliment", _("Compliment")
+        SUGGESTION = "suggestion", _("Suggestion")
+        QUESTION = "question", _("Question")
+        CONCERN = "concern", _("Concern")
+        COMPLAINT = "complaint", _("Complaint")
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        IN_PROGRESS = "in_progress", "In progress"
-        CLOSED = "closed", "Closed"
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
 
     class Sentiment(models.TextChoices):
-        POSITIVE = "positive", "Positive"
-        NEUTRAL = "neutral", "Neutral"
-        NEGATIVE = "negative", "Negative"
+        POSITIVE = "positive", _("Positive")
+        NEUTRAL = "neutral", _("Neutral")
+        NEGATIVE = "negative", _("Negative")
 
-    reference = models.CharField(max_length=20)
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="feedback")
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="feedback")
-    submitter_name = models.CharField(max_length=200, blank=True, help_text="When no contact is on file.")
-    submitter_email = models.EmailField(blank=True)
-    product = models.CharField("product or service", max_length=200, blank=True)
-    received_on = models.DateField("date received", default=timezone.localdate)
-    text = models.TextField()
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    reference = models.CharField(_("reference"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="feedback"
     )
-    themes = models.ManyToManyField(Theme, blank=True, through="FeedbackTheme", related_name="feedback")
-    sentiment = models.CharField(max_length=16, choices=Sentiment.choices, blank=True)
-    closing_note = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    converted_to = models.CharField(max_length=40, blank=True, help_text="Reference of the record it became.")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.PROTECT, related_name="feedback"
+    )
+    submitter_name = models.CharField(
+        _("submitter's name"), max_length=200, blank=True, help_text=_("When no contact is on file.")
+    )
+    submitter_email = models.EmailField(_("submitter's email"), blank=True)
+    product = models.CharField(_("product or service"), max_length=200, blank=True)
+    received_on = models.DateField(_("date received"), default=timezone.localdate)
+    text = models.TextField(_("text"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    themes = models.ManyToManyField(
+        Theme, verbose_name=_("themes"), blank=True, through="FeedbackTheme", related_name="feedback"
+    )
+    sentiment = models.CharField(_("sentiment"), max_length=16, choices=Sentiment.choices, blank=True)
+    closing_note = models.TextField(_("closing note"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    converted_to = models.CharField(
+        _("converted to"), max_length=40, blank=True, help_text=_("Reference of the record it became.")
+    )
     source_ip_hash = models.CharField(max_length=64, blank=True, help_text="Public form rate limiting only.")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     workflow: ClassVar[Workflow]  # declared below the class: its transitions name the class's statuses
 
     class Meta:
+        verbose_name = _("feedback item")
+        verbose_name_plural = _("feedback items")
         ordering = ["-received_on", "-created_at"]
         constraints = [models.UniqueConstraint(fields=["organization", "reference"], name="feedback_reference_unique")]
         indexes = [
@@ -104,7 +129,9 @@ class FeedbackItem(TenantOwned):
         return f"{self.reference} {self.get_kind_display()}"
 
     def converted_elsewhere(self) -> str | None:
-        return f"This item became {self.converted_to}; carry on there." if self.converted_to else None
+        if not self.converted_to:
+            return None
+        return _("This item became %(reference)s; carry on there.") % {"reference": self.converted_to}
 
     @property
     def link_label(self) -> str:
@@ -114,19 +141,22 @@ class FeedbackItem(TenantOwned):
         return reverse("feedback:feedback_detail", kwargs={"org_slug": self.organization.slug, "feedback_id": self.pk})
 
 
+# The workflow's texts are lazy strings, read in the language of the page that shows them (cast: typed as str).
 _NEW, _IN_PROGRESS, _CLOSED = FeedbackItem.Status.NEW, FeedbackItem.Status.IN_PROGRESS, FeedbackItem.Status.CLOSED
 FeedbackItem.workflow = Workflow(
     "status",
     [
         # Triage of a new item (assigning, tagging, marking sentiment, linking) starts it.
         Transition("start", (_NEW,), _IN_PROGRESS, "feedback.triage", "Start", "started", automatic=True),
-        Transition("close", (_NEW, _IN_PROGRESS), _CLOSED, "feedback.triage", "Close", "closed"),
         Transition(
-            "reopen", (_CLOSED,), _IN_PROGRESS, "feedback.triage", "Reopen", "reopened",
+            "close", (_NEW, _IN_PROGRESS), _CLOSED, "feedback.triage", cast(str, _("Close")), cast(str, _("closed")),
+        ),
+        Transition(
+            "reopen", (_CLOSED,), _IN_PROGRESS, "feedback.triage", cast(str, _("Reopen")), cast(str, _("reopened")),
             guard=FeedbackItem.converted_elsewhere,
         ),
     ],
-    noun="item",
+    noun=cast(str, _("item")),
 )  # fmt: skip
 
 
@@ -147,17 +177,24 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(TenantOwned):
     feedback = models.ForeignKey(FeedbackItem, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["uploaded_at"]
         indexes = [models.Index(fields=["organization", "feedback"])]
 
@@ -174,11 +211,13 @@ class SavedView(TenantOwned):
     """A person's named inbox filter (the built-in views "mine", "unassigned" and "this month" are not stored)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
     query = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "owner", "name"], name="saved_view_name_unique")]
 
@@ -192,37 +231,46 @@ class MonitoringMethod(TenantOwned):
     audited_fields = ("name", "kind", "description", "owner", "review_frequency", "last_reviewed_on", "retired_at")
 
     class Kind(models.TextChoices):
-        SURVEY = "survey", "Survey"
-        INBOX_CHANNEL = "inbox_channel", "Feedback channel"
-        MEETING = "meeting", "Customer meeting"
-        MARKET_DATA = "market_data", "Market data"
-        WARRANTY = "warranty", "Warranty and returns data"
-        DEALER = "dealer", "Dealer / partner reports"
-        COMPLIMENTS = "compliments", "Compliments and complaints"
-        OTHER = "other", "Other"
+        SURVEY = "survey", _("Survey")
+        INBOX_CHANNEL = "inbox_channel", _("Feedback channel")
+        MEETING = "meeting", _("Customer meeting")
+        MARKET_DATA = "market_data", _("Market data")
+        WARRANTY = "warranty", _("Warranty and returns data")
+        DEALER = "dealer", _("Dealer / partner reports")
+        COMPLIMENTS = "compliments", _("Compliments and complaints")
+        OTHER = "other", _("Other")
 
     class Frequency(models.TextChoices):
-        MONTHLY = "monthly", "Monthly"
-        QUARTERLY = "quarterly", "Quarterly"
-        HALF_YEARLY = "half_yearly", "Every six months"
-        YEARLY = "yearly", "Yearly"
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        HALF_YEARLY = "half_yearly", _("Every six months")
+        YEARLY = "yearly", _("Yearly")
 
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    review_frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.QUARTERLY)
-    last_reviewed_on = models.DateField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    review_frequency = models.CharField(
+        _("review frequency"), max_length=20, choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    last_reviewed_on = models.DateField(_("last reviewed"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     # Not columns: set on the methods a page lists (feedback.selectors.methods, feedback.views.methods).
     next_review_on: date
     is_due: bool
 
     class Meta:
+        verbose_name = _("monitoring method")
+        verbose_name_plural = _("monitoring methods")
         ordering = ["name"]
         indexes = [models.Index(fields=["organization", "kind"])]
 
@@ -235,18 +283,24 @@ class MethodReview(TenantOwned):
     evaluated): when, by whom, what it concluded and why. Reviews are kept, never edited: the register's history."""
 
     class Outcome(models.TextChoices):
-        EFFECTIVE = "effective", "Effective: keep it as it is"
-        IMPROVE = "improve", "Works, but needs changes"
-        INEFFECTIVE = "ineffective", "Not effective: replace or retire it"
+        EFFECTIVE = "effective", _("Effective: keep it as it is")
+        IMPROVE = "improve", _("Works, but needs changes")
+        INEFFECTIVE = "ineffective", _("Not effective: replace or retire it")
 
-    method = models.ForeignKey(MonitoringMethod, on_delete=models.PROTECT, related_name="reviews")
-    reviewed_on = models.DateField()
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    notes = models.TextField(blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    method = models.ForeignKey(
+        MonitoringMethod, verbose_name=_("monitoring method"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewed_on = models.DateField(_("reviewed on"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         ordering = ["-reviewed_on", "-created_at"]
         indexes = [models.Index(fields=["organization", "method", "reviewed_on"])]
 

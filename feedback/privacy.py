@@ -17,6 +17,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext_lazy
 
 from customers.models import Contact
 from customers.privacy import Erased, HeldData, identifiers_of, scrub
@@ -162,11 +163,15 @@ class FeedbackPrivacy:
 
     def erasure_summary(self, *, organization: Organization, contact: Contact) -> str:
         count = contact_feedback(organization=organization, contact=contact).count()
-        items = f"{count} feedback item" + ("" if count == 1 else "s")
-        return (
-            f"the sender’s name and email on their {items}, the files attached to them, and their name, email "
-            "address or phone number wherever it appears word for word in that feedback"
+        # ngettext_lazy keyed by name: the catalogue tool (tests/i18n) extracts only calls of literal arguments.
+        summary = ngettext_lazy(
+            "the sender’s name and email on their %(count)d feedback item, the files attached to them, and their "
+            "name, email address or phone number wherever it appears word for word in that feedback",
+            "the sender’s name and email on their %(count)d feedback items, the files attached to them, and their "
+            "name, email address or phone number wherever it appears word for word in that feedback",
+            "count",
         )
+        return summary % {"count": count}
 
     def erase(self, *, organization: Organization, contact: Contact, identifiers: list[str], actor: User) -> Erased:
         items = list(contact_feedback(organization=organization, contact=contact).select_for_update())

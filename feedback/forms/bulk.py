@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from feedback.models import Theme
 from feedback.services.bulk import MAX_BULK_ITEMS
@@ -12,7 +14,7 @@ from qms.tenancy.models import Membership
 
 ASSIGN, TAG, CLOSE = "assign", "tag", "close"
 NOBODY = "nobody"
-TOO_MANY = f"Select at most {MAX_BULK_ITEMS} items at a time."
+TOO_MANY = ngettext_lazy("Select at most %(n)d item at a time.", "Select at most %(n)d items at a time.", "n")
 
 
 class ItemIdsField(forms.Field):
@@ -20,8 +22,8 @@ class ItemIdsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
-        "required": "Select the items to change first: tick their boxes in the list.",
-        "invalid": "The selected items could not be read. Select them again.",
+        "required": _("Select the items to change first: tick their boxes in the list."),
+        "invalid": _("The selected items could not be read. Select them again."),
         "too_many": TOO_MANY,
     }
 
@@ -32,27 +34,27 @@ class ItemIdsField(forms.Field):
         except (TypeError, ValueError):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if len(ids) > MAX_BULK_ITEMS:
-            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many", params={"n": MAX_BULK_ITEMS})
         return ids
 
 
 class BulkForm(forms.Form):
     items = ItemIdsField()
     action = forms.ChoiceField(
-        label="Action",
+        label=_("Action"),
         choices=[
-            ("", "Choose an action"),
-            (ASSIGN, "Assign to"),
-            (TAG, "Add the theme"),
-            (CLOSE, "Close with the note"),
+            ("", _("Choose an action")),
+            (ASSIGN, _("Assign to")),
+            (TAG, _("Add the theme")),
+            (CLOSE, _("Close with the note")),
         ],
-        error_messages={"required": "Choose what to do with the selected items."},
+        error_messages={"required": _("Choose what to do with the selected items.")},
     )
-    assignee = forms.ChoiceField(label="Person", required=False)
-    theme = forms.ChoiceField(label="Theme", required=False)
-    new_theme = forms.CharField(label="Or a new theme", max_length=80, required=False)
+    assignee = forms.ChoiceField(label=_("Person"), required=False)
+    theme = forms.ChoiceField(label=_("Theme"), required=False)
+    new_theme = forms.CharField(label=_("Or a new theme"), max_length=80, required=False)
     note = forms.CharField(
-        label="Closing note", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 1})
+        label=_("Closing note"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 1})
     )
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
@@ -66,20 +68,20 @@ class BulkForm(forms.Form):
         self._themes = {str(theme.pk): theme for theme in themes}
         assignee, theme = self.fields["assignee"], self.fields["theme"]
         assert isinstance(assignee, forms.ChoiceField) and isinstance(theme, forms.ChoiceField)
-        assignee.choices = [("", "Choose a person"), (NOBODY, "Nobody (unassign)")] + [
+        assignee.choices = [("", _("Choose a person")), (NOBODY, _("Nobody (unassign)"))] + [
             (str(m.user_id), m.user.get_full_name() or m.user.email) for m in members
         ]
-        theme.choices = [("", "Choose a theme")] + [(pk, t.name) for pk, t in self._themes.items()]
+        theme.choices = [("", _("Choose a theme"))] + [(pk, t.name) for pk, t in self._themes.items()]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         action = data.get("action")
         if action == ASSIGN and not data.get("assignee"):
-            self.add_error("assignee", "Choose who to assign the items to, or Nobody to unassign them.")
+            self.add_error("assignee", _("Choose who to assign the items to, or Nobody to unassign them."))
         if action == TAG and not (data.get("theme") or data.get("new_theme", "").strip()):
-            self.add_error("theme", "Choose a theme to add, or name a new one.")
+            self.add_error("theme", _("Choose a theme to add, or name a new one."))
         if action == CLOSE and not data.get("note", "").strip():
-            self.add_error("note", "Say how the feedback was handled before closing it.")
+            self.add_error("note", _("Say how the feedback was handled before closing it."))
         return data
 
     def too_many(self) -> bool:

@@ -2,13 +2,16 @@
 
 import calendar
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.core.files.base import File
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from customers.models import Contact, Customer
 from feedback.conversion import conversions
@@ -20,14 +23,20 @@ from qms.accounts.models import User
 from qms.forms import CrispyMixin, DateInput, shortcut
 from qms.tenancy.models import Membership
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Contact) -> str:
         return f"{obj.name} ({obj.customer.name})" if obj.customer is not None else obj.name
 
 
-KIND_MISSING = "Choose what kind of feedback this is."
-CONTACT_NOT_OF_CUSTOMER = "That person is not a contact of the chosen customer. Choose one of its contacts, or none."
+# Plain strings marked for the catalogue (tests compare the English with the page); translated where they are used.
+KIND_MISSING = gettext_noop("Choose what kind of feedback this is.")
+CONTACT_NOT_OF_CUSTOMER = gettext_noop(
+    "That person is not a contact of the chosen customer. Choose one of its contacts, or none."
+)
 REFRESH = "refresh"  # the name of the button that narrows the contacts to the chosen customer, saving nothing
 
 
@@ -35,28 +44,35 @@ class FeedbackForm(CrispyMixin, forms.Form):
     """What was recorded. The contacts offered are the chosen customer's (the view narrows them): without
     JavaScript "Show its contacts" re-renders the form; with htmx, choosing a customer swaps the contact field."""
 
-    channel = forms.ChoiceField(choices=FeedbackItem.Channel.choices, help_text="How the feedback reached you.")
-    kind = forms.ChoiceField(
-        choices=[("", "Choose a kind"), *FeedbackItem.Kind.choices],
-        error_messages={"required": KIND_MISSING},
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=FeedbackItem.Channel.choices, help_text=_("How the feedback reached you.")
     )
-    received_on = forms.DateField(label="Date received", widget=DateInput)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("Choose a kind")), *FeedbackItem.Kind.choices],
+        error_messages={"required": _(KIND_MISSING)},
+    )
+    received_on = forms.DateField(label=_("Date received"), widget=DateInput)
     customer: "forms.ModelChoiceField[Customer]" = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="No customer on file"
+        label=_("Customer"), queryset=None, required=False, empty_label=_("No customer on file")
     )
     contact = ContactChoiceField(
+        label=_("Contact"),
         queryset=None,
         required=False,
-        empty_label="No contact on file",
-        error_messages={"invalid_choice": CONTACT_NOT_OF_CUSTOMER},
+        empty_label=_("No contact on file"),
+        error_messages={"invalid_choice": _(CONTACT_NOT_OF_CUSTOMER)},
     )
-    submitter_name = forms.CharField(max_length=200, required=False, help_text="When the person is not a contact.")
-    submitter_email = forms.EmailField(required=False)
-    product = forms.CharField(label="Product or service", max_length=200, required=False)
-    text = forms.CharField(label="What the customer said", widget=forms.Textarea(attrs={"rows": 6}))
+    submitter_name = forms.CharField(
+        label=_("Submitter name"), max_length=200, required=False, help_text=_("When the person is not a contact.")
+    )
+    submitter_email = forms.EmailField(label=_("Submitter email"), required=False)
+    product = forms.CharField(label=_("Product or service"), max_length=200, required=False)
+    text = forms.CharField(label=_("What the customer said"), widget=forms.Textarea(attrs={"rows": 6}))
     attachment = forms.FileField(
+        label=_("Attachment"),
         required=False,
-        help_text="Optional. PDF, image, Office document or plain text, at most 10 MB; checked by its content.",
+        help_text=_("Optional. PDF, image, Office document or plain text, at most 10 MB; checked by its content."),
     )
 
     def __init__(
@@ -76,7 +92,9 @@ class FeedbackForm(CrispyMixin, forms.Form):
         customer_field.queryset = customers
         contact_field.queryset = contacts
         contact_field.help_text = (
-            f"The contacts of {customer.name}." if customer else "Choose a customer to see only its contacts."
+            _("The contacts of %(customer)s.") % {"customer": customer.name}
+            if customer
+            else _("Choose a customer to see only its contacts.")
         )
         if refresh_url:
             customer_field.widget.attrs.update(
@@ -96,7 +114,7 @@ class FeedbackForm(CrispyMixin, forms.Form):
             *("channel", "kind", "received_on", "customer"),
             HTML(
                 f'<button class="btn btn-outline-secondary btn-sm mb-3" type="submit" name="{REFRESH}" value="1">'
-                "Show its contacts</button>"
+                f"{escape(_('Show its contacts'))}</button>"
             ),
             *(name for name in self.fields if name not in ("channel", "kind", "received_on", "customer")),
         )
@@ -127,13 +145,15 @@ class TriageForm(CrispyMixin, forms.Form):
     """Everything triage decides about an item, saved at once: who handles it, its themes and its sentiment.
     Only what changed is written, each change its own event in the item's history (services.feedback_triage)."""
 
-    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Assignee")
-    sentiment = forms.ChoiceField(required=False, choices=[("", "Not set"), *FeedbackItem.Sentiment.choices])
+    assignee = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Assignee"))
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"), required=False, choices=[("", _("Not set")), *FeedbackItem.Sentiment.choices]
+    )
     themes: "forms.ModelMultipleChoiceField[Theme]" = forms.ModelMultipleChoiceField(
-        label="Themes", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Themes"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     new_themes = forms.CharField(
-        label="New themes", required=False, max_length=400, help_text="Separate several with commas."
+        label=_("New themes"), required=False, max_length=400, help_text=_("Separate several with commas.")
     )
 
     def __init__(self, *args: Any, members: QuerySet[Membership], themes: QuerySet[Theme], **kwargs: Any) -> None:
@@ -141,7 +161,7 @@ class TriageForm(CrispyMixin, forms.Form):
         self._users = {m.user_id: m.user for m in members}
         assignee_field = self.fields["assignee"]
         assert isinstance(assignee_field, forms.ChoiceField)
-        assignee_field.choices = [("", "Nobody")] + [
+        assignee_field.choices = [("", _("Nobody"))] + [
             (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})") for m in members
         ]
         themes_field = self.fields["themes"]
@@ -169,7 +189,7 @@ class TriageForm(CrispyMixin, forms.Form):
 
 class LinkForm(CrispyMixin, forms.Form):
     reference = forms.CharField(
-        label="Link to another feedback item", max_length=40, help_text="Its reference, e.g. F-2026-0042."
+        label=_("Link to another feedback item"), max_length=40, help_text=_("Its reference, e.g. F-2026-0042.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,7 +198,7 @@ class LinkForm(CrispyMixin, forms.Form):
 
 
 class ConvertForm(CrispyMixin, forms.Form):
-    target = forms.ChoiceField(label="Convert into")
+    target = forms.ChoiceField(label=_("Convert into"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,10 +209,10 @@ class ConvertForm(CrispyMixin, forms.Form):
 
 class CloseForm(CrispyMixin, forms.Form):
     note = forms.CharField(
-        label="Closing note",
+        label=_("Closing note"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say how the feedback was handled before closing it."},
-        help_text="How the feedback was handled; kept with the item.",
+        error_messages={"required": _("Say how the feedback was handled before closing it.")},
+        help_text=_("How the feedback was handled; kept with the item."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -201,7 +221,9 @@ class CloseForm(CrispyMixin, forms.Form):
 
 
 class AttachmentForm(CrispyMixin, forms.Form):
-    file = forms.FileField(label="Attach a file", help_text="PDF, image, Office document or plain text, at most 10 MB.")
+    file = forms.FileField(
+        label=_("Attach a file"), help_text=_("PDF, image, Office document or plain text, at most 10 MB.")
+    )
 
     def clean_file(self) -> File | None:
         return _checked(self.cleaned_data.get("file"))
@@ -215,17 +237,17 @@ def _checked(upload: File | None) -> File | None:
 
 
 class SavedViewForm(CrispyMixin, forms.Form):
-    name = forms.CharField(label="Save these filters as", max_length=80)
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
     query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
 
-def builtin_views(today: date) -> list[tuple[str, str]]:
+def builtin_views(today: date) -> list[tuple["StrOrPromise", str]]:
     """The views everyone has: (name, querystring for InboxFilterForm)."""
     first = today.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     return [
-        ("All feedback", ""),
-        ("Mine", normalised_query({"status": OPEN, "assignee": ME})),
-        ("Unassigned", normalised_query({"status": OPEN, "assignee": UNASSIGNED})),
-        ("This month", normalised_query({"received_from": first, "received_to": last})),
+        (_("All feedback"), ""),
+        (_("Mine"), normalised_query({"status": OPEN, "assignee": ME})),
+        (_("Unassigned"), normalised_query({"status": OPEN, "assignee": UNASSIGNED})),
+        (_("This month"), normalised_query({"received_from": first, "received_to": last})),
     ]

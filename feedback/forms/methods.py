@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import MethodReview, MonitoringMethod
 from qms.accounts.models import User
@@ -10,20 +11,22 @@ from qms.tenancy.models import Membership
 
 
 class MonitoringMethodForm(CrispyMixin, forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=MonitoringMethod.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=MonitoringMethod.Kind.choices)
     description = forms.CharField(
+        label=_("Description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What is monitored, how, and where the results are kept.",
+        help_text=_("What is monitored, how, and where the results are kept."),
     )
-    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Owner")
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Owner"))
     review_frequency = forms.ChoiceField(
+        label=_("Review frequency"),
         choices=MonitoringMethod.Frequency.choices,
         initial=MonitoringMethod.Frequency.QUARTERLY,
-        help_text="How often the method itself is reviewed for effectiveness.",
+        help_text=_("How often the method itself is reviewed for effectiveness."),
     )
-    last_reviewed_on = forms.DateField(required=False, label="Last reviewed on", widget=DateInput)
+    last_reviewed_on = forms.DateField(required=False, label=_("Last reviewed on"), widget=DateInput)
 
     def __init__(
         self, *args: Any, members: QuerySet[Membership], current_owner: User | None = None, **kwargs: Any
@@ -34,7 +37,7 @@ class MonitoringMethodForm(CrispyMixin, forms.Form):
             self._users.setdefault(current_owner.pk, current_owner)  # a former member stays until changed
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ChoiceField)
-        owner_field.choices = [("", "Nobody yet")] + [
+        owner_field.choices = [("", _("Nobody yet"))] + [
             (user.pk, f"{user.get_full_name() or user.email} ({user.email})") for user in self._users.values()
         ]
 
@@ -58,12 +61,12 @@ class MethodReviewForm(CrispyMixin, forms.Form):
     """What a review of a method concluded; the service checks that notes come with any outcome but "effective"."""
 
     outcome = forms.ChoiceField(
-        choices=MethodReview.Outcome.choices, widget=forms.RadioSelect, label="What did the review conclude?"
+        choices=MethodReview.Outcome.choices, widget=forms.RadioSelect, label=_("What did the review conclude?")
     )
     notes = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Notes",
-        help_text="What was looked at (response rates, the answers' use, complaints it missed) and what changes.",
+        label=_("Notes"),
+        help_text=_("What was looked at (response rates, the answers' use, complaints it missed) and what changes."),
     )
-    reviewed_on = forms.DateField(label="Reviewed on", widget=DateInput)
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DateInput)

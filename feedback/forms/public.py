@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import FeedbackItem
 from qms.tenancy.models import Organization
@@ -16,11 +17,11 @@ STARTED_AT_SALT = "feedback.public-form.started"
 HONEYPOT_FIELD = "website"
 
 KIND_CHOICES = [
-    (FeedbackItem.Kind.COMPLIMENT, "Compliment — something we did well"),
-    (FeedbackItem.Kind.SUGGESTION, "Suggestion — an idea for doing better"),
-    (FeedbackItem.Kind.QUESTION, "Question — something you would like to know"),
-    (FeedbackItem.Kind.CONCERN, "Concern — something that worries you"),
-    (FeedbackItem.Kind.COMPLAINT, "Complaint — something went wrong"),
+    (FeedbackItem.Kind.COMPLIMENT, _("Compliment — something we did well")),
+    (FeedbackItem.Kind.SUGGESTION, _("Suggestion — an idea for doing better")),
+    (FeedbackItem.Kind.QUESTION, _("Question — something you would like to know")),
+    (FeedbackItem.Kind.CONCERN, _("Concern — something that worries you")),
+    (FeedbackItem.Kind.COMPLAINT, _("Complaint — something went wrong")),
 ]
 
 
@@ -35,24 +36,24 @@ class PublicFeedbackForm(forms.Form):
     """Fields in the order the page shows them, so the error summary lists problems in that order too."""
 
     kind = forms.ChoiceField(
-        label="What kind of feedback is it?",
+        label=_("What kind of feedback is it?"),
         choices=KIND_CHOICES,
         error_messages={
-            "required": "Choose what kind of feedback this is.",
-            "invalid_choice": "Choose one of the kinds.",
+            "required": _("Choose what kind of feedback this is."),
+            "invalid_choice": _("Choose one of the kinds."),
         },
     )
-    message = forms.CharField(label="Your message", error_messages={"required": "Write your message."})
-    product = forms.CharField(label="Product or service it is about", max_length=200, required=False)
-    name = forms.CharField(label="Your name", max_length=200, required=False)
+    message = forms.CharField(label=_("Your message"), error_messages={"required": _("Write your message.")})
+    product = forms.CharField(label=_("Product or service it is about"), max_length=200, required=False)
+    name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         max_length=254,
         required=False,
-        error_messages={"invalid": "Enter an email address like name@example.com."},
+        error_messages={"invalid": _("Enter an email address like name@example.com.")},
     )
-    send_confirmation = forms.BooleanField(label="Email me a confirmation with my reference number", required=False)
-    may_contact = forms.BooleanField(label="You may contact me about this feedback", required=False)
+    send_confirmation = forms.BooleanField(label=_("Email me a confirmation with my reference number"), required=False)
+    may_contact = forms.BooleanField(label=_("You may contact me about this feedback"), required=False)
     started = forms.CharField(required=False)
     website = forms.CharField(required=False)  # the honeypot: hidden from people, filled in by scripts
 
@@ -67,11 +68,14 @@ class PublicFeedbackForm(forms.Form):
     def clean_message(self) -> str:
         message = self.cleaned_data["message"].strip()
         if not message:
-            raise forms.ValidationError("Write your message.")
+            raise forms.ValidationError(_("Write your message."))
         if len(message) > MESSAGE_MAX_LENGTH:
             raise forms.ValidationError(
-                f"Your message is {len(message):,} characters long; the limit is {MESSAGE_MAX_LENGTH:,}. "
-                "Shorten it, or send the rest in a second message."
+                _(
+                    "Your message is %(length)s characters long; the limit is %(limit)s. "
+                    "Shorten it, or send the rest in a second message."
+                )
+                % {"length": f"{len(message):,}", "limit": f"{MESSAGE_MAX_LENGTH:,}"}
             )
         return message
 
@@ -79,7 +83,7 @@ class PublicFeedbackForm(forms.Form):
         data = super().clean()
         assert data is not None  # Form.clean() returns cleaned_data
         if data.get("send_confirmation") and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", "Enter your email address so that we can send you the confirmation.")
+            self.add_error("email", _("Enter your email address so that we can send you the confirmation."))
         self._check_fill_time(data.get("started", ""))
         return data
 
@@ -88,9 +92,9 @@ class PublicFeedbackForm(forms.Form):
             started = signing.loads(token, salt=STARTED_AT_SALT, max_age=MAX_FILL_SECONDS)
         except signing.BadSignature:  # also SignatureExpired
             raise forms.ValidationError(
-                "This form was open for too long. Check your message and press “Send feedback” again."
+                _("This form was open for too long. Check your message and press “Send feedback” again.")
             ) from None
         if started.get("o") != self.organization.pk:
-            raise forms.ValidationError("Check your message and press “Send feedback” again.")
+            raise forms.ValidationError(_("Check your message and press “Send feedback” again."))
         if time.time() - started.get("t", 0) < MIN_FILL_SECONDS:
-            raise forms.ValidationError("That was very quick. Check your message and press “Send feedback” again.")
+            raise forms.ValidationError(_("That was very quick. Check your message and press “Send feedback” again."))

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 from feedback.models import Attachment, FeedbackItem, SavedView, Theme
@@ -23,7 +24,7 @@ ME = "me"
 SEARCH_FIELDS = ("reference", "text", "product", "submitter_name", "customer__name", "contact__name")
 SEARCH_CONFIG = "english"
 FEEDBACK_OBJECT_TYPE = "feedback.feedbackitem"
-TRIAGE_DENIED = (
+TRIAGE_DENIED = _(
     "Only a manager or the person this item is assigned to can change it. Ask a manager to assign it to you."
 )
 
@@ -52,7 +53,7 @@ def access_feedback_items(*, organization: Organization, feedback_ids: Iterable[
     wanted = set(feedback_ids)
     items = list(feedback_items(organization=organization).filter(pk__in=wanted))
     if len(items) != len(wanted):
-        raise Http404("Some of the selected items are not in this organisation's inbox.")
+        raise Http404(_("Some of the selected items are not in this organisation's inbox."))
     return items
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 TEXT = "text/plain"
 BINARY_TYPES = {
@@ -29,7 +30,9 @@ BINARY_TYPES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
 }
 TEXT_EXTENSIONS = ("txt", "csv", "tsv", "log", "md")
-ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, GIF, WebP, Word, Excel, PowerPoint (.docx/.xlsx/.pptx) or plain text (.txt/.csv)"
+ALLOWED_DESCRIPTION = _(
+    "PDF, PNG, JPEG, GIF, WebP, Word, Excel, PowerPoint (.docx/.xlsx/.pptx) or plain text (.txt/.csv)"
+)
 # Markup a browser could render or run if it ever ignored the download headers.
 MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|script|svg|iframe|object|embed|\?xml)|<!--", re.IGNORECASE)
 CHUNK = 64 * 1024
@@ -89,12 +92,16 @@ def check_upload(upload: File) -> CheckedFile:
     """Validate an upload by content and size; returns what it is, or raises ValidationError with a clear reason."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise ValidationError(f"The file is larger than {filesizeformat(limit)}.", code="too_large")
+        raise ValidationError(
+            _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}, code="too_large"
+        )
     data = _read_all(upload)
     if len(data) > limit:
-        raise ValidationError(f"The file is larger than {filesizeformat(limit)}.", code="too_large")
+        raise ValidationError(
+            _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}, code="too_large"
+        )
     if not data:
-        raise ValidationError("The file is empty.", code="empty")
+        raise ValidationError(_("The file is empty."), code="empty")
     name = clean_name(upload.name or "")
     content_type, extension = _detect(data, name)
     return CheckedFile(
@@ -112,14 +119,21 @@ def _detect(data: bytes, name: str) -> tuple[str, str]:
         if kind.mime in BINARY_TYPES:
             return kind.mime, BINARY_TYPES[kind.mime]
         raise ValidationError(
-            f"This file is {kind.mime}, which cannot be attached. Allowed: {ALLOWED_DESCRIPTION}.", code="type"
+            _("This file is %(type)s, which cannot be attached. Allowed: %(allowed)s.")
+            % {"type": kind.mime, "allowed": ALLOWED_DESCRIPTION},
+            code="type",
         )
     if not _is_text(data):
-        raise ValidationError(f"This file's type is not recognised. Allowed: {ALLOWED_DESCRIPTION}.", code="type")
+        raise ValidationError(
+            _("This file's type is not recognised. Allowed: %(allowed)s.") % {"allowed": ALLOWED_DESCRIPTION},
+            code="type",
+        )
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<") or MARKUP.search(data):
-        raise ValidationError("HTML, SVG, XML and other markup files cannot be attached.", code="markup")
+        raise ValidationError(_("HTML, SVG, XML and other markup files cannot be attached."), code="markup")
     extension = _extension_of(name)
     if extension not in TEXT_EXTENSIONS:
-        raise ValidationError("This file contains plain text, so its name must end in .txt or .csv.", code="text_name")
+        raise ValidationError(
+            _("This file contains plain text, so its name must end in .txt or .csv."), code="text_name"
+        )
     return TEXT, extension

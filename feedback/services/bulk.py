@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import can_triage
@@ -18,8 +19,8 @@ from qms.accounts.models import User
 from qms.tenancy.models import Membership
 
 MAX_BULK_ITEMS = 200
-ALREADY_CLOSED = "already closed"
-NOT_YOURS = "not assigned to you"
+ALREADY_CLOSED = _("already closed")
+NOT_YOURS = _("not assigned to you")
 
 
 @dataclass
@@ -30,10 +31,10 @@ class BulkResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
     def message(self, done: str) -> str:
-        """'3 items assigned to Sofia Lind; 1 skipped: already closed' (done: what happened to them)."""
-        count = len(self.done)
-        parts = [f"{count} {'item' if count == 1 else 'items'} {done}"]
-        parts += [f"{n} skipped: {reason}" for reason, n in self.skipped.most_common()]
+        """'3 items assigned to Sofia Lind; 1 skipped: already closed' (done: what happened to the written items,
+        counted by the caller in one sentence, "3 items assigned to Sofia Lind")."""
+        skipped = self.skipped.most_common()
+        parts = [done, *(_("%(n)d skipped: %(reason)s") % {"n": n, "reason": reason} for reason, n in skipped)]
         return "; ".join(parts) + "."
 
 
@@ -47,9 +48,9 @@ def _each(
     result = BulkResult()
     for item in items:
         if item.status == FeedbackItem.Status.CLOSED:
-            result.skipped[ALREADY_CLOSED] += 1
+            result.skipped[str(ALREADY_CLOSED)] += 1
         elif not can_triage(membership, item):
-            result.skipped[NOT_YOURS] += 1
+            result.skipped[str(NOT_YOURS)] += 1
         elif transition and (reason := FeedbackItem.workflow.refusal(item, transition)):
             result.skipped[reason.rstrip(".")] += 1
         else:
@@ -88,7 +89,7 @@ def feedback_bulk_tag(
 def feedback_bulk_close(*, items: Iterable[FeedbackItem], membership: Membership, actor: User, note: str) -> BulkResult:
     """Close every item with the same note, as feedback_close does for one (which needs the note)."""
     if not note.strip():
-        raise ValidationError({"note": "Say how the feedback was handled before closing it."})
+        raise ValidationError({"note": _("Say how the feedback was handled before closing it.")})
     return _each(
         items,
         membership=membership,

@@ -13,6 +13,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
 from feedback.conversion import NOT_AVAILABLE, get_conversion
@@ -31,8 +32,8 @@ from .attachments import check_upload
 
 Status = FeedbackItem.Status
 REFERENCE_PREFIX = "F"
-CLOSED_MESSAGE = "This item is closed. Reopen it to change it."
-FUTURE_MESSAGE = "The date received cannot be in the future."
+CLOSED_MESSAGE = _("This item is closed. Reopen it to change it.")
+FUTURE_MESSAGE = _("The date received cannot be in the future.")
 
 RECORDED_FIELDS = (
     "channel",
@@ -64,12 +65,16 @@ def _check_parties(
     """Customer and contact belong to this organisation and to each other; a contact alone implies its customer."""
     for row in (customer, contact):
         if row is not None and row.organization_id != organization.pk:
-            raise ValidationError("That customer or contact does not belong to this organisation.")
+            raise ValidationError(_("That customer or contact does not belong to this organisation."))
     if contact is not None and contact.customer_id is not None:
         if customer is None:
             return contact.customer
         if customer.pk != contact.customer_id:
-            raise ValidationError({"contact": f"{contact.name} is not a contact of {customer.name}."})
+            message = _("%(contact)s is not a contact of %(customer)s.") % {
+                "contact": contact.name,
+                "customer": customer.name,
+            }
+            raise ValidationError({"contact": message})
     return customer
 
 
@@ -80,9 +85,9 @@ def _check_received_on(organization: Organization, received_on: date) -> None:
 
 def _check_choices(*, channel: str, kind: str) -> None:
     if channel not in FeedbackItem.Channel.values:
-        raise ValidationError({"channel": "Choose a channel from the list."})
+        raise ValidationError({"channel": _("Choose a channel from the list.")})
     if kind not in FeedbackItem.Kind.values:
-        raise ValidationError({"kind": "Choose a kind from the list."})
+        raise ValidationError({"kind": _("Choose a kind from the list.")})
 
 
 # --- recording ----------------------------------------------------------------------------------------------
@@ -106,7 +111,7 @@ def feedback_create(
     """Record feedback from any channel. `actor` is None for public submissions (web form, anonymous API)."""
     _check_choices(channel=channel, kind=kind)
     if not text.strip():
-        raise ValidationError({"text": "Say what the customer told you."})
+        raise ValidationError({"text": _("Say what the customer told you.")})
     received_on = received_on or organization.today()
     _check_received_on(organization, received_on)
     customer = _check_parties(organization=organization, customer=customer, contact=contact)
@@ -145,7 +150,7 @@ def feedback_update(*, feedback: FeedbackItem, actor: User, **fields: Any) -> Fe
         values = {name: fields.get(name, getattr(item, name)) for name in RECORDED_FIELDS}
         _check_choices(channel=values["channel"], kind=values["kind"])
         if not values["text"].strip():
-            raise ValidationError({"text": "The feedback text cannot be empty."})
+            raise ValidationError({"text": _("The feedback text cannot be empty.")})
         if values["received_on"] != item.received_on:  # a date recorded before the rule stays until corrected
             _check_received_on(item.organization, values["received_on"])
         values["customer"] = _check_parties(
@@ -153,7 +158,9 @@ def feedback_update(*, feedback: FeedbackItem, actor: User, **fields: Any) -> Fe
         )
         return values
 
-    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.update", prepare=prepare, related=RELATED)
+    item, _updated = audited_update(
+        instance=feedback, actor=actor, action="feedback.update", prepare=prepare, related=RELATED
+    )
     return item
 
 
@@ -168,7 +175,7 @@ def feedback_assign(*, feedback: FeedbackItem, actor: User, assignee: User | Non
         if assignee is None:
             return {"assignee": None}
         if not assignable_members(organization=item.organization).filter(user_id=assignee.pk).exists():
-            raise ValidationError({"assignee": "Only a member who is not an auditor can be assigned."})
+            raise ValidationError({"assignee": _("Only a member who is not an auditor can be assigned.")})
         return {"assignee": assignee, **_started_if_new(item)}
 
     with transaction.atomic():  # the assignee hears of it in the same transaction
@@ -216,7 +223,7 @@ def feedback_set_themes(
             ]
         )
         after_names = ", ".join(sorted(t.name for t in wanted.values()))
-        item, _ = audited_update(
+        item, _updated = audited_update(
             instance=item,
             actor=actor,
             action="feedback.themes",
@@ -229,13 +236,13 @@ def feedback_set_themes(
 
 def feedback_set_sentiment(*, feedback: FeedbackItem, actor: User, sentiment: str) -> FeedbackItem:
     if sentiment and sentiment not in FeedbackItem.Sentiment.values:
-        raise ValidationError({"sentiment": "Choose positive, neutral or negative."})
+        raise ValidationError({"sentiment": _("Choose positive, neutral or negative.")})
 
     def prepare(item: FeedbackItem) -> dict[str, str]:
         _refuse_if_closed(item)
         return {"sentiment": sentiment, **_started_if_new(item)}
 
-    item, _ = audited_update(
+    item, _updated = audited_update(
         instance=feedback, actor=actor, action="feedback.sentiment", prepare=prepare, related=RELATED
     )
     return item
@@ -278,11 +285,18 @@ def feedback_link(*, feedback: FeedbackItem, actor: User, target_reference: str)
         _refuse_if_closed(item)
         target = feedback_by_reference(organization=item.organization, reference=target_reference)
         if target is None:
-            raise ValidationError({"reference": f"No feedback item {target_reference.strip()} in this organisation."})
+            message = _("No feedback item %(reference)s in this organisation.") % {
+                "reference": target_reference.strip()
+            }
+            raise ValidationError({"reference": message})
         if target.pk == item.pk:
-            raise ValidationError({"reference": "An item cannot be linked to itself."})
+            raise ValidationError({"reference": _("An item cannot be linked to itself.")})
         if links_between(organization=item.organization, first=item, second=target).exists():
-            raise ValidationError({"reference": f"{item.reference} and {target.reference} are already linked."})
+            message = _("%(reference)s and %(other)s are already linked.") % {
+                "reference": item.reference,
+                "other": target.reference,
+            }
+            raise ValidationError({"reference": message})
         link = link_create(organization=item.organization, actor=actor, source=item, target=target)
         audited_update(
             instance=item,
@@ -299,7 +313,7 @@ def feedback_convert(*, feedback: FeedbackItem, actor: User, kind: str) -> Feedb
     """Hand the item over to another module's record (see feedback.conversion): converted, closed, linked, audited."""
     conversion = get_conversion(kind)
     if conversion is None:
-        raise ValidationError(NOT_AVAILABLE)
+        raise ValidationError(_(NOT_AVAILABLE))
 
     def prepare(item: FeedbackItem) -> dict[str, Any]:
         _refuse_if_closed(item)
@@ -314,7 +328,7 @@ def feedback_convert(*, feedback: FeedbackItem, actor: User, kind: str) -> Feedb
             "closed_at": timezone.now(),
         }
 
-    item, _ = audited_update(
+    item, _updated = audited_update(
         instance=feedback, actor=actor, action="feedback.convert", prepare=prepare, related=RELATED
     )
     return item
@@ -323,12 +337,14 @@ def feedback_convert(*, feedback: FeedbackItem, actor: User, kind: str) -> Feedb
 def feedback_close(*, feedback: FeedbackItem, actor: User, note: str) -> FeedbackItem:
     note = note.strip()
     if not note:
-        raise ValidationError({"note": "Say how the feedback was handled before closing it."})
+        raise ValidationError({"note": _("Say how the feedback was handled before closing it.")})
 
     def prepare(item: FeedbackItem) -> dict[str, Any]:
         return {**FeedbackItem.workflow.apply(item, "close"), "closing_note": note, "closed_at": timezone.now()}
 
-    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.close", prepare=prepare, related=RELATED)
+    item, _updated = audited_update(
+        instance=feedback, actor=actor, action="feedback.close", prepare=prepare, related=RELATED
+    )
     return item
 
 
@@ -336,7 +352,9 @@ def feedback_reopen(*, feedback: FeedbackItem, actor: User) -> FeedbackItem:
     def prepare(item: FeedbackItem) -> dict[str, Any]:
         return {**FeedbackItem.workflow.apply(item, "reopen"), "closing_note": "", "closed_at": None}
 
-    item, _ = audited_update(instance=feedback, actor=actor, action="feedback.reopen", prepare=prepare, related=RELATED)
+    item, _updated = audited_update(
+        instance=feedback, actor=actor, action="feedback.reopen", prepare=prepare, related=RELATED
+    )
     return item
 
 
@@ -378,10 +396,10 @@ def attachment_add(*, feedback: FeedbackItem, actor: User | None, upload: File) 
 def saved_view_create(*, organization: Organization, owner: User, name: str, query: str) -> SavedView:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError({"name": "Give the view a name."})
+        raise ValidationError({"name": _("Give the view a name.")})
     with transaction.atomic():
         if SavedView.objects.filter(organization=organization, owner=owner, name__iexact=name).exists():
-            raise ValidationError({"name": f"You already have a view called “{name}”."})
+            raise ValidationError({"name": _("You already have a view called “%(name)s”.") % {"name": name}})
         view = SavedView.objects.create(organization=organization, owner=owner, name=name, query=query[:1000])
         audit_record(
             organization=organization,

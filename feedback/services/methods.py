@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import MethodReview, MonitoringMethod
 from qms.accounts.models import User
@@ -20,7 +21,7 @@ EDITABLE = ("name", "kind", "description", "owner", "review_frequency", "last_re
 def _check_owner(*, organization: Organization, owner: User | None) -> None:
     members = Membership.objects.active().filter(organization=organization, role__in=WRITERS)
     if owner is not None and not members.filter(user=owner).exists():
-        raise ValidationError({"owner": "The owner must be an owner, manager or staff member of this organisation."})
+        raise ValidationError({"owner": _("The owner must be an owner, manager or staff member of this organisation.")})
 
 
 def method_create(
@@ -64,13 +65,13 @@ def method_update(*, method: MonitoringMethod, actor: User, **fields: Any) -> Mo
         if "owner" in fields and fields["owner"] != locked.owner:
             _check_owner(organization=locked.organization, owner=fields["owner"])
 
-    method, _ = audited_update(
+    method, _updated = audited_update(
         instance=method, actor=actor, action="monitoring_method.update", data=fields, prepare=prepare
     )
     return method
 
 
-NOTES_NEEDED = "Say what needs to change, and why: the next review starts from it."
+NOTES_NEEDED = _("Say what needs to change, and why: the next review starts from it.")
 
 
 def method_review(  # noqa: PLR0913 - a review is these facts
@@ -89,17 +90,17 @@ def method_review(  # noqa: PLR0913 - a review is these facts
     reviewed_on = reviewed_on or today
     notes = notes.strip()
     if outcome not in MethodReview.Outcome.values:
-        raise ValidationError({"outcome": "Choose what the review concluded."})
+        raise ValidationError({"outcome": _("Choose what the review concluded.")})
     if outcome != MethodReview.Outcome.EFFECTIVE and not notes:
         raise ValidationError({"notes": NOTES_NEEDED})
     if reviewed_on > today:
         raise ValidationError(
-            {"reviewed_on": "A review cannot be recorded before it is held: choose today or earlier."}
+            {"reviewed_on": _("A review cannot be recorded before it is held: choose today or earlier.")}
         )
 
     def prepare(locked: MonitoringMethod) -> dict[str, date]:
         if locked.retired_at is not None:
-            raise ValidationError("A retired method is no longer reviewed.")
+            raise ValidationError(_("A retired method is no longer reviewed."))
         MethodReview.objects.create(
             organization_id=locked.organization_id,
             method=locked,
@@ -111,7 +112,7 @@ def method_review(  # noqa: PLR0913 - a review is these facts
         latest = max(filter(None, [locked.last_reviewed_on, reviewed_on]))
         return {"last_reviewed_on": latest}
 
-    method, _ = audited_update(
+    method, _updated = audited_update(
         instance=method,
         actor=actor,
         action="monitoring_method.review",
@@ -128,8 +129,8 @@ def method_review(  # noqa: PLR0913 - a review is these facts
 def method_retire(*, method: MonitoringMethod, actor: User) -> MonitoringMethod:
     def prepare(locked: MonitoringMethod) -> dict[str, Any]:
         if locked.retired_at is not None:
-            raise ValidationError("This method is already retired.")
+            raise ValidationError(_("This method is already retired."))
         return {"retired_at": timezone.now()}
 
-    method, _ = audited_update(instance=method, actor=actor, action="monitoring_method.retire", prepare=prepare)
+    method, _updated = audited_update(instance=method, actor=actor, action="monitoring_method.retire", prepare=prepare)
     return method

@@ -9,16 +9,16 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from feedback.forms.bulk import ASSIGN, CLOSE, TOO_MANY, BulkForm
 from feedback.selectors.inbox import access_feedback_items
-from feedback.services.bulk import feedback_bulk_assign, feedback_bulk_close, feedback_bulk_tag
+from feedback.services.bulk import MAX_BULK_ITEMS, feedback_bulk_assign, feedback_bulk_close, feedback_bulk_tag
 from feedback.views.inbox import _inbox_url, bulk_form
 from qms.permissions import permission
 from qms.tenancy.requests import MemberRequest
-
-NOT_FOUND = "Some of the selected items are not in this organisation's inbox, so nothing was changed."
 
 
 def _perform(request: MemberRequest, form: BulkForm) -> str:
@@ -28,13 +28,22 @@ def _perform(request: MemberRequest, form: BulkForm) -> str:
     if action == ASSIGN:
         person = form.assignee_user()
         result = feedback_bulk_assign(items=items, membership=membership, actor=actor, assignee=person)
-        return result.message(f"assigned to {person.get_full_name() or person.email}" if person else "unassigned")
+        n = len(result.done)
+        if person is None:
+            # ngettext_lazy keyed by name: the catalogue tool (tests/i18n) extracts only calls of literal arguments.
+            return result.message(ngettext_lazy("%(n)d item unassigned", "%(n)d items unassigned", "n") % {"n": n})
+        done = ngettext_lazy("%(n)d item assigned to %(person)s", "%(n)d items assigned to %(person)s", "n")
+        return result.message(done % {"n": n, "person": person.get_full_name() or person.email})
     if action == CLOSE:
         note = form.cleaned_data["note"]
-        return feedback_bulk_close(items=items, membership=membership, actor=actor, note=note).message("closed")
+        result = feedback_bulk_close(items=items, membership=membership, actor=actor, note=note)
+        n = len(result.done)
+        return result.message(ngettext_lazy("%(n)d item closed", "%(n)d items closed", "n") % {"n": n})
     theme, new_name = form.theme_row(), form.cleaned_data["new_theme"].strip()
     result = feedback_bulk_tag(items=items, membership=membership, actor=actor, theme=theme, new_name=new_name)
-    return result.message(f"tagged “{theme.name if theme else new_name}”")
+    n = len(result.done)
+    done = ngettext_lazy("%(n)d item tagged “%(theme)s”", "%(n)d items tagged “%(theme)s”", "n")
+    return result.message(done % {"n": n, "theme": theme.name if theme else new_name})
 
 
 @require_POST
@@ -45,13 +54,19 @@ def feedback_bulk(request: MemberRequest, org_slug: str) -> HttpResponse:
     back = redirect(_inbox_url(org_slug, QueryDict(request.POST.get("query", "")[:2000]).urlencode()))
     if not form.is_valid():
         if form.too_many():
-            return render(request, "feedback/inbox/bulk_refused.html", {"reason": TOO_MANY, "status": 400}, status=400)
+            return render(
+                request,
+                "feedback/inbox/bulk_refused.html",
+                {"reason": TOO_MANY % {"n": MAX_BULK_ITEMS}, "status": 400},
+                status=400,
+            )
         messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
         return back
     try:
         message = _perform(request, form)
     except Http404:
-        return render(request, "feedback/inbox/bulk_refused.html", {"reason": NOT_FOUND, "status": 404}, status=404)
+        reason = _("Some of the selected items are not in this organisation's inbox, so nothing was changed.")
+        return render(request, "feedback/inbox/bulk_refused.html", {"reason": reason, "status": 404}, status=404)
     messages.success(request, message)
     return back
 

@@ -14,6 +14,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.filters import FeedbackFilter, inbox_filters
@@ -133,23 +134,23 @@ def inbox_export(request: MemberRequest, org_slug: str) -> HttpResponse:
         )
         for item in items.iterator(chunk_size=2000)
     )
-    header = [
-        "reference",
-        "received on",
-        "status",
-        "kind",
-        "channel",
-        "customer",
-        "contact",
-        "submitter name",
-        "submitter email",
-        "product or service",
-        "assignee",
-        "themes",
-        "sentiment",
-        "text",
-        "closing note",
-        "converted to",
+    header = [  # the columns a person reads, in their language (the values are too)
+        _("reference"),
+        _("received on"),
+        _("status"),
+        _("kind"),
+        _("channel"),
+        _("customer"),
+        _("contact"),
+        _("submitter name"),
+        _("submitter email"),
+        _("product or service"),
+        _("assignee"),
+        _("themes"),
+        _("sentiment"),
+        _("text"),
+        _("closing note"),
+        _("converted to"),
     ]
     return csv_response(f"feedback-{org_slug}.csv", header, rows)
 
@@ -160,7 +161,7 @@ def saved_view_create_view(request: MemberRequest, org_slug: str) -> HttpRespons
     form = SavedViewForm(request.POST)
     query = _filter_form(request, QueryDict(request.POST.get("query", ""))).querystring()
     if not form.is_valid():
-        messages.error(request, "Give the view a name (at most 80 characters).")
+        messages.error(request, _("Give the view a name (at most 80 characters)."))
         return redirect(_inbox_url(org_slug, query))
     try:
         view = saved_view_create(
@@ -169,7 +170,7 @@ def saved_view_create_view(request: MemberRequest, org_slug: str) -> HttpRespons
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(_inbox_url(org_slug, query))
-    messages.success(request, f"Saved the view “{view.name}”.")
+    messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
     return redirect(_inbox_url(org_slug, view.query))
 
 
@@ -178,7 +179,7 @@ def saved_view_create_view(request: MemberRequest, org_slug: str) -> HttpRespons
 def saved_view_delete_view(request: MemberRequest, org_slug: str, view_id: int) -> HttpResponse:
     view = access_saved_view(organization=request.organization, owner=request.user, saved_view_id=view_id)
     saved_view_delete(saved_view=view, actor=request.user)
-    messages.success(request, f"Deleted the view “{view.name}”.")
+    messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
     return redirect(_inbox_url(org_slug))
 
 
@@ -242,7 +243,7 @@ def feedback_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Recorded {item.reference}.")
+            messages.success(request, _("Recorded %(reference)s.") % {"reference": item.reference})
             return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
     return render(request, "feedback/inbox/form.html", {"form": form, "item": None})
 

@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.filters import method_filters
@@ -82,14 +84,23 @@ def method_export(request: MemberRequest, org_slug: str) -> HttpResponse:
             m.get_review_frequency_display(),
             m.last_reviewed_on or "",
             m.next_review_on if m.retired_at is None else "",
-            "retired" if m.retired_at else ("review due" if m.is_due else "active"),
+            _("retired") if m.retired_at else (_("review due") if m.is_due else _("active")),
             m.description,
         )
         for m in _with_due_dates(methods, today)
     )
     return csv_response(
         f"monitoring-methods-{org_slug}.csv",
-        ["name", "kind", "owner", "review frequency", "last reviewed", "next review due", "status", "description"],
+        [
+            _("name"),
+            _("kind"),
+            _("owner"),
+            _("review frequency"),
+            _("last reviewed"),
+            _("next review due"),
+            _("status"),
+            _("description"),
+        ],
         rows,
     )
 
@@ -104,7 +115,7 @@ def method_create_view(request: MemberRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)  # a {field: message} error lands on its field
         else:
-            messages.success(request, f"“{method.name}” was added to the register.")
+            messages.success(request, _("“%(name)s” was added to the register.") % {"name": method.name})
             return redirect("feedback:method_list", org_slug=org_slug)
     return render(request, "feedback/methods/form.html", {"form": form, "method": None})
 
@@ -125,7 +136,7 @@ def method_edit(request: MemberRequest, org_slug: str, method_id: int) -> HttpRe
         except ValidationError as exc:
             form.add_error(None, exc)  # a {field: message} error lands on its field
         else:
-            messages.success(request, f"“{form.cleaned_data['name']}” was saved.")
+            messages.success(request, _("“%(name)s” was saved.") % {"name": form.cleaned_data["name"]})
             return redirect("feedback:method_detail", org_slug=org_slug, method_id=method.pk)
     method.next_review_on = method_next_review_on(method)
     return render(request, "feedback/methods/form.html", {"form": form, "method": method})
@@ -157,7 +168,8 @@ def method_review_view(request: MemberRequest, org_slug: str, method_id: int) ->
                 add_service_errors(form, exc)
             else:
                 due = method_next_review_on(method)
-                messages.success(request, f"Review of “{method.name}” recorded; the next one is due {due:%-d %B %Y}.")
+                recorded = _("Review of “%(name)s” recorded; the next one is due %(due)s.")
+                messages.success(request, recorded % {"name": method.name, "due": date_format(due, "j F Y")})
                 return redirect("feedback:method_detail", org_slug=org_slug, method_id=method.pk)
         status = 400
     method.next_review_on = method_next_review_on(method)
@@ -173,7 +185,9 @@ def method_retire_view(request: MemberRequest, org_slug: str, method_id: int) ->
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"“{method.name}” was retired; it stays in the register's history.")
+        messages.success(
+            request, _("“%(name)s” was retired; it stays in the register's history.") % {"name": method.name}
+        )
     return redirect("feedback:method_list", org_slug=org_slug)
 
 

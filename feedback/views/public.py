@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from feedback.forms.public import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, PublicFeedbackForm, fill_token
@@ -91,11 +92,11 @@ def logo(request: OrganizationRequest, org_slug: str) -> FileResponse:
     image = request.organization.logo
     content_type = LOGO_TYPES.get(PurePosixPath(image.name or "").suffix.lower())
     if not image or content_type is None:
-        raise Http404("This organisation has no logo.")
+        raise Http404(_("This organisation has no logo."))
     try:
         handle = image.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("This organisation has no logo.") from exc
+        raise Http404(_("This organisation has no logo.")) from exc
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "public, max-age=3600"
     return response

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.conversion import NOT_AVAILABLE, conversions
@@ -100,42 +101,48 @@ def _triage_saved(request: MemberRequest, item: FeedbackItem, form: forms.Form) 
         sentiment=data["sentiment"],
     )
     if not changed:
-        return f"Nothing changed on {item.reference}."
+        return _("Nothing changed on %(reference)s.") % {"reference": item.reference}
     said = []
     if "assignee" in changed:
-        said.append(f"assigned to {item.assignee.get_full_name()}" if item.assignee else "unassigned")
+        assignee = item.assignee
+        said.append(_("assigned to %(person)s") % {"person": assignee.get_full_name()} if assignee else _("unassigned"))
     if "themes" in changed:
         names = ", ".join(theme.name for theme in item.themes.all())
-        said.append(f"themes {names}" if names else "no themes")
+        said.append(_("themes %(names)s") % {"names": names} if names else _("no themes"))
     if "sentiment" in changed:
-        said.append(f"sentiment {item.get_sentiment_display().lower()}" if item.sentiment else "sentiment not set")
-    return f"Saved {item.reference}: {'; '.join(said)}."
+        sentiment = item.get_sentiment_display().lower()
+        said.append(
+            _("sentiment %(sentiment)s") % {"sentiment": sentiment} if item.sentiment else _("sentiment not set")
+        )
+    # Each change is a clause of its own, listed after the reference: "Saved F-2026-0042: unassigned; no themes."
+    return _("Saved %(reference)s: %(changes)s.") % {"reference": item.reference, "changes": "; ".join(said)}
 
 
 def _link(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
     reference = form.cleaned_data["reference"]
     feedback_link(feedback=item, actor=request.user, target_reference=reference)
-    return f"{item.reference} linked to {reference.strip().upper()}."
+    return _("%(reference)s linked to %(other)s.") % {"reference": item.reference, "other": reference.strip().upper()}
 
 
 def _convert(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
     converted = feedback_convert(feedback=item, actor=request.user, kind=form.cleaned_data["target"])
-    return f"{item.reference} was converted to {converted.converted_to} and closed."
+    message = _("%(reference)s was converted to %(converted_to)s and closed.")
+    return message % {"reference": item.reference, "converted_to": converted.converted_to}
 
 
 def _close(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
     feedback_close(feedback=item, actor=request.user, note=form.cleaned_data["note"])
-    return f"{item.reference} closed."
+    return _("%(reference)s closed.") % {"reference": item.reference}
 
 
 def _reopen(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
     feedback_reopen(feedback=item, actor=request.user)
-    return f"{item.reference} reopened."
+    return _("%(reference)s reopened.") % {"reference": item.reference}
 
 
 def _upload(request: MemberRequest, item: FeedbackItem, form: forms.Form) -> str:
     attachment = attachment_add(feedback=item, actor=request.user, upload=form.cleaned_data["file"])
-    return f"Attached {attachment.original_name}."
+    return _("Attached %(file)s.") % {"file": attachment.original_name}
 
 
 TRIAGE_ACTIONS: tuple[TriageAction, ...] = (
@@ -158,7 +165,7 @@ TRIAGE_ACTIONS: tuple[TriageAction, ...] = (
         "convert",
         lambda request, item, data, files: ConvertForm(data),
         _convert,
-        unavailable=lambda: "" if conversions() else NOT_AVAILABLE,
+        unavailable=lambda: "" if conversions() else _(NOT_AVAILABLE),
     ),
     TriageAction("close", "feedback_close", "close", lambda request, item, data, files: CloseForm(data), _close),
     TriageAction("reopen", "feedback_reopen", "reopen", lambda request, item, data, files: forms.Form(data), _reopen),
@@ -217,7 +224,7 @@ def feedback_detail(request: MemberRequest, org_slug: str, feedback_id: int) -> 
 @permission("feedback.triage")
 def feedback_edit(request: MemberRequest, org_slug: str, item: FeedbackItem) -> HttpResponse:
     if item.status == item.Status.CLOSED:
-        messages.error(request, "This item is closed. Reopen it to change it.")
+        messages.error(request, _("This item is closed. Reopen it to change it."))
         return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
     form = feedback_form_for(request, item=item, initial=FeedbackForm.initial_for(item))
     if request.method == "POST" and form.is_valid():
@@ -226,7 +233,7 @@ def feedback_edit(request: MemberRequest, org_slug: str, item: FeedbackItem) -> 
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Saved {item.reference}.")
+            messages.success(request, _("Saved %(reference)s.") % {"reference": item.reference})
             return redirect("feedback:feedback_detail", org_slug=org_slug, feedback_id=item.pk)
     return render(request, "feedback/inbox/form.html", {"form": form, "item": item})
 
@@ -277,7 +284,7 @@ def attachment_download(request: MemberRequest, org_slug: str, feedback_id: int,
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
+        raise Http404(_("The file is missing from storage.")) from exc
     response = FileResponse(
         handle,
         as_attachment=True,
