@@ -299,7 +299,7 @@ def told(entry: dict[str, Any], records: bool = False) -> dict[str, Any]:
             continue
         field, before, after = row["field"], _told_value(row["before"]), _told_value(row["after"])
         if folded:
-            lines.append(f"{field}: {after}")
+            lines.append(_("%(field)s: %(value)s") % {"field": field, "value": after})
         elif before == "—":
             lines.append(_("%(field)s set to %(value)s") % {"field": field, "value": after})
         elif after == "—":

@@ -13,6 +13,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -64,7 +65,8 @@ def pending_authenticator(user: User) -> TOTPDevice | None:
 def qr_code_svg(device: TOTPDevice) -> str:
     """The device's otpauth:// address as an SVG QR code, rendered here (no third party sees the secret)."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    label = 'role="img" aria-label="QR code to scan with your authenticator app" '
+    words = escape(_("QR code to scan with your authenticator app"))
+    label = f'role="img" aria-label="{words}" '
     return image.to_string(encoding="unicode").replace("<svg ", f"<svg {label}", 1)
 
 
