@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Contact, Customer
 from qms.tenancy.models import TenantOwned
@@ -251,7 +252,7 @@ class MonitoringMethod(TenantOwned):
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("monitoring method", "owner"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

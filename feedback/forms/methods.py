@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from feedback.models import MethodReview, MonitoringMethod
 from qms.accounts.models import User
@@ -19,7 +20,9 @@ class MonitoringMethodForm(CrispyMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What is monitored, how, and where the results are kept."),
     )
-    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Owner"))
+    owner = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=pgettext_lazy("monitoring method", "Owner")
+    )
     review_frequency = forms.ChoiceField(
         label=_("Review frequency"),
         choices=MonitoringMethod.Frequency.choices,

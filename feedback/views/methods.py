@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.filters import method_filters
@@ -94,7 +95,7 @@ def method_export(request: MemberRequest, org_slug: str) -> HttpResponse:
         [
             _("name"),
             _("kind"),
-            _("owner"),
+            pgettext("monitoring method", "owner"),
             _("review frequency"),
             _("last reviewed"),
             _("next review due"),
