@@ -111,8 +111,12 @@ def python_messages(source: str) -> set[Message]:
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if name not in ALL_CALLS:
             continue
-        args = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        if len(args) == len(node.args) and (message := _message(name, args)):
+        args = []
+        for arg in node.args:  # the literal strings up to the first other argument (a plural's count)
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                break
+            args.append(arg.value)
+        if message := _message(name, args):
             found.add(message)
     return found
 
