@@ -112,6 +112,11 @@ class Invitation(TenantOwned):
             return "expired"
         return "pending"
 
+    def get_status_display(self) -> str:
+        """The status in words, as an invitation's page says it ("This invitation is expired")."""
+        words = {"accepted": _("accepted"), "revoked": _("revoked"), "expired": _("expired"), "pending": _("pending")}
+        return str(words[self.status])
+
 
 class ApiToken(TenantOwned):
     membership = models.ForeignKey(
