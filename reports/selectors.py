@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from feedback.selectors.overview import feedback_received_by_week
 from qms.audit.sealing import unseal_events
@@ -77,8 +77,8 @@ def figure_trend(card: DashboardCard, period: Period) -> str:
         words = _("no change")
     elif card.unit == "%":
         words = {
-            UP: ngettext_lazy("up %(n)d point", "up %(n)d points", "n"),
-            DOWN: ngettext_lazy("down %(n)d point", "down %(n)d points", "n"),
+            UP: ngettext("up %(n)d point", "up %(n)d points", n),
+            DOWN: ngettext("down %(n)d point", "down %(n)d points", n),
         }[card.direction] % {"n": n}
     else:
         words = {UP: _("up %(n)d"), DOWN: _("down %(n)d")}[card.direction] % {"n": n}
@@ -96,11 +96,10 @@ def weekly_feedback_chart(*, organization: Organization, today: date, weeks: int
         for monday, n in counts
     ]
     total = sum(n for _monday, n in counts)
-    # The count is named ("total"), not given: the catalogues' extraction reads only literal arguments.
-    description = ngettext_lazy(
+    description = ngettext(
         "%(total)d item of feedback received over the last %(weeks)d weeks.",
         "%(total)d items of feedback received over the last %(weeks)d weeks.",
-        "total",
+        total,
     ) % {"total": total, "weeks": weeks}
     if total:
         busiest, most = max(counts, key=lambda week: week[1])

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qms.forms import add_service_errors
@@ -80,7 +80,7 @@ def notifications_read_all(request: MemberRequest, org_slug: str) -> HttpRespons
     count = notifications_mark_all_read(organization=request.organization, user=request.user)
     messages.success(
         request,
-        ngettext_lazy("%(count)d notification marked read.", "%(count)d notifications marked read.", "count")
+        ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count)
         % {"count": count},
     )
     return redirect(_back_to_list(request, org_slug))
