@@ -1,17 +1,20 @@
 """Import tasks: ids in (organisation first), the organisation's context, one service call; retries live here."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from qms.memory import memory_ceiling
 from qms.queueing import retry_delay
 from qms.tenancy.context import organization_context
+from qms.tenancy.locale import language_for
 
 from .models import ImportJob
 from .services.import_upkeep import import_upkeep
@@ -53,11 +56,25 @@ def import_upkeep_task() -> None:
         log.info("import upkeep: %(requeued)s job(s) queued again, %(files_deleted)s file(s) deleted", done)
 
 
+@contextmanager
+def _uploaders_language(job_id: int) -> Iterator[None]:
+    """The job's row errors and messages are stored as written: in the language of whoever uploaded the file (their
+    own, else the organisation's), who is the one to read them."""
+    job = ImportJob.objects.select_related("created_by", "organization").filter(pk=job_id).first()
+    user, organization = (job.created_by, job.organization) if job else (None, None)
+    with translation.override(language_for(user=user, organization=organization)):
+        yield
+
+
 def _run(task: Task, service: Callable[..., ImportJob | None], organization_id: int, job_id: int) -> None:
     try:
         with JobProgress(organization_id=organization_id, job_id=job_id) as progress:
             # The ceiling is innermost: it is lifted before the context's own clean-up runs.
-            with organization_context(organization_id), memory_ceiling(settings.IMPORT_TASK_MEMORY_BYTES):
+            with (
+                organization_context(organization_id),
+                _uploaders_language(job_id),
+                memory_ceiling(settings.IMPORT_TASK_MEMORY_BYTES),
+            ):
                 service(job_id=job_id, progress=progress)
     except MemoryError:  # past the task's ceiling (qms/memory.py): this file, not the worker, is the problem
         _give_up(organization_id, job_id, message=OUT_OF_MEMORY)

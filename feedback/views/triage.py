@@ -200,7 +200,7 @@ def _detail_response(
             )
         ],
         "conversions_available": bool(conversions()),
-        "not_available": NOT_AVAILABLE,
+        "not_available": _(NOT_AVAILABLE),
         "triage_note": TRIAGE_DENIED if not triage and has_role(request.membership, Role.STAFF) else "",
     }
     if triage:

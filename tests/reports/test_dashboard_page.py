@@ -172,7 +172,7 @@ def test_the_weekly_chart_is_an_accessible_svg_with_its_numbers_as_a_table(alpha
     svg = re.search(r"<svg class=\"chart\".*?</svg>", html, re.S).group(0)
     assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
     assert "style=" not in svg
-    assert '<table class="visually-hidden">' in html and "<caption>Feedback received per week</caption>" in html
+    assert '<div class="visually-hidden">' in html and "<caption>Feedback received per week</caption>" in html
     assert "style=" not in html.split("<main", 1)[1]
 
 

@@ -9,6 +9,7 @@ import pytest
 from customers.models import ImportJob
 from customers.services import imports
 from customers.services.import_rows import _header_key
+from qms.accounts.models import User
 from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import (
@@ -283,3 +284,11 @@ def test_a_nul_character_in_a_column_that_is_ignored_does_no_harm(alpha):
     rows = [[*row(contact=f"P{n}", email=f"p{n}@acme.example"), ""] for n in range(300)]
     job = _check(alpha, csv_bytes([*rows, [*row(name="Nul Ltd", ref="N-1"), "a\x00b"]], header=header))
     assert (job.status, job.valid_rows, job.errors[1:]) == (Status.PREVIEW, 301, [])  # errors[0]: notes is unknown
+
+
+def test_the_row_errors_are_written_in_the_uploaders_language(alpha):
+    User.objects.filter(pk=alpha.manager.pk).update(language="de")
+    job = validate(alpha, create_job(alpha, csv_bytes([row(name="")])))
+    assert [error["message"] for error in job.errors] == ["Ein Kundenname ist Pflicht."]
+    english = validate(alpha, create_job(alpha, csv_bytes([row(name="")]), actor=alpha.owner))
+    assert [error["message"] for error in english.errors] == ["A customer name is required."]
