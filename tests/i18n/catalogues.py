@@ -171,6 +171,9 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _LITERAL = re.compile(r"""(?P<before>[\w|:=(]*)(?P<quote>["'])(?P<text>(?:(?!(?P=quote)).)*)(?P=quote)""")
 
 
+_CLASSES = re.compile(r"^[a-z0-9]+-[a-z0-9-]*( [a-z0-9]+-[a-z0-9-]*)*$")  # "sort-icon sort-icon-idle": CSS classes
+
+
 def _words(text: str) -> list[str]:
     return [w for w in _WORD.findall(html.unescape(text)) if w not in NOT_WORDS]
 
@@ -209,7 +212,7 @@ def _unmarked_literals(content: str) -> list[str]:
     found = []
     for match in _LITERAL.finditer(content):
         before, text = match.group("before"), match.group("text")
-        if before.endswith(("_(", "date:", "time:", "naturaltime:")) or "/" in text or "{" in text:
+        if before.endswith(("_(", "date:", "time:", "naturaltime:")) or "/" in text or "{" in text or _CLASSES.match(text):
             continue
         if (any(c.isupper() for c in text) or " " in text.strip()) and _words(text):
             found.append(f'"{text}"')
