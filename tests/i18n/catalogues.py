@@ -212,7 +212,9 @@ def _unmarked_literals(content: str) -> list[str]:
     found = []
     for match in _LITERAL.finditer(content):
         before, text = match.group("before"), match.group("text")
-        if before.endswith(("_(", "date:", "time:", "naturaltime:")) or "/" in text or "{" in text or _CLASSES.match(text):
+        if before.endswith(("_(", "date:", "time:", "naturaltime:")) or "/" in text or "{" in text:
+            continue
+        if _CLASSES.match(text):
             continue
         if (any(c.isupper() for c in text) or " " in text.strip()) and _words(text):
             found.append(f'"{text}"')
