@@ -40,6 +40,8 @@ OLD_HEAD = {  # None: the app did not exist yet
     "feedback": "0003_alter_attachment_organization_and_more",
     "customers": None,
     "links": None,
+    "notifications": None,
+    "reports": None,
 }
 NEW_MIGRATIONS = {("customers", "0001_initial"), ("customers", "0002_tables_renamed_in_place"),
                   ("feedback", "0004_customers_move_to_their_own_app"), ("links", "0001_initial"),
