@@ -151,10 +151,11 @@ FeedbackItem.workflow = Workflow(
         Transition("start", (_NEW,), _IN_PROGRESS, "feedback.triage", "Start", "started", automatic=True),
         Transition(
             "close", (_NEW, _IN_PROGRESS), _CLOSED, "feedback.triage", cast(str, _("Close")), cast(str, _("closed")),
+            refused=_("This item is closed already."),
         ),
         Transition(
             "reopen", (_CLOSED,), _IN_PROGRESS, "feedback.triage", cast(str, _("Reopen")), cast(str, _("reopened")),
-            guard=FeedbackItem.converted_elsewhere,
+            guard=FeedbackItem.converted_elsewhere, refused=_("This item is not closed, so it cannot be reopened."),
         ),
     ],
     noun=cast(str, _("item")),
