@@ -7,6 +7,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
+MAX_ID = 2**63 - 1  # the largest row id SQL's bigint holds
+
 ISO_DATE = "%Y-%m-%d"
 ISO_MINUTE = "%Y-%m-%dT%H:%M"
 
@@ -75,6 +77,20 @@ class CrispyMixin(DateWidgetsMixin):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by id (ticked boxes): a value that is no row id a database can hold (1 to 2**63 - 1) is
+    refused as an invalid choice before the rows are looked up, so that no database is asked for it."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value or ():
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
 
 
 def shortcut(field: forms.Field, key: str) -> None:

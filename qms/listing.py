@@ -12,11 +12,10 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
-from qms.forms import DateWidgetsMixin
+from qms.forms import MAX_ID, DateWidgetsMixin
 
 PAGE_SIZE = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-MAX_ID = 2**63 - 1
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from feedback.models import FeedbackItem, Theme
 from feedback.selectors.inbox import ME, OPEN, UNASSIGNED
 from feedback.services.attachments import check_upload
 from qms.accounts.models import User
-from qms.forms import CrispyMixin, DateInput, shortcut
+from qms.forms import CrispyMixin, DateInput, RowsChoiceField, shortcut
 from qms.tenancy.models import Membership
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class TriageForm(CrispyMixin, forms.Form):
     sentiment = forms.ChoiceField(
         label=_("Sentiment"), required=False, choices=[("", _("Not set")), *FeedbackItem.Sentiment.choices]
     )
-    themes: "forms.ModelMultipleChoiceField[Theme]" = forms.ModelMultipleChoiceField(
+    themes: "forms.ModelMultipleChoiceField[Theme]" = RowsChoiceField(
         label=_("Themes"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     new_themes = forms.CharField(
