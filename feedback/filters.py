@@ -28,14 +28,13 @@ from feedback.selectors.inbox import (
     themes_for,
 )
 from feedback.selectors.methods import methods_due_by, methods_for_organization
-from qms.forms import DateInput
+from qms.forms import MAX_ID, DateInput
 from qms.listing import PageFilterSet
 from qms.tenancy.api import id_filter
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberRequest
 
 Status = FeedbackItem.Status
-MAX_ID = 2**63 - 1
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
