@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qms.notifications",
     "customers",
     "feedback",
+    "surveys",
     "reports",
 ]
 

@@ -44,7 +44,7 @@ def test_dependencies_run_one_way(folder, allowed):
 
 def test_the_installed_domain_apps_are_modules_in_dependency_order():
     # notifications is of the floor (qms/notifications) but plugs in like a module, before the domain apps
-    assert [m.label for m in installed_modules()] == ["notifications", "customers", "feedback", "reports"]
+    assert [m.label for m in installed_modules()] == ["notifications", "customers", "feedback", "surveys", "reports"]
 
 
 def test_every_declared_path_of_every_module_imports():

@@ -1,0 +1,415 @@
+"""Surveys (ISO 9001 clause 9.1.2: asking customers how well their needs and expectations were met): the survey and
+its versions of questions and texts, the sends and invitations that reach customers, and their responses.
+
+A version that has been sent is locked: its questions never change under its answers, and editing the survey
+starts a new version. Every response points to the version its customer saw. Texts are kept per version: the
+default language's in the questions and `texts`, every other language's in `translations`.
+"""
+
+from typing import Any, ClassVar, cast
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Contact
+from qms.outbox.models import OutboxMessage
+from qms.tenancy.models import TenantOwned
+from qms.workflows import Transition, Workflow
+
+
+class Survey(TenantOwned):
+    audited_fields = (
+        "name", "description", "status", "privacy", "default_language", "anonymity_threshold", "kept_attributes",
+        "public_link_enabled", "thank_you_url", "invitation_days", "is_template", "archived_at",
+    )  # fmt: skip
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Privacy(models.TextChoices):
+        IDENTIFIED = "identified", _("Identified")
+        ANONYMOUS = "anonymous", _("Anonymous")
+
+    class Attribute(models.TextChoices):
+        """What an anonymous answer may keep of its respondent, chosen per survey."""
+
+        SEGMENT = "segment", _("Customer segment")
+        REGION = "region", _("Customer region")
+        KIND = "kind", _("Customer kind")
+        LANGUAGE = "language", _("Language")
+
+    reference = models.CharField(_("reference"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("For your colleagues; customers never see it.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    privacy = models.CharField(
+        _("privacy"),
+        max_length=16,
+        choices=Privacy.choices,
+        default=Privacy.IDENTIFIED,
+        help_text=_("Anonymous answers cannot be traced back to a contact. Fixed once the survey has answers."),
+    )
+    default_language = models.CharField(_("default language"), max_length=10, default="en")
+    anonymity_threshold = models.PositiveSmallIntegerField(
+        _("smallest group shown"),
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text=_("Anonymous answers are released and shown only in groups of at least this many."),
+    )
+    kept_attributes = models.JSONField(
+        _("attributes kept"), default=list, blank=True, help_text=_("What an anonymous answer keeps of its respondent.")
+    )
+    public_link_enabled = models.BooleanField(
+        _("public link"),
+        default=False,
+        help_text=_("A link anyone can answer, for a QR code on a receipt or a counter."),
+    )
+    public_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    thank_you_url = models.URLField(_("link on the thank-you page"), blank=True)
+    invitation_days = models.PositiveSmallIntegerField(
+        _("invitations expire after (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    is_template = models.BooleanField(_("saved as a template"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    workflow: ClassVar[Workflow]  # declared below the class
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "reference"], name="survey_reference_unique"),
+            models.UniqueConstraint(
+                fields=["public_token_hash"], condition=~models.Q(public_token_hash=""), name="survey_public_token"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name}"
+
+    @property
+    def link_label(self) -> str:
+        return self.reference
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.privacy == self.Privacy.ANONYMOUS
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:survey_detail", kwargs={"org_slug": self.organization.slug, "survey_id": self.pk})
+
+
+_S, MANAGE = Survey.Status, "surveys.manage"
+Survey.workflow = Workflow(
+    "status",
+    [
+        Transition("open", (_S.DRAFT,), _S.OPEN, "surveys.send", "Open", "opened", automatic=True),  # at its first send
+        Transition(
+            "close", (_S.OPEN,), _S.CLOSED, MANAGE, cast(str, _("Close the survey")), cast(str, _("closed")),
+            refused=cast(str, _("Only an open survey can be closed.")),
+        ),
+        Transition(
+            "reopen", (_S.CLOSED,), _S.OPEN, MANAGE, cast(str, _("Reopen the survey")), cast(str, _("reopened")),
+            refused=cast(str, _("Only a closed survey can be reopened.")),
+        ),
+    ],
+    noun=cast(str, _("survey")),
+)  # fmt: skip
+
+
+class SurveyVersion(TenantOwned):
+    """The questions and texts one set of customers saw. Locked at its first send; never changed after."""
+
+    audited_fields = ("number", "locked_at")
+
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    # The default language's survey-level texts: the email's subject and message, the welcome and thank-you pages.
+    texts = models.JSONField(default=dict, blank=True)
+    # Every other language: {"de": {"q.<code>.text": "...", "email.subject": "...", "ui.submit": "...", ...}}
+    translations = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    locked_at = models.DateTimeField(_("sent first"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey version")
+        verbose_name_plural = _("survey versions")
+        ordering = ["survey", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "survey", "number"], name="survey_version_unique")
+        ]
+        indexes = [models.Index(fields=["organization", "survey", "number"], name="surveys_version_survey")]
+
+    def __str__(self) -> str:
+        return f"{self.survey.reference} v{self.number}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def languages(self) -> list[str]:
+        """The default language first, then each translation's."""
+        default = self.survey.default_language
+        return [default, *sorted(lang for lang in self.translations if lang != default)]
+
+
+class Question(TenantOwned):
+    class Kind(models.TextChoices):
+        NPS = "nps", _("Net Promoter Score (0–10)")
+        CSAT = "csat", _("Satisfaction (1–5)")
+        CES = "ces", _("Customer effort (1–7)")
+        RATING = "rating", _("Rating (1–N)")
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+
+    class Operator(models.TextChoices):
+        EQUALS = "equals", _("is")
+        IN = "in", _("is one of")
+        AT_MOST = "at_most", _("is at most")
+        AT_LEAST = "at_least", _("is at least")
+
+    SCALES: ClassVar[dict[str, tuple[int, int]]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+    SCORED: ClassVar[tuple[str, ...]] = ("nps", "csat", "ces", "rating")
+    CHOICES: ClassVar[tuple[str, ...]] = ("single", "multiple")
+
+    version = models.ForeignKey(
+        SurveyVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    # Stable across versions: the same code in two versions is the same question (results compare it when its kind
+    # and scale are the same too).
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("question"))
+    help_text = models.TextField(_("help text"), blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    scale_max = models.PositiveSmallIntegerField(
+        _("highest rating"), null=True, blank=True, validators=[MinValueValidator(2), MaxValueValidator(10)]
+    )
+    low_label = models.CharField(_("label of the lowest value"), max_length=100, blank=True)
+    high_label = models.CharField(_("label of the highest value"), max_length=100, blank=True)
+    choices = models.JSONField(_("choices"), default=list, blank=True)  # [{"value": "price", "label": "Price"}]
+    new_page = models.BooleanField(_("starts a new page"), default=False)
+    # Shown only when an earlier answer matches: {"question": "<code>", "op": "at_most", "value": 6}
+    condition = models.JSONField(_("shown when"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version", "code"], name="question_code_unique"),
+        ]
+        indexes = [models.Index(fields=["organization", "version", "position"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        """The lowest and highest score of a scored question."""
+        if self.kind == self.Kind.RATING:
+            return (1, self.scale_max or 5)
+        return self.SCALES.get(self.kind)
+
+    @property
+    def meaning(self) -> tuple[str, Any]:
+        """Two versions' questions of one code mean the same when this is equal: their kind and scale."""
+        return (self.kind, self.scale)
+
+
+class SurveySend(TenantOwned):
+    """One send of a survey version to an audience: a one-off send from the survey's page, or one transactional
+    invitation asked for through the API."""
+
+    audited_fields = ("invited", "skipped")
+
+    class Kind(models.TextChoices):
+        ONE_OFF = "one_off", _("One-off send")
+        TRANSACTIONAL = "transactional", _("Transactional")
+
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="sends")
+    version = models.ForeignKey(SurveyVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ONE_OFF)
+    audience = models.JSONField(_("audience"), default=dict, blank=True)  # how it was chosen, for the page
+    invited = models.PositiveIntegerField(_("invited"), default=0)
+    skipped = models.JSONField(_("skipped"), default=dict, blank=True)  # {"opted_out": 3, "no_email": 1, ...}
+    expires_at = models.DateTimeField(_("invitations expire"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True)
+    campaign_key = models.CharField(_("campaign"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey send")
+        verbose_name_plural = _("survey sends")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="survey_send_idempotency",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "survey", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.survey.reference} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(TenantOwned):
+    """One contact's link to a survey. Only the token's hash is kept; the link is in the email alone."""
+
+    audited_fields = ("revoked_at",)
+
+    send = models.ForeignKey(SurveySend, verbose_name=_("send"), on_delete=models.PROTECT, related_name="invitations")
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(SurveyVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="survey_invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    language = models.CharField(_("language"), max_length=10)
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name=_("email"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    # For an anonymous survey only the day is kept, so that it cannot be matched to an answer by the time.
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "send"]),
+            models.Index(fields=["organization", "survey", "contact"]),
+            models.Index(fields=["organization", "contact"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.reference} → {self.contact.audit_name}"
+
+    @property
+    def audit_name(self) -> str:
+        return f"Invitation #{self.pk}"
+
+
+class PartialResponse(TenantOwned):
+    """What a respondent has answered so far, page by page, so a closed tab loses nothing. Deleted once submitted
+    (for an anonymous survey this is the only row that ever joins their answers to their invitation)."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="partial")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.CASCADE, related_name="+")
+    page = models.PositiveSmallIntegerField(default=0)
+    language = models.CharField(max_length=10)
+    answers = models.JSONField(default=dict)  # {"<code>": value}
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "version"])]
+
+
+class Response(TenantOwned):
+    """A submitted answer to a survey: append-only. An identified response names its invitation and contact; an
+    anonymous one keeps only its day, its language and the attributes the survey keeps, and is written in a
+    shuffled batch (surveys.services.anonymity)."""
+
+    class Source(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        PUBLIC_LINK = "public_link", _("Anonymous link")
+
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses")
+    version = models.ForeignKey(SurveyVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="+")
+    send = models.ForeignKey(
+        SurveySend, verbose_name=_("send"), null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    invitation = models.OneToOneField(
+        Invitation,
+        verbose_name=_("invitation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="response",
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.INVITATION)
+    language = models.CharField(_("language"), max_length=10)
+    submitted_on = models.DateField(_("answered on"))
+    submitted_at = models.DateTimeField(_("answered"), null=True, blank=True)  # identified responses only
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    digest = models.CharField(max_length=64)  # sha256 of its canonical content (surveys.services.integrity)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        ordering = ["-submitted_on", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "survey", "submitted_on"]),
+            models.Index(fields=["organization", "contact"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.reference} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "surveys:response_detail",
+            kwargs={"org_slug": self.organization.slug, "survey_id": self.survey_id, "response_id": self.pk},
+        )
+
+
+class Answer(TenantOwned):
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)  # a score
+    text = models.TextField(blank=True)  # a text answer, or a single choice's value
+    choices = models.JSONField(default=list, blank=True)  # a multiple choice's values
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "question", "number"]),
+            models.Index(fields=["organization", "response"]),
+        ]
+
+
+class AnonymousSubmission(TenantOwned):
+    """An anonymous answer waiting to be released: no invitation, no contact, no time finer than the day. Released
+    into responses in shuffled batches of at least the survey's threshold, then deleted."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16, choices=Response.Source.choices)
+    language = models.CharField(max_length=10)
+    submitted_on = models.DateField()
+    attributes = models.JSONField(default=dict, blank=True)
+    answers = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "survey", "version"])]

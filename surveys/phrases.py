@@ -1,0 +1,22 @@
+"""How the surveys module's audit events read on a timeline (qms.audit.phrases): "Marcus Reid sent it to 240
+contacts"."""
+
+from django.utils.translation import gettext_lazy as _
+
+from qms.audit.phrases import AuditPhrase
+
+AUDIT_ACTIONS = {
+    "survey.create": AuditPhrase(_("Survey created"), _("created {record}")),
+    "survey.update": AuditPhrase(_("Survey edited"), _("edited {record}")),
+    "survey.questions": AuditPhrase(_("Questions changed"), _("changed the questions of {record}")),
+    "survey.translation": AuditPhrase(_("Translation changed"), _("changed a translation of {record}")),
+    "survey.new_version": AuditPhrase(_("New version"), _("started version {number} of {record}")),
+    "survey.send": AuditPhrase(_("Sent"), _("sent {record} to {invited} contacts")),
+    "survey.close": AuditPhrase(_("Closed"), _("closed {record}")),
+    "survey.reopen": AuditPhrase(_("Reopened"), _("reopened {record}")),
+    "survey.save_template": AuditPhrase(_("Saved as a template"), _("saved {record} as a template")),
+    "survey.public_link": AuditPhrase(_("Public link changed"), _("changed the public link of {record}")),
+    "survey.archive": AuditPhrase(_("Archived"), _("archived {record}")),
+    "invitation.revoke": AuditPhrase(_("Invitation revoked"), _("revoked {record}")),
+    "response.erase_personal_data": AuditPhrase(_("Personal data erased"), _("erased the personal data in {record}")),
+}
