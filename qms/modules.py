@@ -133,6 +133,9 @@ class ModuleConfig(AppConfig):
     # answers one cross-organisation question with ids (qms/tenancy/crossings.py); installed and granted to the
     # application role after each migrate, on PostgreSQL
     database_crossings: tuple[str, ...] = ()
+    # renderer key -> dotted path of a callable(message: OutboxMessage) -> qms.outbox.rendering.RenderedEmail: what
+    # the outbox worker calls to write a deferred message (qms.outbox.services.email_enqueue_many) before sending it
+    email_renderers: dict[str, str] = {}
 
     def periodic_tasks(self) -> dict[str, dict]:
         """Beat entries {name: {"task": "<app>.<task>", "schedule": seconds}}: tasks are named, never imported."""
@@ -230,6 +233,15 @@ def _panels(declared: str, **record: Any) -> list[CustomerPanel]:
 
 def database_crossings() -> list[str]:
     return [_load(path) for m in installed_modules() for path in m.database_crossings]
+
+
+def email_renderers() -> dict[str, Callable[..., Any]]:
+    """Every installed module's email renderers by key (the first module declaring a key wins)."""
+    found: dict[str, Callable[..., Any]] = {}
+    for module in installed_modules():
+        for key, path in module.email_renderers.items():
+            found.setdefault(key, _load(path))
+    return found
 
 
 def notification_kinds() -> list[NotificationKind]:

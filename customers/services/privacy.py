@@ -30,14 +30,15 @@ def contact_export_record(*, contact: Contact, actor: User) -> None:
 
 
 def _erase_from_outbox(*, organization: Organization, emails: list[str]) -> int:
-    """Emails to the person: the address and bodies go; one not yet sent will not be sent."""
+    """Emails to the person: the address, bodies, headers and a deferred one's context go; one not yet sent will not
+    be sent."""
     count = 0
     for email in emails:
         messages = OutboxMessage.objects.filter(organization=organization, to_email__iexact=email)
         messages.filter(state=OutboxMessage.State.PENDING).update(
             state=OutboxMessage.State.FAILED, last_error="Not sent: the recipient's personal data was erased."
         )
-        count += messages.update(to_email="", body_text=ERASED, body_html="")
+        count += messages.update(to_email="", body_text=ERASED, body_html="", context={}, headers={})
     return count
 
 

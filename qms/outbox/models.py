@@ -10,7 +10,9 @@ class OutboxMessage(TenantTable):
     """An email waiting to leave, written in the same transaction as the change that caused it.
 
     `organization` is empty only for system mail (password reset), which is visible in the system context alone
-    (qms.tenancy.context.system_context).
+    (qms.tenancy.context.system_context). A message with a `renderer` is written without its subject and body: the
+    worker fills them (and extra headers) from the renderer and `context` just before sending, and keeps them on the
+    row (qms.outbox.rendering).
     """
 
     class State(models.TextChoices):
@@ -32,6 +34,11 @@ class OutboxMessage(TenantTable):
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("body text"))
     body_html = models.TextField(_("body html"), blank=True)
+    # Extra headers sent with it (List-Unsubscribe …), beside its Message-ID.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # A deferred message: the key of a module's email renderer (ModuleConfig.email_renderers) and what it needs.
+    renderer = models.CharField(_("renderer"), max_length=100, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
     message_id = models.CharField(_("message id"), max_length=200, unique=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
+from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import make_msgid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,6 +24,9 @@ from qms.tenancy.models import Organization
 from qms.tenancy.rls import SYSTEM_ORGANIZATION
 
 from .models import OutboxMessage
+from .rendering import RenderedEmail, needs_rendering, render_deferred
+
+__all__ = ["RenderedEmail", "email_enqueue", "email_enqueue_many", "outbox_deliver", "outbox_retry"]
 
 if TYPE_CHECKING:
     from qms.accounts.models import User
@@ -59,7 +65,7 @@ def email_enqueue(
         subject, text, html = render_email(
             template, {**context, "organization": organization, "site_url": settings.SITE_URL}
         )
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "closeloop.local"
+    domain = message_id_domain()
     message = OutboxMessage(
         organization=organization,
         purpose=template,
@@ -77,6 +83,74 @@ def email_enqueue(
     if nudge:
         transaction.on_commit(nudge_relay)
     return message
+
+
+def message_id_domain() -> str:
+    """The domain of the Message-IDs the outbox makes: the sender address's."""
+    return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "closeloop.local"
+
+
+# One statement for the lot: the rows travel as arrays (PostgreSQL) or one JSON array (SQLite), not as parameters
+# of their own, so 10,000 messages are one INSERT with a handful of parameters.
+_INSERT_MANY = {
+    "postgresql": (
+        "INSERT INTO outbox_outboxmessage (organization_id, purpose, to_email, subject, body_text, body_html, headers, "
+        "renderer, context, message_id, state, attempts, next_attempt_at, last_error, created_at) "
+        "SELECT %s, %s, r.to_email, '', '', '', '{}'::jsonb, %s, r.context::jsonb, r.message_id, %s, 0, %s, '', %s "
+        "FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS r(to_email, context, message_id, n) "
+        "ORDER BY r.n RETURNING id, message_id"
+    ),
+    "sqlite": (
+        "INSERT INTO outbox_outboxmessage (organization_id, purpose, to_email, subject, body_text, body_html, headers, "
+        "renderer, context, message_id, state, attempts, next_attempt_at, last_error, created_at) "
+        "SELECT %s, %s, json_extract(r.value, '$[0]'), '', '', '', '{}', %s, json_extract(r.value, '$[1]'), "
+        "json_extract(r.value, '$[2]'), %s, 0, %s, '', %s FROM json_each(%s) AS r ORDER BY r.key "
+        "RETURNING id, message_id"
+    ),
+}
+
+
+def email_enqueue_many(
+    *, organization: Organization, renderer: str, rows: Sequence[tuple[str, dict]], nudge: bool = True
+) -> list[int]:
+    """Write one deferred email per (to_email, context) row, in the caller's transaction and organisation context:
+    the worker renders each one with the module's `renderer` (ModuleConfig.email_renderers) when it sends it.
+
+    Each message has its own Message-ID and `purpose` = the renderer's key; the relay is nudged once for the lot.
+    One INSERT on PostgreSQL and SQLite whatever the number of rows. Returns the ids in the rows' order."""
+    if not rows:
+        return []
+    domain = message_id_domain()
+    message_ids = [make_msgid(domain=domain) for _row in rows]
+    now = timezone.now()
+    purpose = renderer[: OutboxMessage._meta.get_field("purpose").max_length or 64]
+    vendor = connection.vendor
+    if vendor in _INSERT_MANY:
+        head: list[Any] = [organization.pk, purpose, renderer, State.PENDING]
+        if vendor == "postgresql":
+            contexts = [json.dumps(context, cls=DjangoJSONEncoder) for _to, context in rows]
+            params = [*head, now, now, [to for to, _context in rows], contexts, message_ids]
+        else:
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            rows_out = [[to, context, m] for (to, context), m in zip(rows, message_ids, strict=True)]
+            packed = json.dumps(rows_out, cls=DjangoJSONEncoder)
+            params = [*head, stamp, stamp, packed]
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_MANY[vendor], params)
+            by_message_id = {message_id: pk for pk, message_id in cursor.fetchall()}
+        ids = [by_message_id[message_id] for message_id in message_ids]
+    else:
+        messages = [
+            OutboxMessage(
+                organization=organization, purpose=purpose, to_email=to, subject="", body_text="", renderer=renderer,
+                context=context, message_id=message_id, next_attempt_at=now, created_at=now,
+            )
+            for (to, context), message_id in zip(rows, message_ids, strict=True)
+        ]  # fmt: skip
+        ids = [message.pk for message in OutboxMessage.objects.bulk_create(messages)]
+    if nudge:
+        transaction.on_commit(nudge_relay)
+    return ids
 
 
 def nudge_relay() -> bool:
@@ -128,7 +202,7 @@ def _send(message: OutboxMessage) -> None:
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
-        headers={"Message-ID": message.message_id},
+        headers={**message.headers, "Message-ID": message.message_id},
         connection=get_connection(fail_silently=False),
     )
     if message.body_html:
@@ -136,15 +210,41 @@ def _send(message: OutboxMessage) -> None:
     email.send()
 
 
+def _render(message: OutboxMessage) -> None:
+    """Write a deferred message with its renderer, in the organisation's language and time zone unless the context
+    names a `language` (a renderer may activate the recipient's own); in a savepoint, so that a renderer's failed
+    query leaves the message's transaction usable for recording the failure."""
+    organization = message.organization
+    with (
+        transaction.atomic(),
+        activated(
+            language=language_for(organization=organization, asked=str(message.context.get("language", ""))),
+            time_zone=time_zone_for(organization=organization),
+        ),
+    ):
+        render_deferred(message)
+
+
 def outbox_deliver(*, message_id: int) -> str:
     """Send one message if it is still pending. The row stays locked while it is sent, so two workers given
-    the same message cannot both send it; a message already sent is skipped."""
+    the same message cannot both send it; a message already sent is skipped. A deferred message is rendered first,
+    under the same lock, and what was sent is saved on the row; a renderer that fails marks the message failed."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
         if message is None or message.state != State.PENDING:
             return "skipped"
         message.attempts += 1
         message.lease_until = None
+        if needs_rendering(message):
+            try:
+                _render(message)
+            except Exception as exc:  # noqa: BLE001 - a renderer's failure is the message's, shown and retryable
+                message.state = State.FAILED
+                message.last_error = f"{type(exc).__name__} while rendering: {exc}"[:2000]
+                message.subject = message.body_text = message.body_html = ""
+                message.save()
+                log.warning("outbox message %s could not be rendered: %s", message.pk, exc)
+                return message.state
         try:
             _send(message)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row and shown to people
