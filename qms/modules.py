@@ -95,6 +95,21 @@ class NotificationKind:
     routed: bool = True
 
 
+@dataclass(frozen=True)
+class TokenLink:
+    """A public link found by its token, /<prefix>/<token>/ (prefix "r" for /r/<token>/): `organization_of` is the
+    dotted path of a callable(*, token_hash) -> organisation id | None, answered across organisations (a SECURITY
+    DEFINER crossing on PostgreSQL). The middleware runs the link's view inside that organisation's context
+    (qms/tenancy/public_links.py)."""
+
+    prefix: str
+    organization_of: str
+
+    @property
+    def path_prefix(self) -> str:
+        return f"/{self.prefix.strip('/')}/"
+
+
 class ModuleConfig(AppConfig):
     """The AppConfig of a domain app. Every declaration is optional; docs/adding-a-module.md explains each.
 
@@ -103,8 +118,10 @@ class ModuleConfig(AppConfig):
     """
 
     # A module with `urlpatterns` (staff pages under /o/<slug>/), `api_urlpatterns` (under /api/v1/o/<slug>/) and
-    # `public_urlpatterns` (under /p/<slug>/, no account). Staff and API routes are namespaced by the app's label
-    # (`feedback:inbox`, `feedback_api:api_feedback`); public routes of every app share the `public` namespace.
+    # `public_urlpatterns` (under /p/<slug>/, no account) and `link_urlpatterns` (token links at the site's root,
+    # such as r/<str:token>/, declared in `token_links`). Staff and API routes are namespaced by the app's label
+    # (`feedback:inbox`, `feedback_api:api_feedback`); public routes of every app share the `public` namespace, and
+    # token links the `links` namespace.
     urls: str = ""
     navigation: tuple[NavEntry, ...] = ()
     # callable(*, organization, password) run inside the organisation's context by seed_demo
@@ -136,6 +153,8 @@ class ModuleConfig(AppConfig):
     # renderer key -> dotted path of a callable(message: OutboxMessage) -> qms.outbox.rendering.RenderedEmail: what
     # the outbox worker calls to write a deferred message (qms.outbox.services.email_enqueue_many) before sending it
     email_renderers: dict[str, str] = {}
+    # the public links found by their token (/r/<token>/ …) whose routes are the `link_urlpatterns` of `urls`
+    token_links: tuple[TokenLink, ...] = ()
 
     def periodic_tasks(self) -> dict[str, dict]:
         """Beat entries {name: {"task": "<app>.<task>", "schedule": seconds}}: tasks are named, never imported."""
@@ -233,6 +252,19 @@ def _panels(declared: str, **record: Any) -> list[CustomerPanel]:
 
 def database_crossings() -> list[str]:
     return [_load(path) for m in installed_modules() for path in m.database_crossings]
+
+
+def token_links() -> list[TokenLink]:
+    return [link for module in installed_modules() for link in module.token_links]
+
+
+def token_link_for(path: str) -> TokenLink | None:
+    """The token link a path is under (/r/abc/ -> the module's TokenLink("r", …)), or None."""
+    return next((link for link in token_links() if path.startswith(link.path_prefix)), None)
+
+
+def organization_of(link: TokenLink) -> Callable[..., int | None]:
+    return _load(link.organization_of)
 
 
 def email_renderers() -> dict[str, Callable[..., Any]]:

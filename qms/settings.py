@@ -247,6 +247,8 @@ IMPORT_UPKEEP_SECONDS = env.float("IMPORT_UPKEEP_SECONDS", default=60.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PUBLIC_FORM_RATE_LIMIT = env.int("PUBLIC_FORM_RATE_LIMIT", default=5)  # submissions per IP per window
 PUBLIC_FORM_RATE_WINDOW_MINUTES = env.int("PUBLIC_FORM_RATE_WINDOW_MINUTES", default=10)
+# An address asking for more unknown link tokens (/r/, /u/, /t/) than this in an hour gets the unknown page for any.
+PUBLIC_LINK_MISSES_PER_HOUR = env.int("PUBLIC_LINK_MISSES_PER_HOUR", default=20)
 
 # --- Celery ---------------------------------------------------------------------------------------------
 BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))

@@ -13,8 +13,8 @@ from .modules import url_patterns
 
 # Everything under /o/<org_slug>/ and /api/v1/o/<org_slug>/ is resolved to an organisation by
 # qms.tenancy.middleware.TenantMiddleware and covered by tests/tenancy/test_isolation_sweep.py. Each installed
-# module (qms/modules.py) adds its staff routes as namespace <label>, its API as <label>_api, and its public
-# routes to the shared namespace `public`.
+# module (qms/modules.py) adds its staff routes as namespace <label>, its API as <label>_api, its public
+# routes to the shared namespace `public` and its token links (/r/<token>/ …) to the shared namespace `links`.
 organization_patterns = [
     path("", include((tenancy_urls.urlpatterns, "tenancy"))),
     path("", include((audit_urls.urlpatterns, "audit"))),
@@ -31,6 +31,9 @@ api_patterns = [
 
 public_patterns = [pattern for _, patterns in url_patterns("public_urlpatterns") for pattern in patterns]
 
+# Public links found by their token (/r/<token>/ …), at the root: the middleware finds their organisation.
+link_patterns = [pattern for _, patterns in url_patterns("link_urlpatterns") for pattern in patterns]
+
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("accounts/", include(accounts_urls)),
@@ -38,6 +41,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/o/<slug:org_slug>/", include(api_patterns)),
     path("p/<slug:org_slug>/", include((public_patterns, "public"))),
+    path("", include((link_patterns, "links"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the page needs nothing inline.
     path(

@@ -6,7 +6,6 @@ table, so it holds with Redis down too, and a refused or failed submission is no
 address to one organisation take a lock before counting (qms/locks.py), so concurrent ones count each other.
 """
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,17 +18,13 @@ from feedback.models import FeedbackItem
 from qms.audit.services import audit_record
 from qms.locks import transaction_lock
 from qms.tenancy.models import Organization
+from qms.tenancy.public_links import address_hash as source_ip_hash  # the keyed hash of the sender's address
 
 from .inbox import feedback_create
 
 
 class IntakeRateLimited(Exception):
     """Too many submissions from one address to one organisation in the window."""
-
-
-def source_ip_hash(ip: str | None) -> str:
-    """A keyed hash of the sender's address: enough to count submissions, useless for finding the person."""
-    return hashlib.sha256((settings.SECRET_KEY + (ip or "unknown")).encode()).hexdigest()
 
 
 def intake_recent_count(*, organization: Organization, ip_hash: str) -> int:

@@ -1,4 +1,3 @@
-import hashlib
 import secrets
 from typing import Any, ClassVar
 
@@ -13,10 +12,6 @@ from qms.tenancy.models import Membership, Role, TenantOwned
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class UserManager(BaseUserManager["User"]):

@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.models import Membership, Organization
+from qms.tenancy.public_links import token_hash
 from qms.tenancy.sql import Columns, fetch_one
 
-from .models import ApiToken, Invitation, User, digest
+from .models import ApiToken, Invitation, User
 
 _TOKEN, _MEMBERSHIP, _USER = Columns(ApiToken, "t"), Columns(Membership, "m"), Columns(User, "u")
 
@@ -32,7 +33,7 @@ def api_token_for_key(*, organization: Organization, key: str) -> ApiToken | Non
     `ApiToken.objects.filter(organization=…, token_hash=…, revoked_at__isnull=True)
     .select_related("membership__user")`, at a third of the cost.
     """
-    found = fetch_one(_token_by_hash(connection.vendor), [organization.pk, digest(key)], _TOKEN, _MEMBERSHIP, _USER)
+    found = fetch_one(_token_by_hash(connection.vendor), [organization.pk, token_hash(key)], _TOKEN, _MEMBERSHIP, _USER)
     if found is None:
         return None
     token: ApiToken
@@ -65,4 +66,4 @@ def access_invitation(*, organization: Organization, invitation_id: int) -> Invi
 
 
 def invitation_for_token(*, organization: Organization, token: str) -> Invitation | None:
-    return Invitation.objects.filter(organization=organization, token_hash=digest(token)).first()
+    return Invitation.objects.filter(organization=organization, token_hash=token_hash(token)).first()

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from qms.audit.services import audit_record
 from qms.tenancy.locale import zone
 from qms.tenancy.models import Membership, Organization, Role
+from qms.tenancy.public_links import token_hash
 from qms.tenancy.services import membership_add
 
 from . import emails
-from .models import ApiToken, Invitation, User, digest, new_secret
+from .models import ApiToken, Invitation, User, new_secret
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
@@ -67,7 +68,7 @@ def invitation_create(
             email=email,
             role=role,
             membership_expires_at=membership_expires_at,
-            token_hash=digest(token),
+            token_hash=token_hash(token),
             invited_by=actor,
             valid_until=timezone.now() + settings.INVITATION_TTL,
         )
@@ -149,7 +150,7 @@ def api_token_create(
             membership=membership,
             name=name.strip(),
             prefix=key[:10],
-            token_hash=digest(key),
+            token_hash=token_hash(key),
             created_by=actor,
         )
         audit_record(

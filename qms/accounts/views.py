@@ -20,12 +20,13 @@ from qms.forms import add_service_errors
 from qms.permissions import permission
 from qms.tenancy.context import organization_context
 from qms.tenancy.locale import activated, browser_language, language_for, time_zone_for
+from qms.tenancy.public_links import token_hash
 from qms.tenancy.requests import MemberRequest
 from qms.tenancy.selectors import members_for_organization, memberships_for_user, organization_for_invitation
 
 from .forms import ApiTokenForm, EmailLoginForm, OutboxPasswordResetForm, PreferencesForm, SecondFactorForm, SignupForm
 from .middleware import PENDING
-from .models import Invitation, User, digest
+from .models import Invitation, User
 from .selectors import access_api_token, api_tokens_for_organization, invitation_for_token
 from .services import api_token_create, api_token_revoke, invitation_accept, user_create, user_set_preferences
 from .two_factor import (
@@ -174,7 +175,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
-    organization = organization_for_invitation(token_hash=digest(token))
+    organization = organization_for_invitation(token_hash=token_hash(token))
     if organization is None:
         raise Http404(_("This invitation link is not valid."))
     with transaction.atomic(), organization_context(organization):

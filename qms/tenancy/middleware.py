@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from typing import cast
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -10,12 +11,14 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from qms import modules
 from qms.accounts.two_factor import REQUIRED, second_factor_missing
 
 from .access import can_write
-from .context import request_organization_context
+from .context import organization_context, request_organization_context
 from .locale import for_request
-from .requests import MemberRequest
+from .public_links import address_hash, link_organization
+from .requests import LinkRequest, MemberRequest
 from .selectors import membership_for_user
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -25,7 +28,8 @@ PUBLIC_PREFIX = "/p/"
 
 
 class TenantMiddleware:
-    """Resolves /o/<slug>/, /api/v1/o/<slug>/ and /p/<slug>/ to an organisation and runs the request in it.
+    """Resolves /o/<slug>/, /api/v1/o/<slug>/ and /p/<slug>/ to an organisation and runs the request in it; a
+    module's token links (/r/<token>/ …) by their token's hash (qms.tenancy.public_links).
 
     The request runs in one transaction with the organisation's scope and RLS setting
     (`context.request_organization_context`), rolled back when the answer is a server error, so a half-done write
@@ -39,6 +43,9 @@ class TenantMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
+        link = modules.token_link_for(path)
+        if link is not None:
+            return self.token_link(request, link)
         if not path.startswith((STAFF_PREFIX, API_PREFIX, PUBLIC_PREFIX)):
             return self.get_response(request)
         try:
@@ -68,4 +75,31 @@ class TenantMiddleware:
                 response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)  # a request that failed keeps none of its writes, nor their emails
+            return response
+
+    def token_link(self, request: HttpRequest, link: modules.TokenLink) -> HttpResponse:
+        """Run a token link's view in one transaction, inside the organisation its token belongs to; with
+        `request.organization = None` and no context when it belongs to none (or the address guessed too often)."""
+        try:
+            token = resolve(request.path_info).kwargs.get("token")
+        except Resolver404:
+            token = None
+        if not isinstance(token, str):
+            return self.get_response(request)
+        with transaction.atomic():
+            organization = link_organization(
+                organization_of=modules.organization_of(link),
+                token=token,
+                address=address_hash(get_client_ip_address(request)),
+            )
+            link_request = cast(LinkRequest, request)
+            link_request.organization = organization
+            if organization is None:
+                with for_request(request, None):
+                    response = self.get_response(request)
+            else:
+                with organization_context(organization), for_request(request, organization):
+                    response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)  # as on every other branch: a failed request keeps none of its writes
             return response

@@ -145,4 +145,23 @@ class Membership(TenantOwned):
         return self.removed_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
 
+class LinkMiss(models.Model):
+    """A public link asked for with a token that belongs to no organisation, by an address (a keyed hash of it):
+    what qms.tenancy.public_links counts to stop guessing. Of no organisation; kept for an hour."""
+
+    ip_hash = models.CharField(_("address hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("link miss")
+        verbose_name_plural = _("link misses")
+        indexes = [
+            models.Index(fields=["ip_hash", "created_at"], name="link_miss_address"),
+            models.Index(fields=["created_at"], name="link_miss_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"link miss at {self.created_at:%Y-%m-%d %H:%M}"
+
+
 from .references import ReferenceCounter  # noqa: E402,F401 - registered with the tenancy app

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from qms.accounts.models import Invitation, digest
+from qms.accounts.models import Invitation
 from qms.accounts.services import invitation_create
 from qms.audit.models import AuditEvent
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership, Role
+from qms.tenancy.public_links import token_hash
 from tests.factories import InvitationFactory
 
 MEMBERS = "/o/alpha/settings/members/"
@@ -67,7 +68,7 @@ def test_an_owner_invites_a_person_and_an_email_with_a_single_use_link_is_queued
     assert f"{settings.SITE_URL}/i/{token}/" in message.body_text
     assert f"/i/{token}/" in message.body_html
     assert "Alpha Instruments" in message.body_text
-    assert invitation.token_hash == digest(token)
+    assert invitation.token_hash == token_hash(token)
 
 
 def test_the_invitation_and_its_email_share_the_callers_transaction(alpha):

@@ -6,12 +6,13 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from qms.accounts.models import ApiToken, Invitation, User, digest
+from qms.accounts.models import ApiToken, Invitation, User
 from qms.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from qms.audit.services import audit_record
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Membership, Organization, Role
+from qms.tenancy.public_links import token_hash
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -77,7 +78,7 @@ class InvitationFactory(TenantFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.STAFF
     token = factory.Sequence(lambda n: f"invitation-token-{n}")
-    token_hash = factory.LazyAttribute(lambda o: digest(o.token))
+    token_hash = factory.LazyAttribute(lambda o: token_hash(o.token))
     invited_by = factory.SubFactory(UserFactory)
     valid_until = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
@@ -92,7 +93,7 @@ class ApiTokenFactory(TenantFactory):
     name = "Integration"
     key = factory.Sequence(lambda n: f"cl_test-token-{n:08d}")
     prefix = factory.LazyAttribute(lambda o: o.key[:10])
-    token_hash = factory.LazyAttribute(lambda o: digest(o.key))
+    token_hash = factory.LazyAttribute(lambda o: token_hash(o.key))
     created_by = factory.SelfAttribute("membership.user")
 
 
@@ -211,3 +212,15 @@ class ImportJobFactory(TenantFactory):
     file = factory.django.FileField(filename="customers.csv", data=b"name,email\n")
     original_name = "customers.csv"
     created_by = factory.SubFactory(UserFactory)
+
+
+# --- surveys -------------------------------------------------------------------------------------------------
+
+from tests.factories.surveys import (  # noqa: E402,F401 - every factory from tests.factories
+    AnonymousSubmissionFactory,
+    QuestionFactory,
+    ResponseFactory,
+    SurveyFactory,
+    SurveySendFactory,
+    SurveyVersionFactory,
+)
