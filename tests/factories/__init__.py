@@ -213,14 +213,3 @@ class ImportJobFactory(TenantFactory):
     original_name = "customers.csv"
     created_by = factory.SubFactory(UserFactory)
 
-
-# --- surveys -------------------------------------------------------------------------------------------------
-
-from tests.factories.surveys import (  # noqa: E402,F401 - every factory from tests.factories
-    AnonymousSubmissionFactory,
-    QuestionFactory,
-    ResponseFactory,
-    SurveyFactory,
-    SurveySendFactory,
-    SurveyVersionFactory,
-)
