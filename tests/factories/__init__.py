@@ -212,4 +212,3 @@ class ImportJobFactory(TenantFactory):
     file = factory.django.FileField(filename="customers.csv", data=b"name,email\n")
     original_name = "customers.csv"
     created_by = factory.SubFactory(UserFactory)
-
