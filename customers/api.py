@@ -117,6 +117,7 @@ class ContactOutput(serializers.ModelSerializer):
             "preferred_language",
             "consent",
             "consent_changed_at",
+            "consent_source",
             "created_at",
             "updated_at",
             "erased_at",
@@ -146,7 +147,9 @@ class ContactList(CreateThroughService, OrganizationQuerysetMixin, generics.List
         return Contact.objects.filter(organization=organization).order_by("name", "pk")
 
     def create(self, request: MemberApiRequest, data: dict[str, Any]) -> Contact:
-        return contact_create(organization=request.organization, actor=request.user, **data)
+        return contact_create(
+            organization=request.organization, actor=request.user, consent_source=Contact.ConsentSource.API, **data
+        )
 
 
 class ContactDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.RetrieveAPIView):
@@ -169,7 +172,7 @@ class ContactDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.Re
         return Contact.objects.filter(organization=organization)
 
     def update(self, request: MemberApiRequest, instance: Contact, data: dict[str, Any]) -> Contact:
-        return contact_update(contact=instance, actor=request.user, **data)
+        return contact_update(contact=instance, actor=request.user, consent_source=Contact.ConsentSource.API, **data)
 
 
 urlpatterns = [

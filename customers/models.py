@@ -64,13 +64,24 @@ class Customer(TenantOwned):
 
 class Contact(TenantOwned):
     audit_former_types = ("feedback.contact",)  # its events before it moved from feedback/
-    audited_fields = ("name", "email", "phone", "preferred_language", "consent", "consent_changed_at")
+    audited_fields = (
+        "name", "email", "phone", "preferred_language", "consent", "consent_changed_at", "consent_source"
+    )  # fmt: skip
     personal_fields = ("name", "email", "phone")  # sealed in audit events (qms/audit/sealing.py)
 
     class Consent(models.TextChoices):
         UNKNOWN = "unknown", _("Not asked")
         GRANTED = "granted", _("Consented")
         OPTED_OUT = "opted_out", _("Opted out")
+
+    class ConsentSource(models.TextChoices):
+        """How the consent got its current state: who or what changed it last."""
+
+        STAFF = "staff", _("Changed by staff")
+        IMPORT = "import", _("Imported")
+        ONE_CLICK = "one_click", _("One-click unsubscribe in an email")
+        UNSUBSCRIBE_PAGE = "unsubscribe_page", _("Unsubscribe page")
+        API = "api", _("Through the API")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
@@ -81,6 +92,7 @@ class Contact(TenantOwned):
     preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True, default="en")
     consent = models.CharField(_("consent"), max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
     consent_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    consent_source = models.CharField(_("consent source"), max_length=32, blank=True, choices=ConsentSource.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     erased_at = models.DateTimeField(

@@ -11,6 +11,7 @@ AUDIT_ACTIONS = {
     "contact.update": AuditPhrase(_("Contact edited"), _("edited {record}")),
     "contact.export": AuditPhrase(_("Personal data exported"), _("exported the personal data of {record}")),
     "contact.erase": AuditPhrase(_("Personal data erased"), _("erased the personal data of {record}")),
+    "contact.opt_out": AuditPhrase(_("Unsubscribed"), _("unsubscribed {record} from email")),
     "import.complete": AuditPhrase(_("Import written"), _("wrote {record}")),
     "import.cancel": AuditPhrase(_("Import cancelled"), _("cancelled {record}")),
 }

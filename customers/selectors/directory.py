@@ -14,7 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from customers.filters import CustomerFilter
 from customers.models import Contact, Customer, ImportJob
-from customers.services.import_rows import COLUMN_NAMES
+from customers.services.import_rows import COLUMN_NAMES, EXPORT_ONLY
 from qms.accounts.models import User
 from qms.dashboard import NEEDED, NEW, Attention, AttentionItem, Period
 from qms.modules import DashboardCard
@@ -25,8 +25,9 @@ from qms.tenancy.models import Membership, Organization
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev dependency: for the type checker only
 
-# The export's columns are the import's, so an export can be edited and imported again.
-EXPORT_COLUMNS = list(COLUMN_NAMES)
+# The export's columns are the import's, so an export can be edited and imported again, and then how each contact's
+# consent was given (which the import reads past).
+EXPORT_COLUMNS = [*COLUMN_NAMES, *EXPORT_ONLY]
 ATTENTION_ITEMS = 5  # the first items of each dashboard list; the list links to the rest
 
 
@@ -81,6 +82,7 @@ def directory_export_rows(*, organization: Organization, filters: CustomerFilter
             "live__phone",
             "live__preferred_language",
             "live__consent",
+            "live__consent_source",
         )
     )
     return rows.iterator(chunk_size=2000)

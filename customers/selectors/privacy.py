@@ -56,6 +56,7 @@ def contact_personal_data(*, organization: Organization, contact: Contact) -> di
             "preferred_language": contact.preferred_language,
             "consent": contact.consent,
             "consent_changed_at": contact.consent_changed_at,
+            "consent_source": contact.consent_source,
             "created_at": contact.created_at,
             "updated_at": contact.updated_at,
             "erased_at": contact.erased_at,

@@ -199,7 +199,10 @@ def contact_create(
     phone: str = "",
     preferred_language: str = "en",
     consent: str = Contact.Consent.UNKNOWN,
+    consent_source: str = Contact.ConsentSource.STAFF,
 ) -> Contact:
+    """A new contact of a customer; a consent given with it is recorded as from `consent_source` (a person on the
+    directory's pages, "api" through the API)."""
     fields = _contact_fields(email=email, phone=phone, preferred_language=preferred_language)
     with transaction.atomic():
         _check_email(organization=organization, email=fields["email"])
@@ -211,6 +214,7 @@ def contact_create(
             **fields,
             consent=consent,
             consent_changed_at=now if consent != Contact.Consent.UNKNOWN else None,
+            consent_source=consent_source if consent != Contact.Consent.UNKNOWN else "",
             created_at=now,
             updated_at=now,
         )
@@ -223,9 +227,12 @@ def contact_create(
         )
 
 
-def contact_update(*, contact: Contact, actor: User, **fields: Any) -> Contact:
-    """Change the fields given (any of CONTACT_FIELDS); changing the consent state stamps consent_changed_at:
-    when someone opted out is part of the record."""
+def contact_update(
+    *, contact: Contact, actor: User, consent_source: str = Contact.ConsentSource.STAFF, **fields: Any
+) -> Contact:
+    """Change the fields given (any of CONTACT_FIELDS); changing the consent state stamps consent_changed_at and
+    consent_source (a person on the directory's pages, "api" through the API): when and how someone opted out is
+    part of the record."""
     _unknown(fields, CONTACT_FIELDS, "contact_update")
     if contact.erased_at is not None:
         raise ValidationError(_("This contact's personal data was erased; it cannot be changed."))
@@ -237,7 +244,7 @@ def contact_update(*, contact: Contact, actor: User, **fields: Any) -> Contact:
         if "email" in data:
             _check_email(organization=locked.organization, email=data["email"], exclude_pk=locked.pk)
         if "consent" in data and data["consent"] != locked.consent:
-            return {"consent_changed_at": timezone.now()}
+            return {"consent_changed_at": timezone.now(), "consent_source": consent_source}
         return {}
 
     contact, _updated = audited_update(
@@ -250,3 +257,24 @@ def contact_update(*, contact: Contact, actor: User, **fields: Any) -> Contact:
         related=("organization",),
     )
     return contact
+
+
+def contact_opt_out(*, contact: Contact, source: str, actor: User | None = None) -> bool:
+    """The contact wants no more email: consent becomes opted out, stamped with when and how (`source`, one of
+    Contact.ConsentSource: "one_click" from an email's List-Unsubscribe, "unsubscribe_page" …), audited. `actor` is
+    None when the contact did it themselves (an unsubscribe link), as the public form's submissions are.
+
+    Idempotent: a contact already opted out is left as it is (no new event); returns whether it changed."""
+    if source not in Contact.ConsentSource.values:
+        raise ValueError(f"unknown consent source {source!r}")
+    opted_out = Contact.Consent.OPTED_OUT
+
+    def prepare(locked: Contact) -> dict[str, Any]:
+        if locked.consent == opted_out:
+            return {}
+        return {"consent": opted_out, "consent_changed_at": timezone.now(), "consent_source": source}
+
+    _contact, changes = audited_update(
+        instance=contact, actor=actor, action="contact.opt_out", prepare=prepare, related=("organization",)
+    )
+    return bool(changes)

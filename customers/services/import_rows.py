@@ -228,6 +228,9 @@ def _header_key(raw: str) -> str:
 
 
 HEADERS = {_header_key(alias): column.name for column in COLUMNS for alias in (column.name, *column.aliases)}
+# Columns the directory's export adds that an import does not write (how a consent was given): read past in silence,
+# so an exported file imports back as it is.
+EXPORT_ONLY = ("consent_source",)
 
 
 def header_columns(header: list[str]) -> tuple[dict[str, int], list[dict]]:
@@ -241,6 +244,8 @@ def header_columns(header: list[str]) -> tuple[dict[str, int], list[dict]]:
         if not key:
             continue
         name = HEADERS.get(key)
+        if name is None and key in {_header_key(column) for column in EXPORT_ONLY}:
+            continue
         if name is None:
             notes.append(_error(1, raw.strip()[:100], _("Unknown column: it is ignored.")))
         elif name in columns:

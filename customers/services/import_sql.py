@@ -11,8 +11,8 @@ temporary table and, in the task's transaction and organisation context (row-lev
 These are the statements of the schema's floor (COPY, then INSERT … SELECT into the real tables), plus the
 lookups of the upsert: no row passes through Python. The decisions are DirectoryWriter's (the ORM path on
 SQLite), written as SQL: a column the file lacks is left alone, an empty kind, language or consent keeps the
-current one, consent_changed_at moves only when consent does, and a row counts as updated only when a value
-changed. New rows take the model's defaults for what the file does not set.
+current one, consent_changed_at (and consent_source, "import") moves only when consent does, and a row counts as
+updated only when a value changed. New rows take the model's defaults for what the file does not set.
 """
 
 from collections import Counter
@@ -89,10 +89,10 @@ UPDATE import_contacts i SET id = c.id FROM (
 """
 CONTACTS_NEW = """
 INSERT INTO customers_contact (organization_id, customer_id, name, email, phone, preferred_language, consent,
-                               consent_changed_at, created_at, updated_at)
+                               consent_changed_at, consent_source, created_at, updated_at)
 SELECT %(org)s, customer_id, name, COALESCE(email, ''), COALESCE(phone, ''), COALESCE(preferred_language, %(lang)s),
        COALESCE(consent, %(consent)s), CASE WHEN COALESCE(consent, %(consent)s) <> %(consent)s THEN %(now)s END,
-       %(now)s, %(now)s
+       CASE WHEN COALESCE(consent, %(consent)s) <> %(consent)s THEN %(source)s ELSE '' END, %(now)s, %(now)s
 FROM import_contacts WHERE id IS NULL ORDER BY number
 """
 
@@ -141,6 +141,7 @@ class StagedImport:
             "kind": Customer._meta.get_field("kind").get_default(),
             "lang": Contact._meta.get_field("preferred_language").get_default(),
             "consent": Contact._meta.get_field("consent").get_default(),
+            "source": Contact.ConsentSource.IMPORT,
         }
 
     def load(self) -> None:
@@ -173,7 +174,8 @@ class StagedImport:
             "import_contacts",
             _contact_changes(present),
             ", consent_changed_at = CASE WHEN t.consent IS DISTINCT FROM COALESCE(i.consent, t.consent) "
-            "THEN %(now)s ELSE t.consent_changed_at END, updated_at = %(now)s",
+            "THEN %(now)s ELSE t.consent_changed_at END, consent_source = CASE WHEN t.consent IS DISTINCT FROM "
+            "COALESCE(i.consent, t.consent) THEN %(source)s ELSE t.consent_source END, updated_at = %(now)s",
         )
         self._upsert("customers", [CUSTOMERS, CUSTOMERS_BY_REF, CUSTOMERS_BY_NAME], customers, CUSTOMERS_NEW)
         self._upsert("contacts", [CONTACTS, CONTACTS_BY_EMAIL, CONTACTS_BY_NAME], contacts, CONTACTS_NEW)

@@ -13,7 +13,7 @@ from qms.tenancy.models import Organization
 
 from .import_rows import CheckedRow
 
-Consent = Contact.Consent
+Consent, ConsentSource = Contact.Consent, Contact.ConsentSource
 
 
 def _assign(obj: object, fields: dict) -> bool:
@@ -40,6 +40,7 @@ class DirectoryWriter:
         "preferred_language",
         "consent",
         "consent_changed_at",
+        "consent_source",
         "updated_at",
     ]
 
@@ -109,12 +110,13 @@ class DirectoryWriter:
             if contact is None:
                 consent = fields.get("consent", Consent.UNKNOWN)
                 changed_at = now if consent != Consent.UNKNOWN else None
-                created.append(self._new_contact(fields, consent_changed_at=changed_at))
+                source = ConsentSource.IMPORT if consent != Consent.UNKNOWN else ""
+                created.append(self._new_contact(fields, consent_changed_at=changed_at, consent_source=source))
                 continue
             consent_before = contact.consent
             if _assign(contact, fields):
                 if contact.consent != consent_before:
-                    contact.consent_changed_at = now
+                    contact.consent_changed_at, contact.consent_source = now, ConsentSource.IMPORT
                 contact.updated_at = now
                 changed.append(contact)
             else:
@@ -143,12 +145,15 @@ class DirectoryWriter:
     def _new_customer(self, fields: dict) -> Customer:
         return Customer(organization=self.organization, created_at=self.now, updated_at=self.now, **fields)
 
-    def _new_contact(self, fields: dict, *, consent_changed_at: datetime.datetime | None) -> Contact:
+    def _new_contact(
+        self, fields: dict, *, consent_changed_at: datetime.datetime | None, consent_source: str
+    ) -> Contact:
         return Contact(
             organization=self.organization,
             created_at=self.now,
             updated_at=self.now,
             consent_changed_at=consent_changed_at,
+            consent_source=consent_source,
             **fields,
         )
 
