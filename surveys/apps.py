@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.utils.translation import gettext_lazy as _
 
 from qms import modules, permissions
@@ -9,6 +11,11 @@ class SurveysConfig(modules.ModuleConfig):
     verbose_name = _("Surveys")
 
     urls = "surveys.urls"
+    navigation = (
+        modules.NavEntry(
+            cast(str, _("Surveys")), "surveys:survey_list", order=10, group="ask", icon="chat-bubble-left-right"
+        ),
+    )
     audit_actions = AUDIT_ACTIONS
     permissions = {
         "surveys.view": permissions.EVERYONE,  # staff and auditors read surveys and their responses

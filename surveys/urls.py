@@ -1,4 +1,6 @@
 """URLs of the surveys app. Each area keeps its routes beside its views (surveys/views/<area>.py)."""
 
+from .views import design
+
 # under /o/<org_slug>/
-urlpatterns: list = []
+urlpatterns = [*design.urlpatterns]

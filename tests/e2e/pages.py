@@ -14,6 +14,7 @@ from qms.audit.services import audit_record
 from qms.notifications.services import notify
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership
+from surveys.services.design import survey_create
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -54,6 +55,9 @@ PAGES = (
     "methods/{method}/",
     "methods/{method}/edit/",
     "methods/{method}/review/",
+    "surveys/",
+    "surveys/{survey}/",
+    "surveys/{survey}/preview/",
     "notifications/",
     "notifications/settings/",
     "notifications/rules/",
@@ -97,10 +101,14 @@ def records(alpha):
             summary={"columns": ["customer_name"], "preview": [{"row": 2, "cells": ["Acme"], "valid": True}]},
         )  # fmt: skip
         OutboxMessageFactory(organization=alpha.organization, state=OutboxMessage.State.FAILED, last_error="550 no")
+        survey = survey_create(
+            organization=alpha.organization, actor=alpha.manager, name="Customer satisfaction 2026",
+            starter="relationship_nps",
+        )  # fmt: skip
         membership = Membership.objects.get(organization=alpha.organization, user=alpha.staff)
         audit_record(organization=alpha.organization, actor=alpha.owner, action="test.event", obj=customer)
         event = AuditEvent.objects.filter(organization=alpha.organization).latest("seq")
     return {
         "customer": customer.pk, "contact": contact.pk, "item": item.pk, "method": method.pk, "job": job.pk,
-        "membership": membership.pk, "event": event.pk,
+        "membership": membership.pk, "event": event.pk, "survey": survey.pk,
     }  # fmt: skip

@@ -212,3 +212,15 @@ class ImportJobFactory(TenantFactory):
     file = factory.django.FileField(filename="customers.csv", data=b"name,email\n")
     original_name = "customers.csv"
     created_by = factory.SubFactory(UserFactory)
+
+
+# --- surveys -------------------------------------------------------------------------------------------------
+
+from tests.factories.surveys import (  # noqa: E402,F401 - every factory from tests.factories
+    AnonymousSubmissionFactory,
+    QuestionFactory,
+    ResponseFactory,
+    SurveyFactory,
+    SurveySendFactory,
+    SurveyVersionFactory,
+)

@@ -87,13 +87,14 @@ def test_the_navigation_shows_each_installed_module_in_its_group_and_marks_the_c
     page = login(alpha.manager).get(reverse("customers:customer_list", kwargs={"org_slug": alpha.slug}))
     entries = [(e["group"], e["label"], e["active"]) for e in page.context["module_navigation"]]
     assert entries == [
+        ("Ask", "Surveys", False),
         ("Listen", "Feedback inbox", False),
         ("Prove", "Monitoring methods", False),
         ("Directory", "Customers", True),
     ]
     html = page.content.decode()
     assert 'aria-current="page" href="/o/alpha/customers/">' in html
-    assert "Surveys" not in html  # only the modules that exist
+    assert "Complaints" not in html  # only the modules that exist
     methods = login(alpha.manager).get(reverse("feedback:method_list", kwargs={"org_slug": alpha.slug}))
     active = [e["label"] for e in methods.context["module_navigation"] if e["active"]]
     assert active == ["Monitoring methods"]
