@@ -4,15 +4,24 @@ how complete each translation is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.models import Organization
-from surveys.models import Question, Survey, SurveyVersion
+from surveys.models import Question, Response, Survey, SurveySend, SurveyVersion
 from surveys.rules import language_name
 from surveys.starters import STARTERS, Starter
 from surveys.texts import missing_texts
+
+
+def _counted(rows: QuerySet[Any]) -> Coalesce:
+    """How many of `rows` each survey has: one grouped subquery each, so that the counts never multiply."""
+    rows = rows.filter(organization_id=OuterRef("organization_id"), survey_id=OuterRef("pk"))
+    counted = rows.order_by().values("survey_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def surveys_for_organization(*, organization: Organization) -> QuerySet[Survey]:
@@ -21,9 +30,9 @@ def surveys_for_organization(*, organization: Organization) -> QuerySet[Survey]:
     return (
         Survey.objects.filter(organization=organization)
         .annotate(
-            send_count=Count("sends", distinct=True),
-            response_count=Count("responses", distinct=True),
-            version_count=Count("versions", distinct=True),
+            send_count=_counted(SurveySend.objects.all()),
+            response_count=_counted(Response.objects.all()),
+            version_count=_counted(SurveyVersion.objects.all()),
         )
         .order_by("-created_at", "-pk")
     )

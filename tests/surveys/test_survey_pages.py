@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from surveys.models import Survey, SurveyVersion
 from surveys.services.design import survey_archive
-from tests.factories import ResponseFactory
+from tests.factories import ResponseFactory, SurveySendFactory
 from tests.surveys.designing import make_survey, questions_of, versions_of
 
 
@@ -168,3 +168,15 @@ def test_archived_surveys_leave_the_list_unless_asked_for(alpha, login, survey):
     assert "Yearly NPS" not in client.get("/o/alpha/surveys/").content.decode()
     assert "Yearly NPS" in client.get("/o/alpha/surveys/?status=archived").content.decode()
     assert client.get("/o/alpha/surveys/?status=nonsense&privacy=identified").status_code == 200
+
+
+def test_the_list_and_the_survey_count_sends_and_responses_without_multiplying_them(alpha, login, survey):
+    [version] = versions_of(alpha, survey)
+    with alpha.context():
+        SurveySendFactory.create_batch(2, version=version)
+        ResponseFactory.create_batch(3, version=version)
+    client = login(alpha.staff)
+    listed = client.get("/o/alpha/surveys/").context["page"].object_list[0]
+    assert (listed.send_count, listed.response_count, listed.version_count) == (2, 3, 1)
+    shown = client.get(_url(survey)).context["survey"]
+    assert (shown.send_count, shown.response_count) == (2, 3)
