@@ -52,7 +52,7 @@ lint: install
 
 # mypy with django-stubs over all apps (configuration: [tool.mypy] in pyproject.toml); not part of lint.
 typecheck: install
-	$(VENV)/bin/mypy customers feedback qms reports
+	$(VENV)/bin/mypy customers feedback qms reports surveys
 
 bench: install
 	$(PY) -m pytest tests/bench -o python_files="bench_*.py" -s -q $(PYTEST_ARGS)

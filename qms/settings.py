@@ -244,6 +244,10 @@ IMPORT_REQUEUE_AFTER_SECONDS = env.int("IMPORT_REQUEUE_AFTER_SECONDS", default=3
 IMPORT_AUTO_REQUEUES = env.int("IMPORT_AUTO_REQUEUES", default=3)
 IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 IMPORT_UPKEEP_SECONDS = env.float("IMPORT_UPKEEP_SECONDS", default=60.0)
+# Surveys: the responses that arrived are sealed into each survey's chain this often (surveys.services.integrity).
+RESPONSE_SEAL_SECONDS = env.float("RESPONSE_SEAL_SECONDS", default=60.0)
+# Answers through a survey's public link (a QR code on a receipt) from one address, per hour.
+SURVEY_PUBLIC_LINK_ANSWERS_PER_HOUR = env.int("SURVEY_PUBLIC_LINK_ANSWERS_PER_HOUR", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PUBLIC_FORM_RATE_LIMIT = env.int("PUBLIC_FORM_RATE_LIMIT", default=5)  # submissions per IP per window
 PUBLIC_FORM_RATE_WINDOW_MINUTES = env.int("PUBLIC_FORM_RATE_WINDOW_MINUTES", default=10)

@@ -1,5 +1,6 @@
 from typing import cast
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from qms import modules, permissions
@@ -16,10 +17,24 @@ class SurveysConfig(modules.ModuleConfig):
             cast(str, _("Surveys")), "surveys:survey_list", order=10, group="ask", icon="chat-bubble-left-right"
         ),
     )
+    demo_seeder = "surveys.demo.seed_surveys"
+    privacy_handlers = ("surveys.privacy.survey_privacy",)
     audit_actions = AUDIT_ACTIONS
     permissions = {
         "surveys.view": permissions.EVERYONE,  # staff and auditors read surveys and their responses
         "surveys.manage": permissions.MANAGERS,  # design, translate, close
         "surveys.send": permissions.MANAGERS,
     }
-    sweep_cases = ("tests.surveys.sweep_cases",)
+    sweep_cases = ("tests.surveys.sweep_cases", "tests.surveys.sweep_cases_sending")
+    token_links = (
+        modules.TokenLink("r", "surveys.selectors.links.link_organization"),  # answer a survey
+        modules.TokenLink("u", "surveys.selectors.links.link_organization"),  # unsubscribe from its invitations
+    )
+    email_renderers = {"survey-invitation": "surveys.emails.render_invitation"}
+    database_crossings = (
+        "surveys.selectors.links.LINK_ORGANIZATION",
+        "surveys.services.integrity.ORGANIZATIONS_WITH_UNSEALED",
+    )
+
+    def periodic_tasks(self) -> dict[str, dict]:
+        return {"seal-responses": {"task": "surveys.seal_responses", "schedule": settings.RESPONSE_SEAL_SECONDS}}

@@ -72,6 +72,9 @@ class Survey(TenantOwned):
         default=False,
         help_text=_("A link anyone can answer, for a QR code on a receipt or a counter."),
     )
+    # The public link is printed on receipts and counters: no secret, so its token is kept to be shown again; it is
+    # looked up by its hash like every other link (surveys.selectors.links).
+    public_token = models.CharField(max_length=32, blank=True, editable=False)
     public_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     thank_you_url = models.URLField(_("link on the thank-you page"), blank=True)
     invitation_days = models.PositiveSmallIntegerField(
@@ -364,6 +367,9 @@ class Response(TenantOwned):
     submitted_at = models.DateTimeField(_("answered"), null=True, blank=True)  # identified responses only
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     digest = models.CharField(max_length=64)  # sha256 of its canonical content (surveys.services.integrity)
+    seal = models.ForeignKey(
+        "ResponseSeal", null=True, blank=True, on_delete=models.PROTECT, related_name="responses", editable=False
+    )
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
@@ -373,6 +379,11 @@ class Response(TenantOwned):
         indexes = [
             models.Index(fields=["organization", "survey", "submitted_on"]),
             models.Index(fields=["organization", "contact"]),
+            models.Index(
+                fields=["organization", "survey"],
+                condition=models.Q(seal__isnull=True),
+                name="surveys_response_unsealed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -413,3 +424,32 @@ class AnonymousSubmission(TenantOwned):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "survey", "version"])]
+
+
+class ResponseSeal(TenantOwned):
+    """A sealed batch of a survey's responses: the hash of the previous seal and of each response's digest, in
+    order. Answering takes no lock; a periodic job seals what arrived, one chain per survey
+    (surveys.services.integrity), so a response changed or removed after its seal no longer verifies."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="seals")
+    seq = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "survey", "seq"], name="response_seal_seq")]
+        indexes = [models.Index(fields=["organization", "survey", "seq"], name="surveys_seal_survey")]
+
+
+class PublicLinkAnswer(TenantOwned):
+    """When an address last answered through a survey's public link: its limit per hour, kept an hour. It holds
+    no response, and a response through the link holds no address, so the two cannot be joined."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    address_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "survey", "address_hash", "created_at"])]

@@ -48,6 +48,10 @@ UI_TEXTS: dict[str, StrOrPromise] = {
     "ui.invalid": _("Please choose one of the options."),
     "ui.errors": _("Some answers need your attention."),
     "ui.page_of": _("Page {page} of {pages}"),
+    "ui.busy": _(
+        "We have received several answers from your connection in the last hour, so we could not record this one "
+        "yet. Your answers are still in the form: please send them again later."
+    ),
     "ui.saved": _("Your answers so far are saved. You can close this page and come back to the link later."),
     "ui.language": _("Language"),
     "ui.change_language": _("Change language"),

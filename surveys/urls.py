@@ -1,6 +1,11 @@
 """URLs of the surveys app. Each area keeps its routes beside its views (surveys/views/<area>.py)."""
 
-from .views import design
+from . import api
+from .views import design, respond, send
 
 # under /o/<org_slug>/
-urlpatterns = [*design.urlpatterns]
+urlpatterns = [*design.urlpatterns, *send.urlpatterns]
+# at the site's root, found by their token (/r/<token>/, /u/<token>/): the customer's side, no account
+link_urlpatterns = respond.link_urlpatterns
+# under /api/v1/o/<org_slug>/
+api_urlpatterns = api.urlpatterns

@@ -23,6 +23,8 @@ CROSSINGS = {
     "app_memberships_of(bigint)",
     "app_organizations_with_mail_due(timestamp with time zone)",
     "app_organizations_with_imports()",
+    "app_survey_link_organization(text)",
+    "app_organizations_with_unsealed_responses()",
 }
 
 
@@ -152,6 +154,8 @@ def test_every_function_the_application_role_may_call_is_known_and_crosses_nothi
             ("SELECT * FROM app_memberships_of(%s)", [bravo_member]),
             ("SELECT app_organizations_with_mail_due(now())", []),
             ("SELECT app_organizations_with_imports()", []),
+            ("SELECT app_survey_link_organization(%s)", ["no-such-token"]),
+            ("SELECT app_organizations_with_unsealed_responses()", []),
         ):
             cursor.execute(call, params)
             for row in cursor.fetchall():  # ids and roles, never another organisation's rows

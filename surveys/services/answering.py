@@ -1,0 +1,217 @@
+"""Recording customers' answers: page by page as they go, then once, on submission.
+
+A customer's answer is written to the database alone (no broker, no email, no audit-chain lock): submission is a
+compare-and-swap on the invitation (`answered_at` from empty to set), so of any number of concurrent submissions
+with one link exactly one records a response, and the others are told the link has been used. Each response
+carries the digest of its content (surveys.services.integrity), so its integrity is proven without serialising
+the organisation's answers behind one lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Contact
+from qms.tenancy.models import Organization
+from surveys.models import (
+    AnonymousSubmission,
+    Answer,
+    Invitation,
+    PartialResponse,
+    Question,
+    Response,
+    Survey,
+    SurveyVersion,
+)
+from surveys.questionnaire import Questionnaire
+
+from .anonymity import anonymous_release
+from .public_link import public_link_answer_count
+
+
+class LinkState(enum.Enum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    CLOSED = "closed"
+
+
+def invitation_state(invitation: Invitation, *, now: datetime | None = None) -> LinkState:
+    now = now or timezone.now()
+    if invitation.answered_at is not None:
+        return LinkState.ANSWERED
+    if invitation.revoked_at is not None:
+        return LinkState.REVOKED
+    if invitation.expires_at <= now:
+        return LinkState.EXPIRED
+    if invitation.survey.status == Survey.Status.CLOSED:
+        return LinkState.CLOSED
+    return LinkState.OPEN
+
+
+def response_progress_save(
+    *, invitation: Invitation, page: int, language: str, answers: Mapping[str, Any]
+) -> PartialResponse:
+    """Keep what the respondent has answered so far and the page they are on, so they can resume."""
+    partial, _created = PartialResponse.objects.update_or_create(
+        invitation=invitation,
+        defaults={
+            "organization": invitation.organization,
+            "version": invitation.version,
+            "page": page,
+            "language": language,
+            "answers": dict(answers),
+            "updated_at": timezone.now(),
+        },
+    )
+    return partial
+
+
+def respondent_attributes(*, survey: Survey, contact: Contact | None, language: str) -> dict[str, str]:
+    """What a response keeps of who answered: an identified one all of it, an anonymous one what the survey keeps."""
+    customer = contact.customer if contact is not None else None
+    every = {
+        "segment": customer.segment if customer else "",
+        "region": customer.region if customer else "",
+        "kind": customer.kind if customer else "",
+        "language": language,
+    }
+    kept = every if not survey.is_anonymous else {k: v for k, v in every.items() if k in survey.kept_attributes}
+    return {key: value for key, value in kept.items() if value}
+
+
+def response_digest(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def response_submit(
+    *,
+    organization: Organization,
+    version: SurveyVersion,
+    questionnaire: Questionnaire,
+    language: str,
+    answers: Mapping[str, Any],
+    invitation: Invitation | None = None,
+    address: str = "",
+) -> bool:
+    """Record a submitted answer once. With an invitation, False when the link was used (or withdrawn) meanwhile;
+    without one it is an answer through the survey's public link, counted against the sender's `address` (its
+    hash), which PublicLinkRateLimited refuses past the hourly limit."""
+    survey = version.survey
+    kept = questionnaire.clean_answers(answers)
+    now = timezone.now()
+    with transaction.atomic():
+        if invitation is None:
+            public_link_answer_count(survey=survey, address=address)
+        else:
+            # For an anonymous survey only the day is kept, so the invitation cannot be matched to an answer by time.
+            answered = now if not survey.is_anonymous else _start_of_day(now, organization)
+            won = Invitation.objects.filter(
+                organization=organization, pk=invitation.pk, answered_at__isnull=True, revoked_at__isnull=True
+            ).update(answered_at=answered)
+            if not won:
+                return False
+            PartialResponse.objects.filter(organization=organization, invitation=invitation).delete()
+        contact = invitation.contact if invitation is not None else None
+        source = Response.Source.INVITATION if invitation is not None else Response.Source.PUBLIC_LINK
+        attributes = respondent_attributes(survey=survey, contact=contact, language=language)
+        today = timezone.localdate(now, timezone=organization.zone())
+        if survey.is_anonymous:
+            AnonymousSubmission.objects.create(
+                organization=organization,
+                survey=survey,
+                version=version,
+                source=source,
+                language=language,
+                submitted_on=today,
+                attributes=attributes,
+                answers=kept,
+            )
+            anonymous_release(survey=survey, version=version)
+            return True
+        response_record(
+            organization=organization,
+            version=version,
+            questions=questionnaire.questions,
+            source=source,
+            language=language,
+            submitted_on=today,
+            submitted_at=now,
+            attributes=attributes,
+            answers=kept,
+            invitation=invitation,
+            contact=contact,
+        )
+    return True
+
+
+def response_record(
+    *,
+    organization: Organization,
+    version: SurveyVersion,
+    questions: tuple[Question, ...],
+    source: str,
+    language: str,
+    submitted_on: Any,
+    attributes: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    submitted_at: datetime | None = None,
+    invitation: Invitation | None = None,
+    contact: Contact | None = None,
+) -> Response:
+    """Write one response and its answers (two statements), with the digest of its content."""
+    content = {
+        "survey": version.survey_id,
+        "version": version.pk,
+        "source": source,
+        "language": language,
+        "submitted_on": submitted_on,
+        "attributes": dict(attributes),
+        "answers": dict(answers),
+        "invitation": invitation.pk if invitation else None,
+        "contact": contact.pk if contact else None,
+    }
+    response = Response.objects.create(
+        organization=organization,
+        survey_id=version.survey_id,
+        version=version,
+        send_id=invitation.send_id if invitation else None,
+        invitation=invitation,
+        contact=contact,
+        source=source,
+        language=language,
+        submitted_on=submitted_on,
+        submitted_at=submitted_at,
+        attributes=dict(attributes),
+        digest=response_digest(content),
+    )
+    by_code = {q.code: q for q in questions}
+    Answer.objects.bulk_create(
+        _answer(organization, response, by_code[code], value) for code, value in answers.items() if code in by_code
+    )
+    return response
+
+
+def _answer(organization: Organization, response: Response, question: Question, value: Any) -> Answer:
+    answer = Answer(organization=organization, response=response, question=question)
+    if question.kind in Question.SCORED:
+        answer.number = int(value)
+    elif question.kind == Question.Kind.MULTIPLE:
+        answer.choices = list(value)
+    else:
+        answer.text = str(value)
+    return answer
+
+
+def _start_of_day(moment: datetime, organization: Organization) -> datetime:
+    zone = organization.zone()
+    return datetime.combine(timezone.localdate(moment, timezone=zone), time.min, tzinfo=zone)

@@ -1,0 +1,24 @@
+"""The surveys' background work: thin tasks, ids in, each organisation in its own context."""
+
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from qms.tenancy.context import organization_context
+from qms.tenancy.models import Organization
+
+from .services.integrity import organizations_with_unsealed, responses_seal
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="surveys.seal_responses", acks_late=True, ignore_result=True, time_limit=300, soft_time_limit=240)
+def seal_responses_task() -> None:
+    """Beat, every minute: seal the responses that arrived, one chain per survey (surveys.services.integrity)."""
+    for organization_id in organizations_with_unsealed():
+        with transaction.atomic(), organization_context(organization_id):
+            organization = Organization.objects.get(pk=organization_id)
+            sealed = responses_seal(organization=organization)
+        if sealed:
+            log.info("sealed %s survey response(s) of organisation %s", sealed, organization_id)

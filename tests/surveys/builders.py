@@ -1,0 +1,59 @@
+"""A survey ready to send, for the sending and answering tests: built through the models, in the tenant's context."""
+
+from qms.tenancy.context import organization_context
+from surveys.models import Question, Survey, SurveyVersion
+
+NPS_FIRST = [
+    {"code": "nps", "kind": "nps", "text": "How likely are you to recommend us?", "required": True},
+    {"code": "why", "kind": "long_text", "text": "What is the main reason for your score?"},
+    {
+        "code": "fix",
+        "kind": "multiple",
+        "text": "What should we improve?",
+        "new_page": True,
+        "condition": {"question": "nps", "op": "at_most", "value": 6},
+        "choices": [{"value": "price", "label": "Price"}, {"value": "support", "label": "Support"}],
+    },
+    {"code": "more", "kind": "short_text", "text": "Anything else?"},
+]
+
+GERMAN = {
+    "email.subject": "Wie waren wir?",
+    "email.body": "Sagen Sie es uns.",
+    "thanks.title": "Danke",
+    "thanks.body": "Gespeichert.",
+    "q.nps.text": "Wie wahrscheinlich empfehlen Sie uns weiter?",
+    "q.why.text": "Was ist der wichtigste Grund für Ihre Bewertung?",
+    "q.fix.text": "Was sollten wir verbessern?",
+    "q.fix.choice.price": "Preis",
+    "q.fix.choice.support": "Support",
+    "q.more.text": "Sonst noch etwas?",
+}
+
+
+def build_survey(
+    organization, *, questions=NPS_FIRST, privacy="identified", translations=None, name="Customer survey", **fields
+):
+    with organization_context(organization):
+        survey = Survey.objects.create(
+            organization=organization,
+            reference=f"S-{Survey.objects.count() + 1}",
+            name=name,
+            privacy=privacy,
+            **fields,
+        )
+        version = SurveyVersion.objects.create(
+            organization=organization,
+            survey=survey,
+            number=1,
+            texts={
+                "email.subject": "How did we do?",
+                "email.body": "Tell us.",
+                "thanks.title": "Thank you",
+                "thanks.body": "Recorded.",
+            },
+            translations=translations or {},
+        )
+        for position, spec in enumerate(questions):
+            Question.objects.create(organization=organization, version=version, position=position, **spec)
+    return survey
