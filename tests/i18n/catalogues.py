@@ -48,6 +48,7 @@ class Area:
 AREAS = (
     Area("customers", ("customers",), ("customers/**/*",), "customers/locale"),
     Area("feedback", ("feedback",), ("feedback/**/*", "emails/feedback-*"), "feedback/locale"),
+    Area("surveys", ("surveys",), ("surveys/**/*", "emails/survey-*"), "surveys/locale"),
     Area("reports", ("reports",), ("reports/**/*",), "reports/locale"),
     Area("qms", ("qms",), ("**/*",), "locale"),  # last: every template the others do not claim
 )
