@@ -32,7 +32,9 @@ VISIBLE_TEXT = """() => {
   body.querySelectorAll(".visually-hidden").forEach((element) => element.remove());
   // what a page declares to be in another language (a survey's own questions, written in its language)
   const language = document.documentElement.lang.slice(0, 2);
-  body.querySelectorAll("[lang]").forEach((element) => { if (element.lang.slice(0, 2) !== language) element.remove(); });
+  body.querySelectorAll("[lang]").forEach((element) => {
+    if (element.lang.slice(0, 2) !== language) element.remove();
+  });
   document.documentElement.appendChild(body);  // innerText needs the clone laid out
   body.hidden = false;
   const text = body.innerText;
