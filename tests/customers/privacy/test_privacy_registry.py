@@ -48,8 +48,8 @@ def ada(alpha):
     )
 
 
-def test_the_feedback_inbox_is_registered_as_a_handler():
-    assert [type(handler).__name__ for handler in privacy.handlers()] == ["FeedbackPrivacy"]
+def test_the_feedback_inbox_and_the_surveys_are_registered_as_handlers():
+    assert [type(handler).__name__ for handler in privacy.handlers()] == ["FeedbackPrivacy", "SurveyPrivacy"]
 
 
 def test_the_export_holds_every_handlers_section_and_consent(alpha, login, ada, answers):
