@@ -79,7 +79,7 @@ def _answer_some(organization: Organization, survey: Survey, rng: random.Random,
         )  # fmt: skip
 
 
-def seed_surveys(*, organization: Organization, password: str) -> None:
+def seed_surveys(*, organization: Organization, password: str | None = None) -> None:
     rng = random.Random(f"surveys-{organization.slug}")
     actor = _manager(organization)
     spoken = Contact.objects.filter(organization=organization).filter(
