@@ -18,7 +18,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from customers.api import live_contacts_of
+from customers.api import customers_of, live_contacts_of
 from customers.models import Contact
 from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, service_errors
 from qms.tenancy.models import Organization
@@ -132,7 +132,9 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
             child=OrganizationRelatedField(noun="contact", rows=live_contacts_of), required=False, max_length=10000
         )
         segment = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-        customer = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+        customer = OrganizationRelatedField(
+            noun="customer", rows=customers_of, required=False, allow_null=True, default=None
+        )
         idempotency_key = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         campaign = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
@@ -195,10 +197,11 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
                 contacts=contacts, audience={"contact": contact.pk}, kind=SurveySend.Kind.TRANSACTIONAL, **common
             )
         chosen = [c.pk for c in data.get("contacts") or []]
+        customer_id = data["customer"].pk if data["customer"] else None
         contacts = contacts_for(
-            organization=organization, contact_ids=chosen, segment=data["segment"], customer_id=data["customer"]
+            organization=organization, contact_ids=chosen, segment=data["segment"], customer_id=customer_id
         )
-        audience = {"contacts": len(chosen), "segment": data["segment"], "customer": data["customer"]}
+        audience = {"contacts": len(chosen), "segment": data["segment"], "customer": customer_id}
         return survey_send(contacts=contacts, audience=audience, **common)
 
     def _earlier(self, organization: Organization, key: str) -> SurveySend | None:

@@ -5,6 +5,7 @@ an anonymous CES with its public link on), each answer written through the servi
 import random
 
 from django.db.models import Q
+from django.utils import translation
 
 from customers.models import Contact
 from qms.accounts.models import User
@@ -30,8 +31,6 @@ REASONS = {
 
 def _german(version: SurveyVersion, starter: str) -> dict[str, str]:
     """The survey's texts in German, from the catalogues the starters and the default texts are written in."""
-    from django.utils import translation
-
     with translation.override("de"):
         texts = {key: str(text) for key, text in SURVEY_TEXTS.items() if str(text) and version.texts.get(key)}
         for fields in STARTERS[starter].question_fields("de"):

@@ -23,6 +23,7 @@ from qms.audit.services import audit_record
 from qms.tenancy.models import Organization
 
 from .models import Answer, Invitation, PartialResponse, Response
+from .services.responses import answer_value
 
 
 def contact_responses(*, organization: Organization, contact: Contact) -> QuerySet[Response]:
@@ -41,12 +42,6 @@ def _invitation(invitation: Invitation) -> dict:
     }
 
 
-def _value(answer: Answer) -> object:
-    if answer.number is not None:
-        return answer.number
-    return answer.choices or answer.text
-
-
 def _response(response: Response) -> dict:
     return {
         "survey": response.survey.reference,
@@ -54,7 +49,7 @@ def _response(response: Response) -> dict:
         "answered_at": response.submitted_at or response.submitted_on,
         "language": response.language,
         "answers": [
-            {"question": answer.question.text, "answer": _value(answer)}
+            {"question": answer.question.text, "answer": answer_value(answer, answer.question)}
             for answer in sorted(response.answers.all(), key=lambda a: a.question.position)
         ],
     }

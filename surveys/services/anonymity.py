@@ -13,11 +13,11 @@ from django.db import transaction
 
 from surveys.models import AnonymousSubmission, Question, Survey, SurveyVersion
 
+from .responses import response_record
+
 
 def anonymous_release(*, survey: Survey, version: SurveyVersion) -> int:
     """Release the waiting answers of a version when there are enough of them; returns how many were released."""
-    from .answering import response_record  # the one way a response is written
-
     with transaction.atomic():
         waiting = list(
             AnonymousSubmission.objects.select_for_update(skip_locked=True).filter(

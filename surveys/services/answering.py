@@ -10,8 +10,6 @@ the organisation's answers behind one lock.
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
@@ -23,10 +21,8 @@ from customers.models import Contact
 from qms.tenancy.models import Organization
 from surveys.models import (
     AnonymousSubmission,
-    Answer,
     Invitation,
     PartialResponse,
-    Question,
     Response,
     Survey,
     SurveyVersion,
@@ -35,6 +31,7 @@ from surveys.questionnaire import Questionnaire
 
 from .anonymity import anonymous_release
 from .public_link import public_link_answer_count
+from .responses import response_record
 
 
 class LinkState(enum.Enum):
@@ -87,10 +84,6 @@ def respondent_attributes(*, survey: Survey, contact: Contact | None, language: 
     }
     kept = every if not survey.is_anonymous else {k: v for k, v in every.items() if k in survey.kept_attributes}
     return {key: value for key, value in kept.items() if value}
-
-
-def response_digest(content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
 def response_submit(
@@ -152,64 +145,6 @@ def response_submit(
             contact=contact,
         )
     return True
-
-
-def response_record(
-    *,
-    organization: Organization,
-    version: SurveyVersion,
-    questions: tuple[Question, ...],
-    source: str,
-    language: str,
-    submitted_on: Any,
-    attributes: Mapping[str, Any],
-    answers: Mapping[str, Any],
-    submitted_at: datetime | None = None,
-    invitation: Invitation | None = None,
-    contact: Contact | None = None,
-) -> Response:
-    """Write one response and its answers (two statements), with the digest of its content."""
-    content = {
-        "survey": version.survey_id,
-        "version": version.pk,
-        "source": source,
-        "language": language,
-        "submitted_on": submitted_on,
-        "attributes": dict(attributes),
-        "answers": dict(answers),
-        "invitation": invitation.pk if invitation else None,
-        "contact": contact.pk if contact else None,
-    }
-    response = Response.objects.create(
-        organization=organization,
-        survey_id=version.survey_id,
-        version=version,
-        send_id=invitation.send_id if invitation else None,
-        invitation=invitation,
-        contact=contact,
-        source=source,
-        language=language,
-        submitted_on=submitted_on,
-        submitted_at=submitted_at,
-        attributes=dict(attributes),
-        digest=response_digest(content),
-    )
-    by_code = {q.code: q for q in questions}
-    Answer.objects.bulk_create(
-        _answer(organization, response, by_code[code], value) for code, value in answers.items() if code in by_code
-    )
-    return response
-
-
-def _answer(organization: Organization, response: Response, question: Question, value: Any) -> Answer:
-    answer = Answer(organization=organization, response=response, question=question)
-    if question.kind in Question.SCORED:
-        answer.number = int(value)
-    elif question.kind == Question.Kind.MULTIPLE:
-        answer.choices = list(value)
-    else:
-        answer.text = str(value)
-    return answer
 
 
 def _start_of_day(moment: datetime, organization: Organization) -> datetime:

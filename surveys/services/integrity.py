@@ -22,7 +22,7 @@ from qms.tenancy.crossings import crossing_ids
 from qms.tenancy.models import Organization
 from surveys.models import Answer, Question, Response, ResponseSeal, Survey
 
-from .answering import response_digest
+from .responses import answer_value, response_content, response_digest
 
 GENESIS = "0" * 64
 ORGANIZATIONS_WITH_UNSEALED = """
@@ -85,28 +85,10 @@ class Verification:
         return not self.problems
 
 
-def stored_content(response: Response, answers: list[Answer], codes: dict[int, Question]) -> dict:
+def stored_content(response: Response, answers: list[Answer], questions: dict[int, Question]) -> dict:
     """A response's content as its digest was computed, read back from the stored rows."""
-    values: dict[str, object] = {}
-    for answer in answers:
-        question = codes[answer.question_id]
-        if question.kind in Question.SCORED:
-            values[question.code] = answer.number
-        elif question.kind == Question.Kind.MULTIPLE:
-            values[question.code] = list(answer.choices)
-        else:
-            values[question.code] = answer.text
-    return {
-        "survey": response.survey_id,
-        "version": response.version_id,
-        "source": response.source,
-        "language": response.language,
-        "submitted_on": response.submitted_on,
-        "attributes": response.attributes,
-        "answers": values,  # the digest's JSON sorts its keys
-        "invitation": response.invitation_id,
-        "contact": response.contact_id,
-    }
+    given = {questions[a.question_id].code: answer_value(a, questions[a.question_id]) for a in answers}
+    return response_content(response, given)
 
 
 def responses_verify(*, organization: Organization) -> Verification:

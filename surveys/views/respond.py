@@ -28,7 +28,7 @@ from customers.models import Contact
 from customers.services.customers import contact_opt_out
 from qms.tenancy.public_links import address_hash, unknown_link
 from qms.tenancy.requests import LinkRequest
-from surveys.forms.respond import ResponseForm
+from surveys.forms.respond import FIELD_PREFIX, ResponseForm
 from surveys.models import Invitation, Question, Survey, SurveyVersion
 from surveys.questionnaire import Questionnaire
 from surveys.selectors.links import invitation_for_token, public_survey_for_token
@@ -107,6 +107,17 @@ class Respondent:
         if self.invitation is not None:
             return ""
         return signing.dumps({"v": self.version.pk, "a": answers}, salt=CARRIED_SALT)
+
+    def page_data(self, page: int) -> QueryDict:
+        """The answers so far to a page's questions, as the page's form would post them."""
+        data = QueryDict(mutable=True)
+        for question in self.questionnaire.page(page):
+            value = self.answers.get(question.code)
+            if value is not None:
+                data.setlist(
+                    FIELD_PREFIX + question.code, [str(v) for v in value] if isinstance(value, list) else [str(value)]
+                )
+        return data
 
     def form(self, page: int, data: Any = None, initial: dict[str, Any] | None = None) -> ResponseForm:
         return ResponseForm(
@@ -231,7 +242,12 @@ def _answer(respondent: Respondent, request: LinkRequest) -> HttpResponse:
     missing = respondent.questionnaire.missing_required(respondent.answers)
     if missing:  # a required answer of an earlier page went missing (the back button, an edited form)
         first_page = next(i for i, qs in enumerate(respondent.questionnaire.pages) if missing[0] in qs)
-        retry = respondent.form(first_page, data=QueryDict(mutable=True))
+        if respondent.invitation is not None:  # what they did answer is kept, and shown on that page
+            response_progress_save(
+                invitation=respondent.invitation, page=first_page, language=respondent.language,
+                answers=respondent.answers,
+            )  # fmt: skip
+        retry = respondent.form(first_page, data=respondent.page_data(first_page))
         retry.is_valid()
         retry.check_required()
         return respondent.render_page(retry, status=422)

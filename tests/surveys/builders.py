@@ -1,7 +1,6 @@
 """A survey ready to send, for the sending and answering tests: built through the models, in the tenant's context."""
 
-from qms.tenancy.context import organization_context
-from surveys.models import Question, Survey, SurveyVersion
+from tests.factories.surveys import QuestionFactory, SurveyFactory, SurveyVersionFactory
 
 NPS_FIRST = [
     {"code": "nps", "kind": "nps", "text": "How likely are you to recommend us?", "required": True},
@@ -17,6 +16,12 @@ NPS_FIRST = [
     {"code": "more", "kind": "short_text", "text": "Anything else?"},
 ]
 
+TEXTS = {
+    "email.subject": "How did we do?",
+    "email.body": "Tell us.",
+    "thanks.title": "Thank you",
+    "thanks.body": "Recorded.",
+}
 GERMAN = {
     "email.subject": "Wie waren wir?",
     "email.body": "Sagen Sie es uns.",
@@ -34,26 +39,9 @@ GERMAN = {
 def build_survey(
     organization, *, questions=NPS_FIRST, privacy="identified", translations=None, name="Customer survey", **fields
 ):
-    with organization_context(organization):
-        survey = Survey.objects.create(
-            organization=organization,
-            reference=f"S-{Survey.objects.count() + 1}",
-            name=name,
-            privacy=privacy,
-            **fields,
-        )
-        version = SurveyVersion.objects.create(
-            organization=organization,
-            survey=survey,
-            number=1,
-            texts={
-                "email.subject": "How did we do?",
-                "email.body": "Tell us.",
-                "thanks.title": "Thank you",
-                "thanks.body": "Recorded.",
-            },
-            translations=translations or {},
-        )
-        for position, spec in enumerate(questions):
-            Question.objects.create(organization=organization, version=version, position=position, **spec)
+    """A survey of `organization` with one version holding `questions` (their fields as given) and the texts above."""
+    survey = SurveyFactory(organization=organization, name=name, privacy=privacy, default_language="en", **fields)
+    version = SurveyVersionFactory(survey=survey, texts=dict(TEXTS), translations=translations or {})
+    for position, spec in enumerate(questions):
+        QuestionFactory(version=version, position=position, **spec)
     return survey

@@ -193,3 +193,16 @@ def test_a_public_link_answer_counts_as_the_anonymous_link_and_is_limited_per_ad
             ("public_link", None, None)] * 2  # fmt: skip
         survey_public_link(survey=survey, actor=alpha.manager, enabled=False)
     assert client.get(link).status_code == 404  # switched off: the link leads nowhere
+
+
+def test_a_submission_missing_an_earlier_required_answer_asks_for_it_and_keeps_the_rest(alpha, client, invite):
+    invitation, token = invite(build_survey(alpha.organization))
+    # the last page sent without ever answering the first (an edited form, a stale tab)
+    page = client.post(url(token), {"page": "1", "action": "submit", "q_more": "Kept for later"})
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert "Please answer this question." in html and "How likely are you to recommend us?" in html
+    assert _stored(alpha) == (0, 1)
+    with alpha.context():
+        partial = PartialResponse.objects.get(invitation=invitation)
+        assert (partial.page, partial.answers) == (0, {"more": "Kept for later"})

@@ -90,3 +90,12 @@ def test_another_organisations_survey_is_a_404(alpha, bravo, api):
     assert client.get(f"surveys/{survey.pk}/").status_code == 404
     assert client.get(f"surveys/{survey.pk}/sends/").status_code == 404
     assert client.post(f"surveys/{survey.pk}/sends/", {"segment": "x"}).status_code == 404
+
+
+def test_another_organisations_customer_is_unknown_to_a_send(alpha, bravo, api):
+    from tests.factories import CustomerFactory
+
+    survey = build_survey(alpha.organization)
+    stranger = CustomerFactory(organization=bravo.organization)
+    refused = api(alpha, "manager").post(f"surveys/{survey.pk}/sends/", {"customer": stranger.pk})
+    assert refused.status_code == 400 and "No customer with id" in refused.content.decode()

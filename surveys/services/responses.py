@@ -1,0 +1,90 @@
+"""How a response is written and what its digest covers: one place for the answering path, the anonymous
+release and the integrity check, so that what is sealed is exactly what is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from customers.models import Contact
+from qms.tenancy.models import Organization
+from surveys.models import Answer, Invitation, Question, Response, SurveyVersion
+
+
+def response_content(response: Response, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What a response's digest covers: its own fields and its answers by question code."""
+    return {
+        "survey": response.survey_id,
+        "version": response.version_id,
+        "source": response.source,
+        "language": response.language,
+        "submitted_on": response.submitted_on,
+        "attributes": dict(response.attributes),
+        "answers": dict(answers),
+        "invitation": response.invitation_id,
+        "contact": response.contact_id,
+    }
+
+
+def response_digest(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def response_record(
+    *,
+    organization: Organization,
+    version: SurveyVersion,
+    questions: tuple[Question, ...],
+    source: str,
+    language: str,
+    submitted_on: Any,
+    attributes: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    submitted_at: datetime | None = None,
+    invitation: Invitation | None = None,
+    contact: Contact | None = None,
+) -> Response:
+    """Write one response and its answers (two statements), with the digest of its content."""
+    response = Response(
+        organization=organization,
+        survey_id=version.survey_id,
+        version=version,
+        send_id=invitation.send_id if invitation else None,
+        invitation=invitation,
+        contact=contact,
+        source=source,
+        language=language,
+        submitted_on=submitted_on,
+        submitted_at=submitted_at,
+        attributes=dict(attributes),
+    )
+    response.digest = response_digest(response_content(response, answers))
+    response.save(force_insert=True)
+    by_code = {q.code: q for q in questions}
+    Answer.objects.bulk_create(
+        _answer(organization, response, by_code[code], value) for code, value in answers.items() if code in by_code
+    )
+    return response
+
+
+def _answer(organization: Organization, response: Response, question: Question, value: Any) -> Answer:
+    answer = Answer(organization=organization, response=response, question=question)
+    if question.kind in Question.SCORED:
+        answer.number = int(value)
+    elif question.kind == Question.Kind.MULTIPLE:
+        answer.choices = list(value)
+    else:
+        answer.text = str(value)
+    return answer
+
+
+def answer_value(answer: Answer, question: Question) -> Any:
+    """An answer as it was given: the score, the choices, or the text (the inverse of `_answer`)."""
+    if question.kind in Question.SCORED:
+        return answer.number
+    if question.kind == Question.Kind.MULTIPLE:
+        return list(answer.choices)
+    return answer.text
