@@ -13,6 +13,7 @@ from qms.outbox.models import OutboxMessage
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Membership, Organization, Role
 from qms.tenancy.public_links import token_hash
+from qms.tenancy.references import next_reference
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -25,6 +26,16 @@ class TenantFactory(DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         with organization_context(kwargs["organization"]):
             return super()._create(model_class, *args, **kwargs)
+
+
+def reference(prefix):
+    """A factory field numbering like the services do (qms/tenancy/references.py), so the two never share a number."""
+
+    def next_in_series(row):
+        with organization_context(row.organization):
+            return next_reference(organization=row.organization, prefix=prefix)
+
+    return factory.LazyAttribute(next_in_series)
 
 
 class UserFactory(DjangoModelFactory):
@@ -170,7 +181,7 @@ class FeedbackItemFactory(TenantFactory):
         model = FeedbackItem
 
     organization = factory.SubFactory(OrganizationFactory)
-    reference = factory.Sequence(lambda n: f"F-2026-{n + 1:04d}")
+    reference = reference("F")
     channel = FeedbackItem.Channel.EMAIL
     kind = FeedbackItem.Kind.SUGGESTION
     text = factory.Faker("paragraph")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from surveys.models import AnonymousSubmission, Question, Response, Survey, SurveySend, SurveyVersion
 from surveys.texts import SURVEY_TEXTS
 
-from . import OrganizationFactory, TenantFactory, UserFactory
+from . import OrganizationFactory, TenantFactory, UserFactory, reference
 
 
 class SurveyFactory(TenantFactory):
@@ -16,7 +16,7 @@ class SurveyFactory(TenantFactory):
         model = Survey
 
     organization = factory.SubFactory(OrganizationFactory)
-    reference = factory.Sequence(lambda n: f"S-2026-{n + 1:04d}")
+    reference = reference("S")
     name = factory.Sequence(lambda n: f"Survey {n}")
     default_language = "en-gb"
     created_by = factory.SubFactory(UserFactory)
