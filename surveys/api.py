@@ -109,7 +109,7 @@ class VersionDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
 
     def organization_queryset(self, organization: Organization) -> QuerySet[SurveyVersion]:
         return (
-            SurveyVersion.objects.filter(organization=organization, survey_id=self.kwargs["survey_id"])
+            SurveyVersion.objects.filter(organization=organization, survey__pk=self.kwargs["survey_id"])
             .select_related("survey")
             .prefetch_related("questions")
         )
@@ -157,7 +157,7 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
         return get_object_or_404(surveys_of(self.request.organization), pk=self.kwargs["survey_id"])  # type: ignore[attr-defined]  # set by the middleware
 
     def organization_queryset(self, organization: Organization) -> QuerySet[SurveySend]:
-        return sends_with_progress(organization=organization).filter(survey_id=self.kwargs["survey_id"])
+        return sends_with_progress(organization=organization).filter(survey__pk=self.kwargs["survey_id"])
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.survey()  # another organisation's survey is a 404, not an empty list
