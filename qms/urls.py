@@ -6,6 +6,7 @@ from qms.accounts import urls as accounts_urls
 from qms.accounts import views as accounts_views
 from qms.audit import urls as audit_urls
 from qms.outbox import urls as outbox_urls
+from qms.tenancy import public as tenancy_public
 from qms.tenancy import urls as tenancy_urls
 
 from . import errors, health
@@ -29,7 +30,10 @@ api_patterns = [
     *(path("", include((patterns, f"{module.label}_api"))) for module, patterns in url_patterns("api_urlpatterns")),
 ]
 
-public_patterns = [pattern for _, patterns in url_patterns("public_urlpatterns") for pattern in patterns]
+public_patterns = [
+    *tenancy_public.public_urlpatterns,  # the organisation's logo and accent colour
+    *(pattern for _, patterns in url_patterns("public_urlpatterns") for pattern in patterns),
+]
 
 # Public links found by their token (/r/<token>/ …), at the root: the middleware finds their organisation.
 link_patterns = [pattern for _, patterns in url_patterns("link_urlpatterns") for pattern in patterns]

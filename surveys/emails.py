@@ -16,6 +16,7 @@ from django.utils import formats, timezone, translation
 
 from qms.outbox.models import OutboxMessage
 from qms.outbox.rendering import RenderedEmail
+from qms.tenancy.branding import palette, sender_name
 from qms.tenancy.public_links import token_hash
 from surveys.forms.respond import SCALE_ENDS
 from surveys.models import Invitation
@@ -24,8 +25,12 @@ from surveys.services.sending import scale_links
 from surveys.texts import Texts, needs_ui_texts
 
 
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def link(name: str, token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(f"links:{name}", kwargs={"token": token})
+    return absolute(reverse(f"links:{name}", kwargs={"token": token}))
 
 
 def render_invitation(message: OutboxMessage) -> RenderedEmail:
@@ -47,6 +52,8 @@ def render_invitation(message: OutboxMessage) -> RenderedEmail:
     names = {"organization": organization.name}
     context = {
         "organization": organization,
+        "accent": palette(organization)["accent"],
+        "logo_url": absolute(reverse("public:logo", args=[organization.slug])) if organization.logo else "",
         "language": invitation.language,
         "subject": texts.get("email.subject"),
         "body": texts.get("email.body"),
@@ -67,7 +74,7 @@ def render_invitation(message: OutboxMessage) -> RenderedEmail:
         text=render_to_string("emails/survey-invitation-body.txt", context),
         html=render_to_string("emails/survey-invitation-body.html", context),
         headers={
-            "From": formataddr((organization.name, address)),
+            "From": formataddr((sender_name(organization), address)),
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",

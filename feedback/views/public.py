@@ -4,15 +4,12 @@ The middleware has already resolved the slug (unknown → 404) and runs the requ
 context and transaction.
 """
 
-from pathlib import PurePosixPath
-
 from axes.helpers import get_client_ip_address
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from feedback.forms.public import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, PublicFeedbackForm, fill_token
@@ -22,7 +19,6 @@ from qms.tenancy.requests import OrganizationRequest
 
 THANKS_SALT = "feedback.public-form.thanks"
 THANKS_MAX_AGE = 24 * 60 * 60
-LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 def _thanks_url(organization: Organization, *, reference: str | None, confirmation: bool = False) -> str:
@@ -87,23 +83,7 @@ def feedback_thanks(request: OrganizationRequest, org_slug: str, token: str) -> 
     )
 
 
-@require_GET
-def logo(request: OrganizationRequest, org_slug: str) -> FileResponse:
-    image = request.organization.logo
-    content_type = LOGO_TYPES.get(PurePosixPath(image.name or "").suffix.lower())
-    if not image or content_type is None:
-        raise Http404(_("This organisation has no logo."))
-    try:
-        handle = image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("This organisation has no logo.")) from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
 urlpatterns = [
     path("feedback/", feedback_form, name="feedback_form"),
     path("feedback/thanks/<str:token>/", feedback_thanks, name="feedback_thanks"),
-    path("logo", logo, name="logo"),
 ]

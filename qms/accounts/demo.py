@@ -9,8 +9,10 @@ from qms.accounts.models import User
 from qms.accounts.services import invitation_create, user_create
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Organization, Role
-from qms.tenancy.services import membership_add, organization_create
+from qms.tenancy.services import membership_add, organization_create, organization_update
 
+# Acme's survey pages and emails wear its own colour and sender name; Northwind keeps Closeloop's.
+DEMO_BRANDING = {"acme": ("#8a2d3b", "Acme Precision Customer Care")}  # accent colour, sender name
 DEMO_ORGANIZATIONS = [
     (
         "northwind",
@@ -58,5 +60,10 @@ def seed_people(*, password: str) -> list[tuple[Organization, list[tuple[str, st
                 membership_add(organization=organization, actor=owner, user=user, role=role, expires_at=expires)
                 logins.append((user.email, role))
             invitation_create(organization=organization, actor=owner, email=f"new.colleague@{domain}", role=Role.STAFF)
+            if slug in DEMO_BRANDING:
+                accent, sender = DEMO_BRANDING[slug]
+                organization = organization_update(
+                    organization=organization, actor=owner, name=name, accent_colour=accent, sender_name=sender
+                )
         created.append((organization, logins))
     return created

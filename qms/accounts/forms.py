@@ -160,6 +160,22 @@ class OrganizationForm(CrispyMixin, forms.Form):
         label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 1 MB; shown on your public forms.")
     )
     remove_logo = forms.BooleanField(required=False, label=_("Remove the current logo"))
+    accent_colour = forms.CharField(
+        label=_("Accent colour"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "#0f6e6e", "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_(
+            "Buttons and highlights on your survey pages, public forms and emails, as #rrggbb. White text on it must "
+            "reach a contrast of 4.5:1; leave blank for Closeloop's teal."
+        ),
+    )
+    sender_name = forms.CharField(
+        label=_("Sender name"),
+        required=False,
+        max_length=100,
+        help_text=_("The name your customers see as the sender of surveys; the organisation's name when blank."),
+    )
     two_factor_required = forms.BooleanField(
         required=False,
         label=_("Require two-factor sign-in of owners and auditors"),

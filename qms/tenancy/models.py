@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
+from .branding import validate_accent
+
 
 def default_time_zone() -> str:
     return settings.TIME_ZONE
@@ -45,6 +47,19 @@ class Organization(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_("For members who have not chosen one, and for customers whose language is not known."),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_accent],
+        help_text=_("Buttons and highlights on the pages and emails your customers see; Closeloop's teal when blank."),
+    )
+    sender_name = models.CharField(
+        _("sender name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name your customers' emails come from; the organisation's name when blank."),
     )
 
     class Meta:

@@ -12,6 +12,7 @@ from qms.accounts.two_factor import has_two_factor
 from qms.audit.services import audit_chain_start, audit_record, diff
 from qms.audit.writes import audited_update
 
+from .branding import validate_accent
 from .context import organization_context
 from .locale import zone
 from .models import Membership, Organization, Role
@@ -41,6 +42,8 @@ def _organization_state(organization: Organization) -> dict:
         "time_zone": organization.time_zone,
         "country": str(organization.country or ""),
         "language": organization.language,
+        "accent_colour": organization.accent_colour,
+        "sender_name": organization.sender_name,
     }
 
 
@@ -55,10 +58,13 @@ def organization_update(
     time_zone: str | None = None,
     country: str | None = None,
     language: str | None = None,
+    accent_colour: str | None = None,
+    sender_name: str | None = None,
 ) -> Organization:
     """Rename the organisation, set or remove its logo (the file is checked by the form), require two-factor
     sign-in of its owners and auditors or not (only an owner who has it on may require it: nobody is locked out),
-    and set where it works: its time zone, country and language (None leaves one as it is)."""
+    set where it works: its time zone, country and language, and its branding: the accent colour (checked for
+    contrast, qms/tenancy/branding.py) and the name its customers' emails come from (None leaves one as it is)."""
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         before = _organization_state(locked)
@@ -79,13 +85,23 @@ def organization_update(
             if language not in dict(settings.LANGUAGES):
                 raise ValidationError({"language": _("Choose a language from the list.")})
             locked.language = language
+        if accent_colour is not None:
+            accent_colour = accent_colour.strip().lower()
+            if accent_colour:
+                try:
+                    validate_accent(accent_colour)
+                except ValidationError as exc:
+                    raise ValidationError({"accent_colour": exc.messages}) from exc
+            locked.accent_colour = accent_colour
+        if sender_name is not None:
+            locked.sender_name = sender_name.strip()
         if remove_logo:
             locked.logo = ""
         elif logo is not None:
             locked.logo.save(f"{locked.slug}-{logo.name}", logo, save=False)
         changes = diff(before, _organization_state(locked))
         if changes:
-            locked.save(update_fields=["name", "logo", "two_factor_required", "time_zone", "country", "language"])
+            locked.save(update_fields=[*_organization_state(locked)])
             audit_record(organization=locked, actor=actor, action="organization.update", obj=locked, changes=changes)
     return locked
 

@@ -58,6 +58,8 @@ def organization_settings(request: MemberRequest, org_slug: str) -> HttpResponse
         "time_zone": organization.time_zone,
         "country": organization.country,
         "language": organization.language,
+        "accent_colour": organization.accent_colour,
+        "sender_name": organization.sender_name,
     }
     form = OrganizationForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
