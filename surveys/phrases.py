@@ -17,6 +17,6 @@ AUDIT_ACTIONS = {
     "survey.save_template": AuditPhrase(_("Saved as a template"), _("saved {record} as a template")),
     "survey.public_link": AuditPhrase(_("Public link changed"), _("changed the public link of {record}")),
     "survey.archive": AuditPhrase(_("Archived"), _("archived {record}")),
-    "invitation.revoke": AuditPhrase(_("Invitation revoked"), _("revoked {record}")),
+    "invitation.revoke": AuditPhrase(_("Invitations revoked"), _("revoked {revoked} invitations of {record}")),
     "response.erase_personal_data": AuditPhrase(_("Personal data erased"), _("erased the personal data in {record}")),
 }

@@ -19,6 +19,7 @@ class OutboxMessage(TenantTable):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")  # withdrawn before it left (a revoked invitation, a cancelled wave)
 
     organization = models.ForeignKey(
         Organization,

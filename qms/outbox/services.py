@@ -26,9 +26,11 @@ from qms.tenancy.rls import SYSTEM_ORGANIZATION
 from .models import OutboxMessage
 from .rendering import RenderedEmail, needs_rendering, render_deferred
 
-__all__ = ["RenderedEmail", "email_enqueue", "email_enqueue_many", "outbox_deliver", "outbox_retry"]
+__all__ = ["RenderedEmail", "email_enqueue", "email_enqueue_many", "outbox_cancel", "outbox_deliver", "outbox_retry"]
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from qms.accounts.models import User
 
 log = logging.getLogger(__name__)
@@ -261,6 +263,17 @@ def outbox_deliver(*, message_id: int) -> str:
         message.last_error = ""
         message.save()
         return "sent"
+
+
+def outbox_cancel(*, messages: QuerySet[OutboxMessage]) -> int:
+    """Withdraw the messages of `messages` that have not left: pending ones not being sent right now (a worker
+    holds the row of the one it sends, outbox_deliver). Returns how many were cancelled; the others went or go."""
+    with transaction.atomic():
+        ids = list(
+            messages.select_for_update(skip_locked=True).filter(state=State.PENDING).values_list("pk", flat=True)
+        )
+        OutboxMessage.objects.filter(pk__in=ids).update(state=State.CANCELLED, lease_until=None)
+    return len(ids)
 
 
 def outbox_retry(*, message: OutboxMessage) -> None:

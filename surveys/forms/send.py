@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Contact, Customer
-from qms.forms import CrispyMixin
+from qms.forms import MAX_ID, CrispyMixin
 from qms.tenancy.models import Organization
 from surveys.services.sending import contacts_for
 
@@ -99,3 +99,9 @@ class SendForm(CrispyMixin, forms.Form):
         if data["audience"] == "customer":
             return {"customer": data["customer"].pk, "customer_name": data["customer"].name}
         return {"addresses": len(self.addresses(data["emails"]))}
+
+
+class RevokeForm(forms.Form):
+    """Revoke one invitation of a send (its id), or, left out, every one not answered yet."""
+
+    invitation = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -1,4 +1,4 @@
-"""A send's progress, counted in the database: invited, delivered, failed, waiting, answered, expired."""
+"""A send's progress, counted in the database: invited, delivered, failed, waiting, answered, expired, revoked."""
 
 from __future__ import annotations
 
@@ -24,8 +24,16 @@ def progress_counts() -> dict[str, Any]:
         "waiting": Count("invitations", filter=Q(**{f"{prefix}message__state": Mail.PENDING})),
         "answered": Count("invitations", filter=Q(**{f"{prefix}answered_at__isnull": False})),
         "expired": Count(
-            "invitations", filter=Q(**{f"{prefix}answered_at__isnull": True, f"{prefix}expires_at__lte": now})
+            "invitations",
+            filter=Q(
+                **{
+                    f"{prefix}answered_at__isnull": True,
+                    f"{prefix}revoked_at__isnull": True,
+                    f"{prefix}expires_at__lte": now,
+                }
+            ),
         ),
+        "revoked": Count("invitations", filter=Q(**{f"{prefix}revoked_at__isnull": False})),
     }
 
 

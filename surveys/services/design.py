@@ -202,6 +202,21 @@ def survey_archive(*, survey: Survey, actor: User) -> Survey:
     return survey
 
 
+def survey_transition(*, survey: Survey, actor: User, name: str) -> Survey:
+    """Close the survey (its links answer "closed", nothing more is sent) or reopen it: Survey.workflow's "close"
+    and "reopen". Opening happens by itself, at the first send."""
+    transition = Survey.workflow[name]
+    if transition.automatic:
+        raise ValidationError(_("A survey opens by itself when it is first sent."))
+
+    def prepare(locked: Survey) -> dict[str, Any]:
+        _refuse_archived(locked)
+        return Survey.workflow.apply(locked, name)
+
+    survey, _changes = audited_update(instance=survey, actor=actor, action=f"survey.{name}", prepare=prepare)
+    return survey
+
+
 # --- versions -----------------------------------------------------------------------------------------------
 
 

@@ -53,6 +53,8 @@ from surveys.texts import base
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from qms.accounts.models import User
+
 SURVEY_SORTS = Sorts(
     default="-created",
     name=("name",),
@@ -436,8 +438,22 @@ def _survey_write(write: Callable[..., Survey], done: StrOrPromise) -> Callable[
 
 SAVED_AS_TEMPLATE = gettext_lazy("%(reference)s is now a template: new surveys can start from it.")
 ARCHIVED = gettext_lazy("%(reference)s was archived; its answers stay.")
+CLOSED = gettext_lazy("%(reference)s is closed: its links no longer take answers and it cannot be sent.")
+REOPENED = gettext_lazy("%(reference)s is open again: its links take answers until they expire.")
+
+
+def _transition(name: str) -> Callable[..., Survey]:
+    def write(*, survey: Survey, actor: User) -> Survey:
+        return design.survey_transition(survey=survey, actor=actor, name=name)
+
+    write.__name__ = f"survey_{name}"
+    return write
+
+
 survey_save_template = _survey_write(design.survey_save_as_template, SAVED_AS_TEMPLATE)
 survey_archive = _survey_write(design.survey_archive, ARCHIVED)
+survey_close = _survey_write(_transition("close"), CLOSED)
+survey_reopen = _survey_write(_transition("reopen"), REOPENED)
 
 survey_path = "surveys/<int:survey_id>/"
 question_path = f"{survey_path}questions/<int:question_id>/"
@@ -460,4 +476,6 @@ urlpatterns = [
     path(f"{survey_path}preview/", survey_preview, name="survey_preview"),
     path(f"{survey_path}save-template/", survey_save_template, name="survey_save_template"),
     path(f"{survey_path}archive/", survey_archive, name="survey_archive"),
+    path(f"{survey_path}close/", survey_close, name="survey_close"),
+    path(f"{survey_path}reopen/", survey_reopen, name="survey_reopen"),
 ]

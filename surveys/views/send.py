@@ -15,17 +15,18 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qms.forms import add_service_errors
 from qms.listing import paginate
-from qms.permissions import permission
+from qms.permissions import may, permission
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.requests import MemberRequest
-from surveys.forms.send import SendForm
+from surveys.forms.send import RevokeForm, SendForm
 from surveys.models import Answer, Invitation, Response, SurveySend
 from surveys.selectors.sends import send_progress, sends_with_progress
 from surveys.selectors.surveys import access_survey
+from surveys.services.invitations import invitations_revoke
 from surveys.services.sending import gate_message, send_check, sendable_version, survey_send
 
 
@@ -85,10 +86,45 @@ def send_detail(request: MemberRequest, org_slug: str, survey_id: int, send_id: 
         "send": send,
         "progress": send_progress(send),
         "page": paginate(request, invitations),
+        "can_revoke": may(request.membership, "surveys.send"),
     }
     if request.htmx and request.GET.get("progress"):
         return render(request, "surveys/send/_progress.html", context)
     return render(request, "surveys/send/detail.html", context)
+
+
+@permission("surveys.send")
+@require_POST
+def send_revoke(request: MemberRequest, org_slug: str, survey_id: int, send_id: int) -> HttpResponse:
+    """Revoke one invitation (the form's `invitation`) or every unanswered one of the send."""
+    send = _send_of(request, survey_id, send_id)
+    form = RevokeForm(request.POST)
+    invitation = None
+    if form.is_valid() and form.cleaned_data["invitation"]:
+        invitation = get_object_for_member(
+            Invitation.objects.all(), organization=request.organization, send=send, pk=form.cleaned_data["invitation"]
+        )
+    if not form.is_valid():
+        messages.error(request, _("Choose an invitation of this send to revoke."))
+    else:
+        try:
+            revoked, withdrawn = invitations_revoke(send=send, actor=request.user, invitation=invitation)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            done = ngettext("%(count)d invitation revoked", "%(count)d invitations revoked", revoked) % {
+                "count": revoked
+            }
+            if withdrawn:
+                done += "; " + ngettext(
+                    "%(count)d email withdrawn before it was sent.",
+                    "%(count)d emails withdrawn before they were sent.",
+                    withdrawn,
+                ) % {"count": withdrawn}
+            else:
+                done += "."
+            messages.success(request, done)
+    return redirect("surveys:send_detail", org_slug=org_slug, survey_id=send.survey_id, send_id=send.pk)
 
 
 @permission("surveys.view")
@@ -127,6 +163,7 @@ def response_detail(request: MemberRequest, org_slug: str, survey_id: int, respo
 urlpatterns = [
     path("surveys/<int:survey_id>/send/", survey_send_view, name="survey_send"),
     path("surveys/<int:survey_id>/sends/<int:send_id>/", send_detail, name="send_detail"),
+    path("surveys/<int:survey_id>/sends/<int:send_id>/revoke/", send_revoke, name="send_revoke"),
     path("surveys/<int:survey_id>/responses/", response_list, name="response_list"),
     path("surveys/<int:survey_id>/responses/<int:response_id>/", response_detail, name="response_detail"),
 ]

@@ -7,11 +7,11 @@ and tests/surveys/test_links_isolation.py proves one organisation's token never 
 from django.test import Client
 from django.urls import reverse
 
-from surveys.models import Invitation, Response, SurveySend
+from surveys.models import Invitation, Response, Survey, SurveySend
 from surveys.services.sending import contacts_for, survey_send
 from tests.factories import ContactFactory, CustomerFactory
 from tests.surveys.builders import build_survey
-from tests.sweep.core import GET_POST, Case
+from tests.sweep.core import GET_POST, POST, Case
 
 
 def populate(tenant, marker):
@@ -20,16 +20,18 @@ def populate(tenant, marker):
         {"code": "why", "kind": "long_text", "text": f"{marker} question", "required": True}])  # fmt: skip
     customer = CustomerFactory(organization=organization, name=f"{marker} survey customer", segment=f"{marker} seg")
     contact = ContactFactory(customer=customer, name=f"{marker} respondent", email=f"{marker}-r@example.com")
-    ContactFactory(customer=customer, name=f"{marker} second", email=f"{marker}-s@example.com")
+    second = ContactFactory(customer=customer, name=f"{marker} second", email=f"{marker}-s@example.com")
+    closed = build_survey(organization, name=f"{marker} closed survey", status=Survey.Status.CLOSED)
     with tenant.context():
         send = survey_send(survey=survey, actor=tenant.manager, contacts=contacts_for(
-            organization=organization, contact_ids=[contact.pk]))  # fmt: skip
-        token = Invitation.objects.select_related("message").get(send=send).message.context["token"]
+            organization=organization, contact_ids=[contact.pk, second.pk]))  # fmt: skip
+        # the first contact answers; the second's invitation stays open, for the revoke probe
+        token = Invitation.objects.select_related("message").get(send=send, contact=contact).message.context["token"]
     Client().post(reverse("links:survey_response", kwargs={"token": token}),
                   {"page": "0", "action": "submit", "q_why": f"{marker} answer"})  # fmt: skip
     with tenant.context():
         response = Response.objects.get(organization=organization, survey=survey)
-    return {"sent_survey": survey, "send": send, "response": response, "respondent": contact}
+    return {"sent_survey": survey, "closed_survey": closed, "send": send, "response": response, "respondent": contact}
 
 
 def snapshot(tenant):
@@ -39,8 +41,9 @@ def snapshot(tenant):
         "invitations": list(
             Invitation.objects.filter(organization=organization)
             .order_by("pk")
-            .values_list("pk", "contact", "answered_at")
+            .values_list("pk", "contact", "answered_at", "revoked_at")
         ),
+        "statuses": list(Survey.objects.filter(organization=organization).order_by("pk").values_list("pk", "status")),
         "responses": list(
             Response.objects.filter(organization=organization).order_by("pk").values_list("pk", "survey")
         ),
@@ -61,6 +64,11 @@ CASES = {
         target=lambda w: {"survey_id": w.extra["sent_survey"].pk, "send_id": w.extra["send"].pk},
         shows=("{marker} respondent",),
     ),
+    "surveys:send_revoke": Case(
+        methods=POST, target=lambda w: {"survey_id": w.extra["sent_survey"].pk, "send_id": w.extra["send"].pk}
+    ),
+    "surveys:survey_close": Case(methods=POST, target=_survey),
+    "surveys:survey_reopen": Case(methods=POST, target=lambda w: {"survey_id": w.extra["closed_survey"].pk}),
     "surveys:response_list": Case(target=_survey, shows=("{marker} respondent",)),
     "surveys:response_detail": Case(
         target=lambda w: {"survey_id": w.extra["sent_survey"].pk, "response_id": w.extra["response"].pk},
