@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qms.forms import add_service_errors
@@ -37,7 +37,7 @@ from surveys.forms.design import (
     TranslationImportForm,
 )
 from surveys.models import Question, Survey, SurveyVersion
-from surveys.preview import preview_pages, shown_when
+from surveys.preview import shown_when
 from surveys.rules import LANGUAGE_CODES, language_name
 from surveys.selectors.surveys import (
     access_question,
@@ -49,6 +49,7 @@ from surveys.selectors.surveys import (
 from surveys.services import design
 from surveys.services.translations import translation_csv, translation_import, translation_rows, translation_xliff
 from surveys.texts import base
+from surveys.views.respond import Preview, respondent_step
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -404,19 +405,25 @@ def translation_import_view(request: MemberRequest, org_slug: str, survey_id: in
 @require_GET
 @permission("surveys.view")
 def survey_preview(request: MemberRequest, org_slug: str, survey_id: int) -> HttpResponse:
-    """The customer's page, page by page (?page=), in any of the survey's languages (?lang=)."""
+    """The customer's page itself (surveys/views/respond.py), for the latest version in any of its languages
+    (?lang=): its display logic works page by page, and nothing is recorded."""
     survey = access_survey(organization=request.organization, survey_id=survey_id)
     version = survey_versions(survey=survey)[0]
-    questions = version_questions(version=version)
-    language = request.GET.get("lang", "")
-    if language not in version.languages:
-        language = survey.default_language
-    page_param = request.GET.get("page", "1")
-    number = int(page_param) if page_param.isascii() and page_param.isdigit() and len(page_param) < 4 else 1
-    preview = preview_pages(version=version, questions=questions, language=language, page=number)
-    languages = [(code, language_name(code)) for code in version.languages]
-    context = {"survey": survey, "version": version, "preview": preview, "language": language, "languages": languages}
-    return render(request, "surveys/preview.html", context)
+    url = reverse("surveys:survey_preview", kwargs={"org_slug": org_slug, "survey_id": survey.pk})
+    note = {
+        "text": _("Preview of version %(number)s, as your customers see it: nothing you answer is recorded.")
+        % {"number": version.number},
+        "back": _("Back to the survey"),
+        "back_url": survey.get_absolute_url(),
+        "language": get_language(),
+    }
+    preview = Preview(request, version=version, url=url, note=note)
+    if not preview.questions:
+        messages.info(request, _("The survey has no question yet: add one to preview it."))
+        return redirect(survey.get_absolute_url())
+    if "action" in request.GET:
+        return respondent_step(preview, request, request.GET)
+    return preview.render_page(preview.form(0))
 
 
 def _survey_write(write: Callable[..., Survey], done: StrOrPromise) -> Callable[..., HttpResponse]:

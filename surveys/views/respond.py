@@ -16,7 +16,7 @@ from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.core import signing
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import translation
@@ -71,18 +71,24 @@ class Respondent:
     """One visit to a survey link: the version, its questions and texts in the chosen language, and the answers
     so far (held against the invitation, or carried signed in the form for a public link)."""
 
-    def __init__(self, request: LinkRequest, *, version: SurveyVersion, invitation: Invitation | None, token: str):
+    preview_note: dict[str, str] | None = None  # a Preview says so on every page, in the member's language
+    method = "post"  # how the page's form is sent
+
+    def __init__(self, request: HttpRequest, *, version: SurveyVersion, invitation: Invitation | None, token: str):
         self.request, self.version, self.invitation, self.token = request, version, invitation, token
         self.questions = list(version.questions.all())
         self.questionnaire = Questionnaire.of(self.questions)
         partial = getattr(invitation, "partial", None) if invitation else None
         self.partial = partial if partial is not None and partial.version_id == version.pk else None
-        self.offered = offered_languages(version, self.questions)
+        self.offered = self.languages()
         params = request.POST if request.method == "POST" else request.GET
         wanted = self.partial.language if self.partial else (invitation.language if invitation else "")
         self.language = _language(params.get("lang", ""), wanted or request.LANGUAGE_CODE, self.offered)
         self.texts = Texts(version, self.language, self.questions)
         self.answers: dict[str, Any] = dict(self.partial.answers) if self.partial else self._carried(params)
+
+    def languages(self) -> list[str]:
+        return offered_languages(self.version, self.questions)
 
     @property
     def organization(self) -> Any:
@@ -152,7 +158,9 @@ class Respondent:
             "submit_label": texts.ui("ui.submit"),
             "saved_note": texts.ui("ui.saved") if self.invitation is not None and (page or self.answers) else "",
             "action": self.url,
+            "method": self.method,
             "carried": self.carry(self.answers),
+            "preview_note": self.preview_note,
         }
         return _private(render(self.request, "surveys/respond/page.html", context, status=status))
 
@@ -164,11 +172,47 @@ class Respondent:
             "message": self.texts.ui(f"{key}.body") if key.startswith("ui.") else self.texts.get("thanks.body"),
             "link": link,
             "link_label": link,
+            "preview_note": self.preview_note,
         }
         return _private(render(self.request, "surveys/respond/message.html", context, status=status))
 
     def thanks(self) -> HttpResponse:
         return self.message("thanks", link=self.version.survey.thank_you_url)
+
+    def record(self, request: HttpRequest) -> bool:
+        """Record the answers once (False: they already were); a public link's answer may be refused as too many
+        from one address (PublicLinkRateLimited)."""
+        return response_submit(
+            organization=self.organization,
+            version=self.version,
+            questionnaire=self.questionnaire,
+            language=self.language,
+            answers=self.answers,
+            invitation=self.invitation,
+            address=address_hash(get_client_ip_address(request)),
+        )
+
+
+class Preview(Respondent):
+    """The survey exactly as its customers see it, for the members designing it: the same page and questions, every
+    language it has (complete or not), display logic that works; answers travel in the page's links (GET, like a
+    public link's in its form) and nothing is ever recorded."""
+
+    method = "get"
+
+    def __init__(self, request: HttpRequest, *, version: SurveyVersion, url: str, note: dict[str, str]):
+        self.preview_url, self.preview_note = url, note
+        super().__init__(request, version=version, invitation=None, token="")
+
+    def languages(self) -> list[str]:
+        return list(self.version.languages)
+
+    @property
+    def url(self) -> str:
+        return self.preview_url
+
+    def record(self, request: HttpRequest) -> bool:
+        return True  # a preview records nothing
 
 
 def _scale_choice(respondent: Respondent, raw: str) -> dict[str, Any]:
@@ -215,7 +259,7 @@ def survey_response(request: LinkRequest, token: str) -> HttpResponse:
         page = respondent.partial.page if respondent.partial else 0
         initial = _scale_choice(respondent, request.GET.get("s", "")) if page == 0 else {}
         return respondent.render_page(respondent.form(min(page, respondent.pages - 1), initial=initial))
-    return _answer(respondent, request)
+    return respondent_step(respondent, request, request.POST)
 
 
 def _page_number(raw: str, pages: int) -> int:
@@ -225,14 +269,16 @@ def _page_number(raw: str, pages: int) -> int:
         return 0
 
 
-def _answer(respondent: Respondent, request: LinkRequest) -> HttpResponse:
-    page = _page_number(request.POST.get("page", "0"), respondent.pages)
-    form = respondent.form(page, data=request.POST)
+def respondent_step(respondent: Respondent, request: HttpRequest, data: QueryDict) -> HttpResponse:
+    """One press of back, next or submit on a page whose answers are `data`: the page kept, the next one shown, or
+    the answers recorded once all required ones are given."""
+    page = _page_number(data.get("page", "0"), respondent.pages)
+    form = respondent.form(page, data=data)
     form.is_valid()  # every field is optional to Django: a bad value is cleaned away, required ones checked below
     given = form.page_answers()
     on_page = {q.code for q in form.page_questions}
     respondent.answers = {**{k: v for k, v in respondent.answers.items() if k not in on_page}, **given}
-    action = request.POST.get("action", "next")
+    action = data.get("action", "next")
     if action == "back":
         return _go(respondent, page - 1 if page > 0 else 0)
     if not form.check_required():
@@ -252,15 +298,7 @@ def _answer(respondent: Respondent, request: LinkRequest) -> HttpResponse:
         retry.check_required()
         return respondent.render_page(retry, status=422)
     try:
-        recorded = response_submit(
-            organization=respondent.organization,
-            version=respondent.version,
-            questionnaire=respondent.questionnaire,
-            language=respondent.language,
-            answers=respondent.answers,
-            invitation=respondent.invitation,
-            address=address_hash(get_client_ip_address(request)),
-        )
+        recorded = respondent.record(request)
     except PublicLinkRateLimited:  # the answers stay in the form, to be sent again later
         form.add_error(None, respondent.texts.ui("ui.busy"))
         return respondent.render_page(form, status=429)

@@ -132,7 +132,16 @@ def test_every_member_page_reads_in_german_for_a_german_speaking_member(live_ser
     assert not found, _report(found)
 
 
+GERMAN_PARTS = """() => Array.from(document.querySelectorAll('body [lang="de"]')).map((e) => e.innerText).join("\\n")"""
+
+
 def _in_german(page) -> list[str]:
+    if page.evaluate("document.body.classList.contains('public-page')"):
+        # the customer's own page shown to a member (a survey's preview): in the survey's language, with the
+        # member's words (what the preview is, the way back) marked German
+        text = page.evaluate(GERMAN_PARTS)
+        issues = [] if text.strip() else ["nothing in German"]
+        return issues + [f"English left: {english!r}" for english in _english_sentences() if english in text]
     issues = [] if page.evaluate("document.documentElement.lang") == "de" else ["not in German"]
     text = page.evaluate(VISIBLE_TEXT)
     if "/customers/import/" in page.url:  # an import's row errors are stored in the uploader's language

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from surveys.models import Survey, SurveyVersion
+from surveys.models import Response, Survey, SurveyVersion
 from surveys.services.design import survey_archive
 from tests.factories import ResponseFactory, SurveySendFactory
 from tests.surveys.designing import make_survey, questions_of, versions_of
@@ -30,7 +30,8 @@ def test_every_member_reads_the_list_the_survey_and_its_preview(alpha, login, su
     assert "Shown only when the answer to question 1 is at most 8." in page
     assert ("Add a question" in page) == (role in ("owner", "manager"))
     preview = client.get(_url(survey, "preview/")).content.decode()
-    assert 'name="q-nps"' in preview and "Not at all likely" in preview
+    assert 'name="q_nps"' in preview and "Not at all likely" in preview
+    assert "as your customers see it: nothing you answer is recorded" in preview
 
 
 @pytest.mark.parametrize("role", ["staff", "auditor"])
@@ -180,3 +181,16 @@ def test_the_list_and_the_survey_count_sends_and_responses_without_multiplying_t
     assert (listed.send_count, listed.response_count, listed.version_count) == (2, 3, 1)
     shown = client.get(_url(survey)).context["survey"]
     assert (shown.send_count, shown.response_count) == (2, 3)
+
+
+def test_the_preview_is_the_customers_page_that_answers_back_and_records_nothing(alpha, login, survey):
+    client = login(alpha.manager)
+    blank = client.get(_url(survey, "preview/"), {"page": "0", "action": "submit", "lang": "en-gb"})
+    assert blank.status_code == 422 and "Please answer this question." in blank.content.decode()
+    answered = client.get(_url(survey, "preview/"), {"page": "0", "action": "submit", "q_nps": "9", "q_reason": "x"})
+    assert answered.status_code == 200
+    page = answered.content.decode()
+    assert "Thank you" in page and "nothing you answer is recorded" in page
+    assert "csrfmiddlewaretoken" not in client.get(_url(survey, "preview/")).content.decode()  # never in a URL
+    with alpha.context():
+        assert not Response.objects.exists()
