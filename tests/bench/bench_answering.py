@@ -167,9 +167,9 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
             role = connection.ops.quote_name(settings.DATABASE_APP_ROLE)
             cursor.execute(f"GRANT SELECT, INSERT ON {BARE_ANSWERS_TABLE} TO {role}")
             cursor.execute(f"GRANT USAGE ON SEQUENCE {BARE_ANSWERS_TABLE}_id_seq TO {role}")
-    port = _free_port()
-    server = _start_gunicorn(port)
+    port, server = _free_port(), None
     try:
+        server = _start_gunicorn(port)
         load = Load(port)
         load.seconds([(f"/bench/bare/answers/warm-{i}/", _body(i)) for i in range(20)])  # both workers warm
         per_round = ANSWERS // ROUNDS
@@ -180,8 +180,9 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
             answers.append(load.seconds([(f"/r/{tokens[n]}/", _body(n)) for n in part]))
         load.pool.shutdown()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
         with as_owner(), connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {BARE_ANSWERS_TABLE}")  # noqa: S608 - a fixed name
             inserted = cursor.fetchone()[0]
@@ -194,6 +195,6 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
     rounds = ", ".join(f"{(per_round / a) / (per_round / b):.2f}x" for a, b in zip(answers, bare, strict=True))
     print(
         f"\n[bench] {ANSWERS} answers through /r/<token>/ on gunicorn ({WORKERS} sync workers, {CLIENTS} clients): "
-        f"{answer_rate:.0f} answers/s ({sum(answers) / ANSWERS * 1000:.1f} ms each); bare inserts {bare_rate:.0f}/s "
-        f"({sum(bare) / ANSWERS * 1000:.1f} ms each); ratio {answer_rate / bare_rate:.2f}x (rounds: {rounds})"
+        f"{answer_rate:.0f} answers/s ({sum(answers) / ANSWERS * 1000:.1f} ms apart); bare inserts {bare_rate:.0f}/s "
+        f"({sum(bare) / ANSWERS * 1000:.1f} ms apart); ratio {answer_rate / bare_rate:.2f}x (rounds: {rounds})"
     )
