@@ -92,7 +92,7 @@ class Respondent:
 
     @property
     def organization(self) -> Any:
-        return self.version.organization
+        return self.request.organization  # the version's, found by the link's token
 
     @property
     def pages(self) -> int:
@@ -246,6 +246,7 @@ def survey_response(request: LinkRequest, token: str) -> HttpResponse:
     )
     if version is None:
         return unknown_link(request)
+    version.survey = survey  # read with the invitation (or it is the public link's): not read again
     respondent = Respondent(request, version=version, invitation=invitation, token=token)
     if invitation is not None:
         state = invitation_state(invitation)
