@@ -1,21 +1,20 @@
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
 from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import make_msgid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from qms.bulk import insert_rows
 from qms.queueing import queue_now, retry_delay
 from qms.tenancy.context import organization_context, system_context
 from qms.tenancy.crossings import organizations_with_mail_due
@@ -92,26 +91,6 @@ def message_id_domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "closeloop.local"
 
 
-# One statement for the lot: the rows travel as arrays (PostgreSQL) or one JSON array (SQLite), not as parameters
-# of their own, so 10,000 messages are one INSERT with a handful of parameters.
-_INSERT_MANY = {
-    "postgresql": (
-        "INSERT INTO outbox_outboxmessage (organization_id, purpose, to_email, subject, body_text, body_html, headers, "
-        "renderer, context, message_id, state, attempts, next_attempt_at, last_error, created_at) "
-        "SELECT %s, %s, r.to_email, '', '', '', '{}'::jsonb, %s, r.context::jsonb, r.message_id, %s, 0, %s, '', %s "
-        "FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS r(to_email, context, message_id, n) "
-        "ORDER BY r.n RETURNING id, message_id"
-    ),
-    "sqlite": (
-        "INSERT INTO outbox_outboxmessage (organization_id, purpose, to_email, subject, body_text, body_html, headers, "
-        "renderer, context, message_id, state, attempts, next_attempt_at, last_error, created_at) "
-        "SELECT %s, %s, json_extract(r.value, '$[0]'), '', '', '', '{}', %s, json_extract(r.value, '$[1]'), "
-        "json_extract(r.value, '$[2]'), %s, 0, %s, '', %s FROM json_each(%s) AS r ORDER BY r.key "
-        "RETURNING id, message_id"
-    ),
-}
-
-
 def email_enqueue_many(
     *, organization: Organization, renderer: str, rows: Sequence[tuple[str, dict]], nudge: bool = True
 ) -> list[int]:
@@ -126,30 +105,17 @@ def email_enqueue_many(
     message_ids = [make_msgid(domain=domain) for _row in rows]
     now = timezone.now()
     purpose = renderer[: OutboxMessage._meta.get_field("purpose").max_length or 64]
-    vendor = connection.vendor
-    if vendor in _INSERT_MANY:
-        head: list[Any] = [organization.pk, purpose, renderer, State.PENDING]
-        if vendor == "postgresql":
-            contexts = [json.dumps(context, cls=DjangoJSONEncoder) for _to, context in rows]
-            params = [*head, now, now, [to for to, _context in rows], contexts, message_ids]
-        else:
-            stamp = connection.ops.adapt_datetimefield_value(now)
-            rows_out = [[to, context, m] for (to, context), m in zip(rows, message_ids, strict=True)]
-            packed = json.dumps(rows_out, cls=DjangoJSONEncoder)
-            params = [*head, stamp, stamp, packed]
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_MANY[vendor], params)
-            by_message_id = {message_id: pk for pk, message_id in cursor.fetchall()}
-        ids = [by_message_id[message_id] for message_id in message_ids]
-    else:
-        messages = [
-            OutboxMessage(
-                organization=organization, purpose=purpose, to_email=to, subject="", body_text="", renderer=renderer,
-                context=context, message_id=message_id, next_attempt_at=now, created_at=now,
-            )
-            for (to, context), message_id in zip(rows, message_ids, strict=True)
-        ]  # fmt: skip
-        ids = [message.pk for message in OutboxMessage.objects.bulk_create(messages)]
+    written = insert_rows(
+        OutboxMessage,
+        same={"organization": organization, "purpose": purpose, "subject": "", "body_text": "", "body_html": "",
+              "headers": {}, "renderer": renderer, "state": State.PENDING, "attempts": 0, "next_attempt_at": now,
+              "last_error": "", "created_at": now},
+        columns=["to_email", "context", "message_id"],
+        rows=[(to, context, message_id) for (to, context), message_id in zip(rows, message_ids, strict=True)],
+        returning=["message_id", "id"],
+    )  # fmt: skip
+    by_message_id = dict(written)
+    ids = [by_message_id[message_id] for message_id in message_ids]
     if nudge:
         transaction.on_commit(nudge_relay)
     return ids

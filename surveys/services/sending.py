@@ -8,7 +8,6 @@ is refused, naming the texts that are missing).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from customers.models import Contact
 from qms.accounts.models import User
 from qms.audit.services import audit_record
 from qms.audit.writes import audited_update, lock
+from qms.bulk import insert_rows
 from qms.outbox.services import email_enqueue_many
 from qms.tenancy.models import Organization
 from qms.tenancy.public_links import new_token, token_hash
@@ -189,26 +189,6 @@ def _send_row(
     return send
 
 
-# One statement for the lot, as the outbox writes their emails (qms.outbox.services): the rows travel as arrays
-# (PostgreSQL) or one JSON array (SQLite), not as parameters of their own, so 10,000 invitations are one INSERT with
-# a handful of parameters and no model instance is built.
-_INSERT_INVITATIONS = {
-    "postgresql": (
-        "INSERT INTO surveys_invitation (organization_id, send_id, survey_id, version_id, contact_id, token_hash, "
-        "language, message_id, created_at, expires_at) "
-        "SELECT %s, %s, %s, %s, r.contact_id, r.token_hash, r.language, r.message_id, %s, %s "
-        "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) "
-        "AS r(contact_id, token_hash, language, message_id)"
-    ),
-    "sqlite": (
-        "INSERT INTO surveys_invitation (organization_id, send_id, survey_id, version_id, contact_id, token_hash, "
-        "language, message_id, created_at, expires_at) "
-        "SELECT %s, %s, %s, %s, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), "
-        "json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'), %s, %s FROM json_each(%s) AS r"
-    ),
-}
-
-
 def invitations_create(*, send: SurveySend, contacts: QuerySet[Contact], now: datetime) -> int:
     """One invitation and one deferred email per contact: a read, one INSERT of the emails, one of the invitations."""
     organization: Organization = send.organization
@@ -227,24 +207,13 @@ def invitations_create(*, send: SurveySend, contacts: QuerySet[Contact], now: da
         (pk, token_hash(token), languages[language], message_id)
         for (pk, _email, language), token, message_id in zip(rows, tokens, message_ids, strict=True)
     ]
-    vendor = connection.vendor
-    if vendor not in _INSERT_INVITATIONS:
-        Invitation.objects.bulk_create(
-            Invitation(
-                organization=organization, send=send, survey=survey, version=version, contact_id=pk, token_hash=hashed,
-                language=language, message_id=message_id, created_at=now, expires_at=send.expires_at,
-            )
-            for pk, hashed, language, message_id in invitations
-        )  # fmt: skip
-        return len(rows)
-    head: list[Any] = [organization.pk, send.pk, survey.pk, version.pk]
-    if vendor == "postgresql":
-        params = [*head, now, send.expires_at, *(list(column) for column in zip(*invitations, strict=True))]
-    else:
-        stamps = [connection.ops.adapt_datetimefield_value(moment) for moment in (now, send.expires_at)]
-        params = [*head, *stamps, json.dumps(invitations)]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_INVITATIONS[vendor], params)
+    insert_rows(
+        Invitation,
+        same={"organization": organization, "send": send, "survey": survey, "version": version, "created_at": now,
+              "expires_at": send.expires_at},
+        columns=["contact", "token_hash", "language", "message"],
+        rows=invitations,
+    )  # fmt: skip
     return len(rows)
 
 

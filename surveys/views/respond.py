@@ -92,7 +92,7 @@ class Respondent:
 
     @property
     def organization(self) -> Any:
-        return self.request.organization  # the version's, found by the link's token
+        return self.request.organization  # type: ignore[attr-defined]  # the version's: a link's or a member's request
 
     @property
     def pages(self) -> int:
