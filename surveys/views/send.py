@@ -114,7 +114,7 @@ def response_detail(request: MemberRequest, org_slug: str, survey_id: int, respo
         survey=survey,
         pk=response_id,
     )
-    answers = {a.question_id: a for a in response.answers.all()}
+    answers = {a.question_id: a for a in response.answers.select_related("question")}
     shown = [(question, answers.get(question.pk)) for question in response.version.questions.all()]
     return render(
         request,
