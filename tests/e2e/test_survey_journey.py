@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from customers.models import Contact
 from surveys.models import Invitation, Response
@@ -26,6 +27,10 @@ NPS = "How likely are you to recommend us?"
 WHY = "What is the main reason for your score?"
 FIX = "What should we improve?"
 MORE = "Anything else?"
+FOCUSED_SCORE_OUTLINE = """() => {
+  const label = document.querySelector(`label[for="${document.activeElement.id}"]`);
+  return getComputedStyle(label).outlineStyle;
+}"""
 
 
 def _invite(alpha, survey, **contact_fields) -> tuple[Invitation, str]:
@@ -106,6 +111,7 @@ def test_a_customer_answers_with_the_keyboard_and_the_manager_reads_the_answers(
 
     customer.keyboard.press("Tab")  # the first stop of the page is the score's group, on its first score
     assert customer.evaluate("[document.activeElement.name, document.activeElement.value]") == ["q_nps", "0"]
+    assert customer.evaluate(FOCUSED_SCORE_OUTLINE) == "solid"  # the keyboard's place is seen
     customer.keyboard.press("Space")
     for _ in range(4):
         customer.keyboard.press("ArrowRight")
@@ -153,6 +159,25 @@ def test_a_customer_answers_with_javascript_off_and_the_manager_reads_the_answer
     page.get_by_role("row", name=re.compile("Grace Hopper")).get_by_role("link").click()
     assert page.get_by_text("The delivery was late.").is_visible()
     assert page.get_by_text("Call before you come.").is_visible()
+
+
+def test_a_required_score_left_blank_is_announced_first_and_leads_back_to_the_question(live_server, customer, alpha):
+    _invitation, token = _invite(alpha, build_survey(alpha.organization))
+    customer.goto(_link(live_server.url, token))
+    customer.get_by_label(WHY).fill("Kept while I choose.")
+    customer.get_by_role("button", name="Next").click()
+
+    summary = customer.get_by_role("alert")
+    expect(summary).to_be_focused()  # read out before anything else on the page
+    expect(customer).to_have_title(re.compile(r"^! "))
+    expect(customer.get_by_role("group", name=re.compile(NPS))).to_have_accessible_description(
+        "Please answer this question."
+    )
+    assert customer.get_by_label(WHY).input_value() == "Kept while I choose."
+    summary.get_by_role("link", name=NPS).click()
+    expect(customer).to_have_url(re.compile(r"#question-nps$"))
+    customer.keyboard.press("Tab")  # from the question the link led to, the next stop is its first score
+    assert customer.evaluate("[document.activeElement.name, document.activeElement.value]") == ["q_nps", "0"]
 
 
 def test_a_customer_who_closes_the_tab_after_the_first_page_comes_back_to_the_second(live_server, browser, alpha):
