@@ -139,7 +139,9 @@ def test_a_customer_answers_with_the_keyboard_and_the_manager_reads_the_answers(
     assert [d.strip() for d in answers.locator("dd").all_inner_texts()] == [
         "4 / 10", "The delivery was late.", "Support", "Call before you come."
     ]  # fmt: skip
-    assert page.get_by_role("link", name="Grace Hopper").is_visible()
+    details = page.locator("dl").nth(1)
+    who = dict(zip(details.locator("dt").all_inner_texts(), details.locator("dd").all_inner_texts(), strict=True))
+    assert (who["From"], who["Segment"], who["Kind"]) == ("Grace Hopper", "Industrial", "Organisation")
 
 
 def test_a_customer_answers_with_javascript_off_and_the_manager_reads_the_answers(
