@@ -33,10 +33,10 @@ FOCUSED_SCORE_OUTLINE = """() => {
 }"""
 
 
-def _invite(alpha, survey, **contact_fields) -> tuple[Invitation, str]:
+def _invite(alpha, survey) -> tuple[Invitation, str]:
     """Send `survey` to one new contact of alpha's; the invitation and its link's token (from the email's row)."""
     customer = CustomerFactory(organization=alpha.organization, name="Hydro Pumps plc", segment="Industrial")
-    contact = ContactFactory(customer=customer, **{"name": "Grace Hopper", **contact_fields})
+    contact = ContactFactory(customer=customer, name="Grace Hopper")
     with alpha.context():
         send = survey_send(
             survey=survey, actor=alpha.manager,
@@ -60,6 +60,7 @@ def customer(browser):
 
 @pytest.fixture
 def without_javascript(browser):
+    """A tab of a browser with JavaScript switched off."""
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     yield context.new_page()
     context.close()
