@@ -409,6 +409,16 @@ class Answer(TenantOwned):
             models.Index(fields=["organization", "response"]),
         ]
 
+    @property
+    def choice_labels(self) -> list[str]:
+        """The options chosen, as the survey's own language words them (a value no longer offered, as stored)."""
+        question = self.question
+        if question.kind not in Question.CHOICES:
+            return []
+        labels = {choice["value"]: choice.get("label") or choice["value"] for choice in question.choices or []}
+        values = self.choices or ([self.text] if self.text else [])
+        return [labels.get(value, value) for value in values]
+
 
 class AnonymousSubmission(TenantOwned):
     """An anonymous answer waiting to be released: no invitation, no contact, no time finer than the day. Released

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers.models import Customer
 from qms.forms import add_service_errors
 from qms.listing import paginate
 from qms.permissions import may, permission
@@ -150,14 +151,26 @@ def response_detail(request: MemberRequest, org_slug: str, survey_id: int, respo
         survey=survey,
         pk=response_id,
     )
-    answers = {a.question_id: a for a in response.answers.all()}
+    answers = {a.question_id: a for a in response.answers.select_related("question")}
     shown = [(question, answers.get(question.pk)) for question in response.version.questions.all()]
     return render(
         request,
         "surveys/responses/detail.html",
-        {"survey": survey, "response": response, "answers": shown, "title": _("Response %(number)s") % {
-            "number": response.pk}},
+        {"survey": survey, "response": response, "answers": shown, "respondent": _respondent(response),
+         "title": _("Response %(number)s") % {"number": response.pk}},
     )  # fmt: skip
+
+
+def _respondent(response: Response) -> list[tuple[str, str]]:
+    """What the response keeps of the customer who answered, named as the customer's page names it (its language
+    has a row of its own)."""
+    labels = {field.name: field.verbose_name for field in Customer._meta.fields if field.name in response.attributes}
+    rows = []
+    for name, value in response.attributes.items():
+        if name in ("segment", "region", "kind"):
+            shown = Customer.Kind(value).label if name == "kind" and value in Customer.Kind.values else value
+            rows.append((str(labels[name]), str(shown)))
+    return rows
 
 
 urlpatterns = [

@@ -14,7 +14,11 @@ from qms.audit.services import audit_record
 from qms.notifications.services import notify
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership
+from surveys.models import Invitation, Response
+from surveys.questionnaire import Questionnaire
+from surveys.services.answering import response_submit
 from surveys.services.design import survey_create
+from surveys.services.sending import contacts_for, survey_send
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -58,6 +62,10 @@ PAGES = (
     "surveys/",
     "surveys/{survey}/",
     "surveys/{survey}/preview/",
+    "surveys/{survey}/send/",
+    "surveys/{survey}/sends/{send}/",
+    "surveys/{survey}/responses/",
+    "surveys/{survey}/responses/{response}/",
     "notifications/",
     "notifications/settings/",
     "notifications/rules/",
@@ -105,10 +113,30 @@ def records(alpha):
             organization=alpha.organization, actor=alpha.manager, name="Customer satisfaction 2026",
             starter="relationship_nps",
         )  # fmt: skip
+        send, response = _answered(alpha, survey, contact)
         membership = Membership.objects.get(organization=alpha.organization, user=alpha.staff)
         audit_record(organization=alpha.organization, actor=alpha.owner, action="test.event", obj=customer)
         event = AuditEvent.objects.filter(organization=alpha.organization).latest("seq")
     return {
         "customer": customer.pk, "contact": contact.pk, "item": item.pk, "method": method.pk, "job": job.pk,
         "membership": membership.pk, "event": event.pk, "survey": survey.pk,
+        "send": send.pk, "response": response.pk,
     }  # fmt: skip
+
+
+def _answered(alpha, survey, contact):
+    """The survey sent to `contact`, who answered it (a detractor: the drivers' question applies, two chosen)."""
+    send = survey_send(
+        survey=survey, actor=alpha.manager,
+        contacts=contacts_for(organization=alpha.organization, contact_ids=[contact.pk]),
+    )  # fmt: skip
+    invitation = Invitation.objects.select_related("version").get(send=send)
+    response_submit(
+        organization=alpha.organization,
+        version=invitation.version,
+        questionnaire=Questionnaire.of(list(invitation.version.questions.all())),
+        language=invitation.language,
+        answers={"nps": 5, "reason": "Two deliveries came late.", "drivers": ["product_quality", "delivery"]},
+        invitation=invitation,
+    )
+    return send, Response.objects.get(invitation=invitation)

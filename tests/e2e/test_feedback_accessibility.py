@@ -4,19 +4,12 @@ anonymous customer or a signed-out person reaches: no WCAG 2.0/2.1 A or AA viola
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from .accessibility import violations
 from .pages import PAGES, SIGNED_OUT_PAGES, records  # noqa: F401 - the shared pages, and the fixture they need
 from .test_sign_in_and_invite import sign_in
 
 pytestmark = pytest.mark.browser
-
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def violations(page) -> str:
-    results = Axe().run(page, options=WCAG)
-    return results.generate_report() if results.violations_count else ""
 
 
 def test_every_member_page_has_no_wcag_violations(live_server, page, alpha, records):  # noqa: F811 - the fixture

@@ -10,7 +10,6 @@ from functools import cache
 
 import polib
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
 from django.utils import timezone
 
@@ -18,13 +17,13 @@ from qms.accounts.models import User
 from tests.factories import InvitationFactory
 from tests.i18n.catalogues import AREAS
 
+from .accessibility import violations
 from .pages import PAGES, SIGNED_OUT_PAGES, records  # noqa: F401 - the shared pages, and the fixture they need
 from .test_sign_in_and_invite import sign_in
 
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SIGNED_IN_PAGES = ("/", "/accounts/two-factor/", "/accounts/preferences/")
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
@@ -65,9 +64,8 @@ def problems(page) -> list[str]:
         found.append(f"{width} px wide on a {inner} px screen")
     if words := developer_text(page.evaluate(VISIBLE_TEXT)):
         found.append(f"developer text: {', '.join(words)}")
-    results = Axe().run(page, options=WCAG)
-    if results.violations_count:
-        found.append(results.generate_report())
+    if report := violations(page):
+        found.append(report)
     return found
 
 

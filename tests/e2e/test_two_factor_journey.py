@@ -6,7 +6,7 @@ import re
 import pytest
 from django_otp.oath import TOTP
 
-from .test_feedback_accessibility import violations
+from .accessibility import violations
 from .test_sign_in_and_invite import sign_in
 
 pytestmark = pytest.mark.browser
