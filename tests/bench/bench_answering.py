@@ -1,6 +1,8 @@
 """Answering a survey: complete answers a second through the customers' own page (POST /r/<token>/, action
 submit, of a one-page survey: an NPS score and a comment) against a bare Django view storing the same fields as one
 row with one hand-written INSERT, both served by one gunicorn (two sync workers) on PostgreSQL, in the same run.
+Reference: the floor of an answer, its statements hand-written in a bare view on the same server (tests/bench/urls.py
+floor_answer): what the target leaves once the schema's own work is paid.
 
 Every answer is a real first submission with its own invitation: the token's lookup, the invitation's state, the
 compare-and-swap of `answered_at`, the response, its answers and its integrity digest. Target: answers/s at least
@@ -155,9 +157,9 @@ def _body(n: int) -> str:
 def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: gunicorn's workers would take turns behind SQLite's write lock")
-    _contacts(alpha, ANSWERS)
+    _contacts(alpha, 2 * ANSWERS)
     tokens = _tokens(alpha)
-    assert len(tokens) == ANSWERS
+    assert len(tokens) == 2 * ANSWERS  # the first half answered through the page, the second through the floor
     with as_owner(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE {BARE_ANSWERS_TABLE} (id bigserial PRIMARY KEY, token text NOT NULL, "
@@ -173,11 +175,12 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
         load = Load(port)
         load.seconds([(f"/bench/bare/answers/warm-{i}/", _body(i)) for i in range(20)])  # both workers warm
         per_round = ANSWERS // ROUNDS
-        answers, bare = [], []
+        answers, bare, floor = [], [], []
         for r in range(ROUNDS):
             part = range(r * per_round, (r + 1) * per_round)
             bare.append(load.seconds([(f"/bench/bare/answers/t{n}/", _body(n)) for n in part]))
             answers.append(load.seconds([(f"/r/{tokens[n]}/", _body(n)) for n in part]))
+            floor.append(load.seconds([(f"/bench/floor/answers/{tokens[ANSWERS + n]}/", _body(n)) for n in part]))
         load.pool.shutdown()
     finally:
         if server is not None:
@@ -189,12 +192,15 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
             cursor.execute(f"DROP TABLE {BARE_ANSWERS_TABLE}")
 
     with alpha.context():
-        assert Response.objects.filter(organization=alpha.organization).count() == ANSWERS
+        assert Response.objects.filter(organization=alpha.organization).count() == 2 * ANSWERS
     assert inserted == ANSWERS + 20
-    answer_rate, bare_rate = ANSWERS / sum(answers), ANSWERS / sum(bare)
+    answer_rate, bare_rate, floor_rate = ANSWERS / sum(answers), ANSWERS / sum(bare), ANSWERS / sum(floor)
     rounds = ", ".join(f"{(per_round / a) / (per_round / b):.2f}x" for a, b in zip(answers, bare, strict=True))
     print(
         f"\n[bench] {ANSWERS} answers through /r/<token>/ on gunicorn ({WORKERS} sync workers, {CLIENTS} clients): "
         f"{answer_rate:.0f} answers/s ({sum(answers) / ANSWERS * 1000:.1f} ms apart); bare inserts {bare_rate:.0f}/s "
-        f"({sum(bare) / ANSWERS * 1000:.1f} ms apart); ratio {answer_rate / bare_rate:.2f}x (rounds: {rounds})"
+        f"({sum(bare) / ANSWERS * 1000:.1f} ms apart); ratio {answer_rate / bare_rate:.2f}x (rounds: {rounds})\n"
+        f"[bench] the floor of an answer (its statements hand-written in a bare view, row-level security on): "
+        f"{floor_rate:.0f}/s, {floor_rate / bare_rate:.2f}x the bare inserts; "
+        f"the page is {answer_rate / floor_rate:.2f}x the floor"
     )

@@ -90,8 +90,8 @@ FLOOR_CUSTOMERS = """
 """
 FLOOR_CONTACTS = """
     INSERT INTO customers_contact (organization_id, customer_id, name, email, phone, preferred_language, consent,
-                                  consent_changed_at, created_at, updated_at)
-    SELECT %s, c.id, b.contact_name, b.contact_email, b.contact_phone, b.preferred_language, b.consent,
+                                  consent_source, consent_changed_at, created_at, updated_at)
+    SELECT %s, c.id, b.contact_name, b.contact_email, b.contact_phone, b.preferred_language, b.consent, 'import',
            now(), now(), now()
     FROM bench_floor b JOIN customers_customer c ON c.organization_id = %s AND c.external_ref = b.external_ref
 """
@@ -132,7 +132,7 @@ def _shaped_files(path, owner_id: int, organization_id: int) -> tuple[str, str]:
                 )  # fmt: skip
             contact_writer.writerow(
                 [organization_id, customer_id, row["contact_name"], row["contact_email"], row["contact_phone"],
-                 row["preferred_language"], row["consent"], "now", "now", "now"]
+                 row["preferred_language"], row["consent"], "import", "now", "now", "now"]
             )  # fmt: skip
     return customers.getvalue(), contacts.getvalue()
 
@@ -141,7 +141,7 @@ CEILING_COPIES = (
     "COPY customers_customer (id, organization_id, kind, name, segment, region, external_ref, account_owner_id, "
     "notes, created_at, updated_at) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
     "COPY customers_contact (organization_id, customer_id, name, email, phone, preferred_language, consent, "
-    "consent_changed_at, created_at, updated_at) FROM STDIN WITH (FORMAT csv)",
+    "consent_source, consent_changed_at, created_at, updated_at) FROM STDIN WITH (FORMAT csv)",
 )
 
 
