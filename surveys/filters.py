@@ -1,4 +1,5 @@
-"""The survey list's FilterSet: the page filters with it, and the surveys API will too (`?status=draft&q=nps`).
+"""The surveys' FilterSets: the survey list's (the page filters with it, and the surveys API will too:
+`?status=draft&q=nps`), a send's invitations' and a survey's responses'.
 
 Archived surveys are left out unless `status=archived` asks for them. A page drops an invalid value and keeps the
 other filters; the API answers 400 naming the parameter."""
@@ -6,13 +7,15 @@ other filters; the API answers 400 naming the parameter."""
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qms.listing import PageFilterSet
+from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Organization
-from surveys.models import Survey
+from surveys.models import Invitation, Response, Survey
 from surveys.selectors.surveys import survey_search, surveys_for_organization
 
 ARCHIVED = "archived"
@@ -51,3 +54,66 @@ class SurveyFilter(PageFilterSet):
 def survey_filters(*, organization: Organization, params: QueryDict) -> SurveyFilter:
     """The list page's filters over the organisation's surveys; an invalid value drops its own filter only."""
     return SurveyFilter.for_page(params, surveys_for_organization(organization=organization))
+
+
+class InvitationFilter(PageFilterSet):
+    """A send's invitations: by whom (the contact's name or address, the customer's name) and where they stand."""
+
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+    state = django_filters.ChoiceFilter(
+        choices=[
+            ("answered", _("Answered")),
+            ("waiting", _("Not answered yet")),
+            ("expired", _("Expired")),
+            ("revoked", _("Revoked")),
+            ("failed", _("Email failed")),
+        ],
+        method="filter_state",
+        empty_label=_("Any state"),
+        label=_("State"),
+    )
+
+    class Meta:
+        model = Invitation
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Invitation], name: str, value: str) -> QuerySet[Invitation]:
+        return queryset.filter(
+            Q(contact__name__icontains=value) | Q(contact__email__icontains=value)
+            | Q(contact__customer__name__icontains=value)
+        )  # fmt: skip
+
+    def filter_state(self, queryset: QuerySet[Invitation], name: str, value: str) -> QuerySet[Invitation]:
+        now = timezone.now()
+        unanswered = Q(answered_at__isnull=True, revoked_at__isnull=True)
+        return queryset.filter(
+            {
+                "answered": Q(answered_at__isnull=False),
+                "waiting": unanswered & Q(expires_at__gt=now),
+                "expired": unanswered & Q(expires_at__lte=now),
+                "revoked": Q(revoked_at__isnull=False),
+                "failed": Q(message__state=OutboxMessage.State.FAILED),
+            }[value]
+        )
+
+
+class ResponseFilter(PageFilterSet):
+    """A survey's responses: by who answered (name, address, customer), by version and by how they came."""
+
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+    version = django_filters.NumberFilter(
+        field_name="version__number", min_value=1, max_value=10_000, label=_("Version")
+    )
+    source = django_filters.ChoiceFilter(
+        choices=Response.Source.choices, empty_label=_("Any source"), label=_("Source")
+    )
+
+    class Meta:
+        model = Response
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Response], name: str, value: str) -> QuerySet[Response]:
+        return queryset.filter(
+            Q(contact__name__icontains=value) | Q(contact__email__icontains=value)
+            | Q(contact__customer__name__icontains=value)
+        )  # fmt: skip

@@ -23,6 +23,7 @@ from qms.listing import paginate
 from qms.permissions import may, permission
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.requests import MemberRequest
+from surveys.filters import InvitationFilter, ResponseFilter
 from surveys.forms.send import RevokeForm, SendForm
 from surveys.models import Answer, Invitation, Response, SurveySend
 from surveys.selectors.sends import send_progress, sends_with_progress
@@ -82,11 +83,14 @@ def send_detail(request: MemberRequest, org_slug: str, survey_id: int, send_id: 
         .select_related("contact__customer", "message")
         .order_by("pk")
     )
+    filters = InvitationFilter.for_page(request.GET, invitations)
     context = {
         "survey": send.survey,
         "send": send,
         "progress": send_progress(send),
-        "page": paginate(request, invitations),
+        "page": paginate(request, filters.qs),
+        "filters": filters.values,
+        "filterset": filters,
         "can_revoke": may(request.membership, "surveys.send"),
     }
     if request.htmx and request.GET.get("progress"):
@@ -138,7 +142,9 @@ def response_list(request: MemberRequest, org_slug: str, survey_id: int) -> Http
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
         .order_by("-submitted_on", "-pk")
     )
-    return render(request, "surveys/responses/list.html", {"survey": survey, "page": paginate(request, responses)})
+    filters = ResponseFilter.for_page(request.GET, responses)
+    context = {"survey": survey, "page": paginate(request, filters.qs), "filters": filters.values, "filterset": filters}
+    return render(request, "surveys/responses/list.html", context)
 
 
 @permission("surveys.view")
