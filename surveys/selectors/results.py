@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from typing import cast
 
 from django.db.models import Count
+from django.db.models.functions import TruncMonth
 
 from surveys.models import Answer, Invitation, Question, Response, Survey, SurveySend, SurveyVersion
-from surveys.scoring import Estimate, mean, nps, share
+from surveys.scoring import Comparison, Estimate, compare, mean, nps, share
 
 PROMOTERS, DETRACTORS = range(9, 11), range(0, 7)
 TOP_TWO = {"csat": (4, 5)}  # CSAT 1–5: "satisfied" and "very satisfied"
@@ -82,3 +84,44 @@ def question_scores(
         estimate = None if hidden else _estimate(kind, scale, counts, population or None)
         scores.append(QuestionScore(code, kind, scale, {} if hidden else counts, estimate, hidden))
     return scores
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date
+    estimate: Estimate | None  # None when hidden (an anonymous month under the threshold)
+    change: Comparison | None  # against the month before that has a score; None for the first, or without an SE
+
+
+def monthly_trend(*, survey: Survey, code: str, segment: str | None = None) -> list[TrendPoint]:
+    """A scored question's score month by month (one GROUP BY of month and score), each month compared with the one
+    before it: `change.significant` flags only a difference beyond chance (surveys/scoring.py's `compare`). With
+    `segment`, only the answers of that segment's respondents (the response's kept attributes)."""
+    answers = Answer.objects.filter(
+        organization_id=survey.organization_id, response__survey=survey, question__code=code, number__isnull=False
+    )
+    if segment is not None:
+        answers = answers.filter(response__attributes__segment=segment)
+    rows = (
+        answers.annotate(month=TruncMonth("response__submitted_on"))
+        .values("month", "question__kind", "question__scale_max", "number")
+        .annotate(count=Count("pk"))
+        .order_by("month")
+    )
+    months: dict[date, dict[int, int]] = defaultdict(dict)
+    kind, scale = "", (0, 0)
+    for row in rows:
+        kind = row["question__kind"]
+        scale = Question(kind=kind, scale_max=row["question__scale_max"]).scale or (0, 0)
+        counts, number = months[row["month"]], cast(int, row["number"])
+        counts[number] = counts.get(number, 0) + row["count"]
+    points: list[TrendPoint] = []
+    previous: Estimate | None = None
+    for month, counts in sorted(months.items()):
+        if survey.is_anonymous and sum(counts.values()) < survey.anonymity_threshold:
+            points.append(TrendPoint(month, None, None))
+            continue
+        estimate = _estimate(kind, scale, counts, None)
+        points.append(TrendPoint(month, estimate, compare(previous, estimate) if previous else None))
+        previous = estimate
+    return points

@@ -2,13 +2,15 @@
 per survey and per send, in a fixed number of statements, with the invited audience as the finite population, and
 an anonymous survey's group under its threshold hidden."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from surveys.models import Answer, Invitation
-from surveys.scoring import mean, nps, share
-from surveys.selectors.results import question_scores
+from surveys.models import Answer, Invitation, Response
+from surveys.scoring import compare, mean, nps, share
+from surveys.selectors.results import monthly_trend, question_scores
 from surveys.services.sending import contacts_for, survey_send
 from tests.factories import ContactFactory, CustomerFactory, ResponseFactory
 from tests.surveys.builders import build_survey
@@ -73,3 +75,36 @@ def test_an_anonymous_group_under_the_threshold_is_hidden(alpha):
         [shown] = question_scores(survey=survey)
     assert hidden.hidden and hidden.estimate is None and hidden.distribution == {} and hidden.n == 0
     assert not shown.hidden and shown.n == 5
+
+
+def test_the_monthly_trend_flags_only_a_change_beyond_chance(alpha):
+    survey = build_survey(alpha.organization, questions=QUESTIONS[:1])
+    months = {  # (promoters, passives, detractors) a month
+        date(2026, 3, 10): (100, 60, 40),  # NPS 30
+        date(2026, 4, 10): (90, 60, 50),  # NPS 20: -10, z -1.25, not significant
+        date(2026, 5, 10): (70, 60, 70),  # NPS 0: -20 from April, significant
+    }
+    with alpha.context():
+        version = survey.versions.get()
+        scores = [(day, score) for day, counts in months.items() for score, count in zip((10, 8, 3), counts,
+                  strict=True) for _ in range(count)]  # fmt: skip
+        responses = Response.objects.bulk_create(
+            Response(organization=alpha.organization, survey=survey, version=version, source="public_link",
+                     language="en", submitted_on=day, digest=f"{n:064x}")
+            for n, (day, _score) in enumerate(scores)
+        )  # fmt: skip
+        question = version.questions.get()
+        Answer.objects.bulk_create(
+            Answer(organization=alpha.organization, response=response, question=question, number=score)
+            for response, (_day, score) in zip(responses, scores, strict=True)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            trend = monthly_trend(survey=survey, code="nps")
+    assert len(queries) == 1
+    assert [point.month for point in trend] == [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)]
+    assert [round(point.estimate.value) for point in trend] == [30, 20, 0]
+    march, april, may = trend
+    assert march.change is None
+    assert april.change == compare(nps(promoters=100, passives=60, detractors=40),
+                                   nps(promoters=90, passives=60, detractors=50))  # fmt: skip
+    assert not april.change.significant and may.change.significant
