@@ -18,7 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.http import HttpRequest
 from django.template.base import FilterExpression, token_kwargs
-from django.utils import dateformat
+from django.utils import dateformat, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -81,6 +81,16 @@ def icon(name: str, size: int = 18, css: str = "") -> SafeString:
     classes = f"icon {css}".strip()
     svg = heroicons._render_icon("outline", name, size, {"class": classes, "stroke-width": "1.75"})
     return mark_safe(svg)  # noqa: S308 - the package's own SVG; the name only picks a file from its archive
+
+
+@register.filter
+def language_label(code: str) -> str:
+    """A language's name in the reader's language ("en-gb" → "British English", "Britisches Englisch"); a code
+    Django does not know stays as it is."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 @register.filter
