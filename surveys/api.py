@@ -24,6 +24,7 @@ from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField,
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberApiRequest
 from surveys.models import Question, Survey, SurveySend, SurveyVersion
+from surveys.selectors.results import question_scores
 from surveys.selectors.sends import progress_counts, send_progress, sends_with_progress
 from surveys.services.sending import contacts_for, survey_send
 
@@ -219,10 +220,70 @@ class SendDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         return sends_with_progress(organization=organization)
 
 
+class EstimateOutput(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    margin = serializers.FloatField(allow_null=True, help_text="Half the 95 % interval (its larger side)")
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    standard_error = serializers.FloatField(allow_null=True)
+    too_few = serializers.BooleanField(help_text="Fewer answers than a score can rest on: show no number")
+
+
+class QuestionScoreOutput(serializers.Serializer):
+    code = serializers.CharField()
+    kind = serializers.CharField()
+    scale = serializers.ListField(child=serializers.IntegerField())
+    n = serializers.IntegerField(help_text="Answers counted (0 when hidden)")
+    hidden = serializers.BooleanField(help_text="An anonymous group under the survey's threshold: nothing shown")
+    distribution = serializers.DictField(child=serializers.IntegerField(), help_text="score → answers")
+    score = EstimateOutput(
+        source="estimate",
+        allow_null=True,
+        help_text="NPS (−100…100), CSAT top-2-box % (Wilson interval) or a mean (t-interval), with the 95 % interval",
+    )
+
+
+class SummaryOutput(serializers.Serializer):
+    questions = QuestionScoreOutput(many=True)
+
+
+class SurveySummary(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    """Each scored question's distribution and score with its 95 % interval, over the survey's answers (the same
+    question across versions while its kind and scale stay the same); an anonymous group under the threshold is
+    hidden."""
+
+    actions = {"GET": "surveys.view"}
+    model = Survey
+    serializer_class = SummaryOutput
+
+    def organization_queryset(self, organization: Organization) -> QuerySet[Survey]:
+        return surveys_of(organization)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(SummaryOutput({"questions": question_scores(survey=self.get_object())}).data)
+
+
+class SendSummary(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    """The scores of one send's answers, its invited audience the finite population of the intervals."""
+
+    actions = {"GET": "surveys.view"}
+    model = SurveySend
+    serializer_class = SummaryOutput
+
+    def organization_queryset(self, organization: Organization) -> QuerySet[SurveySend]:
+        return SurveySend.objects.filter(organization=organization).select_related("survey")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        send = self.get_object()
+        return Response(SummaryOutput({"questions": question_scores(survey=send.survey, send=send)}).data)
+
+
 urlpatterns = [
     path("surveys/", SurveyList.as_view(), name="api_surveys"),
     path("surveys/<int:pk>/", SurveyDetail.as_view(), name="api_survey"),
     path("surveys/<int:survey_id>/versions/<int:number>/", VersionDetail.as_view(), name="api_survey_version"),
     path("surveys/<int:survey_id>/sends/", SendList.as_view(), name="api_survey_sends"),
+    path("surveys/<int:pk>/summary/", SurveySummary.as_view(), name="api_survey_summary"),
     path("sends/<int:pk>/", SendDetail.as_view(), name="api_send"),
+    path("sends/<int:pk>/summary/", SendSummary.as_view(), name="api_send_summary"),
 ]

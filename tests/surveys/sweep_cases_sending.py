@@ -81,4 +81,6 @@ CASES = {
     ),
     "surveys_api:api_survey_sends": Case(target=_survey, form=lambda w: {"segment": w.text("{marker} seg")}),
     "surveys_api:api_send": Case(target=lambda w: {"pk": w.extra["send"].pk}),
+    "surveys_api:api_survey_summary": Case(target=lambda w: {"pk": w.extra["sent_survey"].pk}),
+    "surveys_api:api_send_summary": Case(target=lambda w: {"pk": w.extra["send"].pk}),
 }

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
-from surveys.models import Invitation, SurveySend
+from surveys.models import Answer, Invitation, SurveySend
+from surveys.scoring import nps
 from tests.api_client import events
+from tests.factories import ResponseFactory
 from tests.surveys.builders import build_survey
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +101,19 @@ def test_another_organisations_customer_is_unknown_to_a_send(alpha, bravo, api):
     stranger = CustomerFactory(organization=bravo.organization)
     refused = api(alpha, "manager").post(f"surveys/{survey.pk}/sends/", {"customer": stranger.pk})
     assert refused.status_code == 400 and "No customer with id" in refused.content.decode()
+
+
+def test_a_surveys_summary_gives_each_score_with_its_interval(alpha, api):
+    survey = build_survey(alpha.organization, questions=[{"code": "nps", "kind": "nps", "text": "Recommend?"}])
+    with alpha.context():
+        version = survey.versions.get()
+        question = version.questions.get()
+        for score in (10, 9, 8, 3):
+            response = ResponseFactory(version=version)
+            Answer.objects.create(organization=alpha.organization, response=response, question=question, number=score)
+    body = api(alpha, "auditor").get(f"surveys/{survey.pk}/summary/").json()
+    [nps_score] = body["questions"]
+    expected = nps(promoters=2, passives=1, detractors=1)
+    assert nps_score["distribution"] == {"10": 1, "9": 1, "8": 1, "3": 1} and nps_score["n"] == 4
+    assert nps_score["score"]["value"] == pytest.approx(expected.value)
+    assert nps_score["score"]["margin"] == pytest.approx(expected.margin) and nps_score["score"]["too_few"]
