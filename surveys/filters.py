@@ -56,6 +56,14 @@ def survey_filters(*, organization: Organization, params: QueryDict) -> SurveyFi
     return SurveyFilter.for_page(params, surveys_for_organization(organization=organization))
 
 
+def respondent_matches(value: str) -> Q:
+    """An invitation's or a response's contact by name or address, or the contact's customer by name."""
+    return (
+        Q(contact__name__icontains=value) | Q(contact__email__icontains=value)
+        | Q(contact__customer__name__icontains=value)
+    )  # fmt: skip
+
+
 class InvitationFilter(PageFilterSet):
     """A send's invitations: by whom (the contact's name or address, the customer's name) and where they stand."""
 
@@ -78,10 +86,7 @@ class InvitationFilter(PageFilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet[Invitation], name: str, value: str) -> QuerySet[Invitation]:
-        return queryset.filter(
-            Q(contact__name__icontains=value) | Q(contact__email__icontains=value)
-            | Q(contact__customer__name__icontains=value)
-        )  # fmt: skip
+        return queryset.filter(respondent_matches(value))
 
     def filter_state(self, queryset: QuerySet[Invitation], name: str, value: str) -> QuerySet[Invitation]:
         now = timezone.now()
@@ -113,7 +118,4 @@ class ResponseFilter(PageFilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet[Response], name: str, value: str) -> QuerySet[Response]:
-        return queryset.filter(
-            Q(contact__name__icontains=value) | Q(contact__email__icontains=value)
-            | Q(contact__customer__name__icontains=value)
-        )  # fmt: skip
+        return queryset.filter(respondent_matches(value))

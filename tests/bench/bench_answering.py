@@ -31,9 +31,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from customers.models import Contact, Customer
 from surveys.models import Invitation, Response
 from surveys.services.sending import contacts_for, survey_send
+from tests.bench.panel import SEGMENT, panel
 from tests.bench.urls import BARE_ANSWERS_TABLE
 from tests.conftest import as_owner
 from tests.surveys.builders import build_survey
@@ -44,21 +44,10 @@ ANSWERS = 2_000
 ROUNDS = 4  # each kind runs ANSWERS / ROUNDS requests a round, the kinds taking turns
 CLIENTS = 6
 WORKERS = 2
-SEGMENT = "Bench panel"
 QUESTIONS = [
     {"code": "nps", "kind": "nps", "text": "How likely are you to recommend us?", "required": True},
     {"code": "why", "kind": "long_text", "text": "What is the main reason for your score?"},
 ]
-
-
-def _contacts(tenant, n: int) -> None:
-    organization = tenant.organization
-    with tenant.context():
-        customer = Customer.objects.create(organization=organization, name="Bench panel Ltd", segment=SEGMENT)
-        Contact.objects.bulk_create(
-            Contact(organization=organization, customer=customer, name=f"Person {i}", email=f"p{i}@panel.example")
-            for i in range(n)
-        )
 
 
 def _tokens(tenant) -> list[str]:
@@ -157,7 +146,7 @@ def _body(n: int) -> str:
 def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: gunicorn's workers would take turns behind SQLite's write lock")
-    _contacts(alpha, 2 * ANSWERS)
+    panel(alpha, 2 * ANSWERS)
     tokens = _tokens(alpha)
     assert len(tokens) == 2 * ANSWERS  # the first half answered through the page, the second through the floor
     with as_owner(), connection.cursor() as cursor:

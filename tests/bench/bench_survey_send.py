@@ -29,34 +29,21 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from customers.models import Contact, Customer
+from customers.models import Contact
 from qms.outbox.models import OutboxMessage
 from surveys.models import Invitation, SurveySend
+from tests.bench.panel import SEGMENT, panel
 from tests.surveys.builders import build_survey
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the request commits: deferred foreign-key checks count
 
 CONTACTS = 10_000
 ROUNDS = 3
-SEGMENT = "Bench panel"
 BARE_COLUMNS = (
     "id bigint, organization_id bigint, send_id bigint, survey_id bigint, version_id bigint, contact_id bigint, "
     "token_hash text, language text, to_email text, context text, message_id text, state text, "
     "created_at timestamptz, expires_at timestamptz"
 )
-
-
-def _contacts(tenant) -> None:
-    organization = tenant.organization
-    with tenant.context():
-        customer = Customer.objects.create(organization=organization, name="Bench panel Ltd", segment=SEGMENT)
-        Contact.objects.bulk_create(
-            (
-                Contact(organization=organization, customer=customer, name=f"Person {i}", email=f"p{i}@panel.example")
-                for i in range(CONTACTS)
-            ),
-            batch_size=2000,
-        )
 
 
 def _bare_rows(organization_id: int) -> list[tuple]:
@@ -146,7 +133,7 @@ def _send_seconds(client: Client, tenant) -> float:
 
 
 def test_bench_a_send_to_10000_contacts_against_copy(alpha):
-    _contacts(alpha)
+    panel(alpha, CONTACTS)
     client = Client()
     client.force_login(alpha.manager)
     rows = _bare_rows(alpha.organization.pk)

@@ -149,3 +149,13 @@ def survey_send_one(tenant, contacts):
         send = survey_send(survey=survey, actor=tenant.manager, contacts=contacts_for(
             organization=tenant.organization, contact_ids=[contacts(1)[0].pk]))  # fmt: skip
         return Invitation.objects.get(send=send)
+
+
+def test_another_organisation_cannot_close_or_revoke_it(alpha, bravo, login, sent):
+    survey, send, _invitations = sent
+    outsider = login(bravo.manager)
+    for path in (f"/o/bravo/surveys/{survey.pk}/close/", f"/o/bravo/surveys/{survey.pk}/sends/{send.pk}/revoke/"):
+        assert outsider.post(path).status_code == 404, path
+    with alpha.context():
+        assert Survey.objects.get(pk=survey.pk).status == Survey.Status.OPEN
+        assert not Invitation.objects.filter(send=send, revoked_at__isnull=False).exists()

@@ -50,3 +50,10 @@ def test_the_responses_are_searched_and_filtered_by_source(alpha, login, answere
     assert "No response matches these filters." in client.get(page, {"q": "valve"}).content.decode()
     assert "No response matches these filters." in client.get(page, {"source": "public_link"}).content.decode()
     assert "Ada" in client.get(page, {"source": "invitation", "version": "1"}).content.decode()
+
+
+def test_another_organisation_finds_neither_list(alpha, bravo, login, answered_send):
+    survey, send = answered_send
+    outsider = login(bravo.manager)
+    assert outsider.get(f"/o/bravo/surveys/{survey.pk}/sends/{send.pk}/", {"q": "Ada"}).status_code == 404
+    assert outsider.get(f"/o/bravo/surveys/{survey.pk}/responses/", {"q": "Ada"}).status_code == 404

@@ -108,3 +108,16 @@ def test_the_monthly_trend_flags_only_a_change_beyond_chance(alpha):
     assert april.change == compare(nps(promoters=100, passives=60, detractors=40),
                                    nps(promoters=90, passives=60, detractors=50))  # fmt: skip
     assert not april.change.significant and may.change.significant
+
+
+def test_another_organisations_answers_never_count(alpha, bravo):
+    ours = build_survey(alpha.organization, questions=QUESTIONS[:1])
+    theirs = build_survey(bravo.organization, questions=QUESTIONS[:1])
+    with alpha.context():
+        _answer(alpha, ours, {"nps": 10})
+    with bravo.context():
+        for _ in range(3):
+            _answer(bravo, theirs, {"nps": 0})
+    with alpha.context():
+        [score] = question_scores(survey=ours)
+    assert score.distribution == {10: 1}
