@@ -4,6 +4,7 @@ anonymous customer or a signed-out person reaches: no WCAG 2.0/2.1 A or AA viola
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .accessibility import violations
 from .pages import PAGES, SIGNED_OUT_PAGES, records  # noqa: F401 - the shared pages, and the fixture they need
@@ -33,6 +34,6 @@ def test_signed_out_pages_and_the_public_confirmation_have_no_wcag_violations(li
         assert not report, f"{path}\n{report}"
     page.goto(f"{live_server.url}/p/alpha/feedback/")
     page.get_by_role("button", name=re.compile("Send")).click()  # nothing filled in: the error summary
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     report = violations(page)
     assert not report, f"the public form with its errors\n{report}"

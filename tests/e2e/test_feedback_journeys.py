@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 import feedback.forms.public
 from customers.models import Contact, ImportJob
@@ -25,16 +26,16 @@ def test_a_customer_sends_feedback_with_javascript_off_and_gets_a_reference(live
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/p/alpha/feedback/")
-        assert page.get_by_role("heading", name=re.compile("Alpha Instruments")).is_visible()
+        expect(page.get_by_role("heading", name=re.compile("Alpha Instruments"))).to_be_visible()
         page.get_by_label("Complaint — something went wrong").check()
         page.get_by_label("Your message").fill("The <b>gauge</b> arrived cracked.")
         page.get_by_label("Your name").fill("Grace Hopper")
         page.get_by_role("button", name="Send feedback").click()
 
-        assert page.get_by_role("heading", name=re.compile("Thank you")).is_visible()
+        expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
         with alpha.context():
             item = FeedbackItem.objects.get(organization=alpha.organization)
-        assert page.get_by_text(item.reference).first.is_visible()
+        expect(page.get_by_text(item.reference).first).to_be_visible()
         assert (item.channel, item.kind, item.submitter_name) == ("web_form", "complaint", "Grace Hopper")
         assert item.text == "The <b>gauge</b> arrived cracked."  # kept as typed; escaped wherever it is shown
     finally:
@@ -64,14 +65,14 @@ def test_a_manager_imports_a_directory_and_the_page_follows_the_worker(live_serv
         page.wait_for_url(re.compile(r"/customers/import/\d+/$"))
         # No reload by hand: htmx polls the status box and refreshes the page once the worker is done.
         page.get_by_role("heading", name="Import these rows").wait_for(timeout=20_000)
-        assert page.get_by_text("A customer name is required.").is_visible()
+        expect(page.get_by_text("A customer name is required.")).to_be_visible()
         page.get_by_label("Import the valid rows, skip the others").check()
         page.get_by_role("button", name="Import", exact=True).click()
         page.get_by_role("heading", name="What was written").wait_for(timeout=20_000)
 
     summary = page.get_by_role("table", name="Import summary")
     assert summary.get_by_role("row", name=re.compile("Contacts")).inner_text().split()[1:] == ["30", "0", "0"]
-    assert page.get_by_text("1 row with errors skipped.").is_visible()
+    expect(page.get_by_text("1 row with errors skipped.")).to_be_visible()
     with alpha.context():
         job = ImportJob.objects.get(organization=alpha.organization)
         assert job.status == ImportJob.Status.DONE
@@ -113,7 +114,7 @@ def test_a_manager_triages_an_item_with_the_keyboard(live_server, page, alpha):
     page.keyboard.press("Escape")
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
-    assert dialog.is_visible()
+    expect(dialog).to_be_visible()
     assert "Closing note" in dialog.inner_text()
     page.keyboard.press("Escape")
 

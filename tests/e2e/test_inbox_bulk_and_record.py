@@ -4,6 +4,7 @@ feedback narrows the contacts to the chosen customer as soon as it is chosen (ht
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from feedback.models import FeedbackItem
 from tests.factories import ContactFactory, CustomerFactory, FeedbackItemFactory
@@ -24,7 +25,7 @@ def test_a_manager_selects_a_page_and_closes_it_with_the_keyboard(live_server, p
     select_all.focus()
     page.keyboard.press("Space")
     assert all(page.get_by_label(f"Select {item.reference}").is_checked() for item in items)
-    assert page.get_by_text("3 items selected").is_visible()
+    expect(page.get_by_text("3 items selected")).to_be_visible()
     page.get_by_label(f"Select {items[0].reference}").uncheck()
     assert select_all.evaluate("box => box.indeterminate")
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from qms.outbox.models import OutboxMessage
 from tests.factories import PASSWORD
@@ -20,7 +21,7 @@ def sign_in(page, base, email):
 def test_an_owner_signs_in_with_the_keyboard_and_invites_a_colleague(live_server, page, alpha):
     sign_in(page, live_server.url, alpha.owner.email)
     page.wait_for_url(re.compile(r"/o/alpha/$"))
-    assert page.get_by_role("heading", name="Alpha Instruments").is_visible()
+    expect(page.get_by_role("heading", name="Alpha Instruments")).to_be_visible()
 
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
@@ -32,8 +33,8 @@ def test_an_owner_signs_in_with_the_keyboard_and_invites_a_colleague(live_server
     invite.get_by_label("Role").select_option("manager")
     invite.get_by_role("button", name="Send invitation").click()
 
-    assert page.get_by_role("alert").filter(has_text="Invitation sent to new.colleague@alpha.test").is_visible()
-    assert page.get_by_text("new.colleague@alpha.test · Manager").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Invitation sent to new.colleague@alpha.test")).to_be_visible()
+    expect(page.get_by_text("new.colleague@alpha.test · Manager")).to_be_visible()
     with alpha.context():
         message = OutboxMessage.objects.get(organization=alpha.organization, to_email="new.colleague@alpha.test")
     assert "/i/" in message.body_text
@@ -44,7 +45,7 @@ def test_a_wrong_password_is_refused_with_a_message(live_server, page, alpha):
     page.get_by_label("Email").fill(alpha.owner.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Please enter a correct email address and password").is_visible()
+    expect(page.get_by_text("Please enter a correct email address and password")).to_be_visible()
     assert page.url.endswith("/accounts/login/")
 
 
@@ -52,6 +53,6 @@ def test_a_staff_member_does_not_see_settings_or_audit_trail(live_server, page, 
     sign_in(page, live_server.url, alpha.staff.email)
     page.wait_for_url(re.compile(r"/o/alpha/$"))
     nav = page.get_by_role("navigation", name="Alpha Instruments")
-    assert nav.get_by_role("link", name="Dashboard").is_visible()
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_visible()
     assert nav.get_by_role("link", name="Settings").count() == 0
     assert nav.get_by_role("link", name="Audit trail").count() == 0

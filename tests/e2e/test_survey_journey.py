@@ -83,7 +83,7 @@ def _answer_the_first_page_by_clicks(page) -> None:
 
 
 def _answer_the_second_page_and_submit(page) -> None:
-    assert page.get_by_role("group", name=re.compile(FIX)).is_visible()  # asked: the score was at most 6
+    expect(page.get_by_role("group", name=re.compile(FIX))).to_be_visible()  # asked: the score was at most 6
     page.get_by_label("Support").check()
     page.get_by_label(MORE).fill("Call before you come.")
     page.get_by_role("button", name="Submit").click()
@@ -108,7 +108,7 @@ def test_a_customer_answers_with_the_keyboard_and_the_manager_reads_the_answers(
     survey = build_survey(alpha.organization)
     invitation, token = _invite(alpha, survey)
     customer.goto(_link(live_server.url, token))
-    assert customer.get_by_role("group", name=re.compile(NPS)).is_visible()
+    expect(customer.get_by_role("group", name=re.compile(NPS))).to_be_visible()
 
     customer.keyboard.press("Tab")  # the first stop of the page is the score's group, on its first score
     assert customer.evaluate("[document.activeElement.name, document.activeElement.value]") == ["q_nps", "0"]
@@ -124,7 +124,7 @@ def test_a_customer_answers_with_the_keyboard_and_the_manager_reads_the_answers(
     customer.keyboard.press("Enter")
     customer.get_by_text("Page 2 of 2").wait_for()
     _answer_the_second_page_and_submit(customer)
-    assert customer.get_by_text("Recorded.").is_visible()
+    expect(customer.get_by_text("Recorded.")).to_be_visible()
     assert _recorded(alpha, invitation) == ANSWERED
 
     sign_in(page, live_server.url, alpha.manager.email)
@@ -160,8 +160,8 @@ def test_a_customer_answers_with_javascript_off_and_the_manager_reads_the_answer
     page.wait_for_url(re.compile(r"/o/alpha/$"))
     page.goto(f"{live_server.url}/o/alpha/surveys/{survey.pk}/responses/")
     page.get_by_role("row", name=re.compile("Grace Hopper")).get_by_role("link").click()
-    assert page.get_by_text("The delivery was late.").is_visible()
-    assert page.get_by_text("Call before you come.").is_visible()
+    expect(page.get_by_text("The delivery was late.")).to_be_visible()
+    expect(page.get_by_text("Call before you come.")).to_be_visible()
 
 
 def test_a_required_score_left_blank_is_announced_first_and_leads_back_to_the_question(live_server, customer, alpha):
@@ -196,8 +196,8 @@ def test_a_customer_who_closes_the_tab_after_the_first_page_comes_back_to_the_se
     try:
         tab = later.new_page()
         tab.goto(_link(live_server.url, token))
-        assert tab.get_by_text("Page 2 of 2").is_visible()
-        assert tab.get_by_text("Your answers so far are saved.").is_visible()
+        expect(tab.get_by_text("Page 2 of 2")).to_be_visible()
+        expect(tab.get_by_text("Your answers so far are saved.")).to_be_visible()
         tab.get_by_role("button", name="Back").click()
         tab.get_by_text("Page 1 of 2").wait_for()
         assert _checked_score(tab) == ["4"] and tab.get_by_label(WHY).input_value() == "The delivery was late."
@@ -212,8 +212,8 @@ def test_a_customer_who_closes_the_tab_after_the_first_page_comes_back_to_the_se
 def test_a_customer_unsubscribes_with_the_one_button_and_is_opted_out(live_server, customer, alpha):
     invitation, token = _invite(alpha, build_survey(alpha.organization))
     customer.goto(_link(live_server.url, token, "links:survey_unsubscribe"))
-    assert customer.get_by_role("heading", name="Unsubscribe from survey emails").is_visible()
-    assert customer.get_by_text("Stop receiving survey invitations from Alpha Instruments?").is_visible()
+    expect(customer.get_by_role("heading", name="Unsubscribe from survey emails")).to_be_visible()
+    expect(customer.get_by_text("Stop receiving survey invitations from Alpha Instruments?")).to_be_visible()
     with alpha.context():
         assert Contact.objects.get(pk=invitation.contact_id).consent != Contact.Consent.OPTED_OUT  # asked only
 

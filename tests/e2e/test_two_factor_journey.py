@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from .accessibility import violations
 from .test_sign_in_and_invite import sign_in
@@ -26,7 +27,7 @@ def test_an_owner_turns_it_on_and_signs_in_with_a_code(live_server, page, alpha)
     page.get_by_role("link", name="Two-factor sign-in").click()
     assert not violations(page)
     page.get_by_role("button", name="Set up two-factor sign-in").click()
-    assert page.get_by_role("img", name=re.compile("QR code")).is_visible()
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     assert not violations(page), "the set-up page with its QR code"
     secret = page.locator("figcaption code").inner_text()
     page.get_by_role("textbox", name="Code").fill(_code_for(secret))
@@ -43,4 +44,4 @@ def test_an_owner_turns_it_on_and_signs_in_with_a_code(live_server, page, alpha)
     page.get_by_role("textbox", name="Code").fill(codes[0])
     page.get_by_role("textbox", name="Code").press("Enter")
     page.wait_for_url(re.compile(r"/o/alpha/$"))
-    assert page.get_by_role("heading", name="Alpha Instruments").is_visible()
+    expect(page.get_by_role("heading", name="Alpha Instruments")).to_be_visible()
