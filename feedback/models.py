@@ -48,6 +48,7 @@ class FeedbackItem(TenantOwned):
         WARRANTY_CLAIM = "warranty_claim", _("Warranty claim")
         SOCIAL = "social", _("Social media")
         API = "api", _("API")
+        SURVEY = "survey", _("Survey")
 
     class Kind(models.TextChoices):
         COMPLIMENT = "compliment", _("Compliment")

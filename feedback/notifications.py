@@ -48,20 +48,22 @@ def notify_received(*, item: FeedbackItem, actor: User | None) -> None:
     )
 
 
-def notify_assigned(*, item: FeedbackItem, actor: User) -> None:
-    """Tell the new assignee, unless they assigned it to themselves (notify leaves the actor out)."""
+def notify_assigned(*, item: FeedbackItem, actor: User | None) -> None:
+    """Tell the new assignee, unless they assigned it to themselves (notify leaves the actor out); with no actor the
+    item was given to them by a rule (a survey's follow-up)."""
     if item.assignee is None:
         return
+    names = {"reference": item.reference, "kind": item.get_kind_display()}
     notify(
         organization=item.organization,
         kind="feedback.assigned",
         record=item,
-        title=_("%(reference)s (%(kind)s) was assigned to you by %(actor)s")
-        % {
-            "reference": item.reference,
-            "kind": item.get_kind_display(),
-            "actor": actor.get_full_name() or actor.email,
-        },
+        title=(
+            _("%(reference)s (%(kind)s) was assigned to you by %(actor)s")
+            % {**names, "actor": actor.get_full_name() or actor.email}
+            if actor is not None
+            else _("%(reference)s (%(kind)s) was assigned to you") % names
+        ),
         url=item.get_absolute_url(),
         recipients=[item.assignee],
         actor=actor,

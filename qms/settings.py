@@ -246,6 +246,8 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 IMPORT_UPKEEP_SECONDS = env.float("IMPORT_UPKEEP_SECONDS", default=60.0)
 # Surveys: the responses that arrived are sealed into each survey's chain this often (surveys.services.integrity).
 RESPONSE_SEAL_SECONDS = env.float("RESPONSE_SEAL_SECONDS", default=60.0)
+# How often a worker opens the survey follow-ups that answers asked for (surveys.services.follow_ups).
+FOLLOW_UP_SECONDS = env.float("FOLLOW_UP_SECONDS", default=10.0)
 # Answers through a survey's public link (a QR code on a receipt) from one address, per hour.
 SURVEY_PUBLIC_LINK_ANSWERS_PER_HOUR = env.int("SURVEY_PUBLIC_LINK_ANSWERS_PER_HOUR", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,6 +1,7 @@
 """The surveys' API under /api/v1/o/<org_slug>/: surveys and their versions (read), sends (create, progress) and
 the transactional invitation ("send this survey to this contact now", after an order is delivered), which is
-a send of one contact.
+a send of one contact; responses (list with the responses page's filters, read), each survey's and send's summary,
+and the follow-up rules of the closed loop (read, create, change).
 
 A send goes through the same service as the survey's page, so it is checked (consent, the translation gate) and
 audited the same way. The transactional endpoint is idempotent: a CRM that retries a call with the same
@@ -10,10 +11,10 @@ audited the same way. The transactional endpoint is idempotent: a CRM that retri
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,11 +22,16 @@ from rest_framework.response import Response
 from customers.api import customers_of, live_contacts_of
 from customers.models import Contact
 from qms.tenancy.api import OrganizationQuerysetMixin, OrganizationRelatedField, service_errors
+from qms.tenancy.api_writes import CreateThroughService, UpdateThroughService
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberApiRequest
-from surveys.models import Question, Survey, SurveySend, SurveyVersion
+from surveys.filters import ResponseFilter
+from surveys.models import Answer, LoopRule, Question, Survey, SurveySend, SurveyVersion
+from surveys.models import Response as SurveyResponse
 from surveys.selectors.results import question_scores
 from surveys.selectors.sends import progress_counts, send_progress, sends_with_progress
+from surveys.services.loop import assignable_users, loop_rule_create, loop_rule_update
+from surveys.services.responses import answer_value
 from surveys.services.sending import contacts_for, survey_send
 
 
@@ -278,6 +284,153 @@ class SendSummary(OrganizationQuerysetMixin, generics.RetrieveAPIView):
         return Response(SummaryOutput({"questions": question_scores(survey=send.survey, send=send)}).data)
 
 
+class FollowUpOutput(serializers.Serializer):
+    item = serializers.CharField(source="item.reference", allow_null=True, help_text="The feedback item's reference")
+    status = serializers.CharField(source="item.status", allow_null=True, help_text="new, in_progress or closed")
+    assignee = serializers.EmailField(source="item.assignee.email", allow_null=True)
+
+
+class ResponseOutput(serializers.ModelSerializer):
+    survey: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    send: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    contact: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    answers = serializers.SerializerMethodField(help_text="question code → the score, the choices or the text")
+    follow_up = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SurveyResponse
+        fields = ["id", "survey", "version", "send", "contact", "source", "language", "submitted_on", "submitted_at",
+                  "attributes", "answers", "follow_up"]  # fmt: skip
+
+    def get_answers(self, response: SurveyResponse) -> dict[str, Any]:
+        return {answer.question.code: answer_value(answer, answer.question) for answer in response.answers.all()}
+
+    @extend_schema_field(FollowUpOutput(allow_null=True))
+    def get_follow_up(self, response: SurveyResponse) -> dict[str, Any] | None:
+        follow_up = getattr(response, "follow_up", None)
+        if follow_up is None:
+            return None
+        item = follow_up.item
+        return {
+            "item": item.reference if item else None,
+            "status": item.status if item else None,
+            "assignee": item.assignee.email if item and item.assignee else None,
+        }
+
+
+def responses_of(organization: Organization) -> QuerySet[SurveyResponse]:
+    return (
+        SurveyResponse.objects.filter(organization=organization)
+        .select_related("version", "follow_up__item__assignee")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        .order_by("-submitted_on", "-pk")
+    )
+
+
+class ResponseList(OrganizationQuerysetMixin, generics.ListAPIView):
+    """A survey's responses, latest first, with their answers by question code and their follow-up; filtered as the
+    responses page filters (`q`, `version`, `source`, `follow_up`, `answered_from`, `answered_to`). An anonymous
+    survey's responses hold no contact and only their day."""
+
+    actions = {"GET": "surveys.view"}
+    model = SurveyResponse
+    serializer_class = ResponseOutput
+    filterset_class = ResponseFilter
+
+    def organization_queryset(self, organization: Organization) -> QuerySet[SurveyResponse]:
+        return responses_of(organization).filter(survey__pk=self.kwargs["survey_id"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        get_object_or_404(surveys_of(request.organization), pk=self.kwargs["survey_id"])  # type: ignore[attr-defined]  # set by the middleware
+        return super().list(request, *args, **kwargs)
+
+
+class ResponseDetail(OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    actions = {"GET": "surveys.view"}
+    model = SurveyResponse
+    serializer_class = ResponseOutput
+
+    def organization_queryset(self, organization: Organization) -> QuerySet[SurveyResponse]:
+        return responses_of(organization)
+
+
+class LoopRuleOutput(serializers.ModelSerializer):
+    survey: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    assignee = serializers.EmailField(source="assignee.email", allow_null=True, read_only=True)
+
+    class Meta:
+        model = LoopRule
+        fields = ["id", "survey", "question_code", "condition", "value", "assign_to", "assignee", "active",
+                  "created_at", "updated_at"]  # fmt: skip
+
+
+class LoopRuleInput(serializers.Serializer):
+    question_code = serializers.CharField(max_length=40)
+    condition = serializers.ChoiceField(choices=LoopRule.Condition.choices)
+    value = serializers.CharField(max_length=200)
+    assign_to = serializers.ChoiceField(choices=LoopRule.AssignTo.choices, default=LoopRule.AssignTo.ACCOUNT_OWNER)
+    assignee = OrganizationRelatedField(
+        noun="member", rows=lambda organization: assignable_users(organization=organization), required=False,
+        allow_null=True, default=None,
+    )  # fmt: skip
+
+
+class LoopRuleUpdateInput(LoopRuleInput):
+    active = serializers.BooleanField()
+
+
+def loop_rules_of(organization: Organization) -> QuerySet[LoopRule]:
+    return LoopRule.objects.filter(organization=organization, deleted_at__isnull=True).select_related(
+        "assignee", "survey"
+    )
+
+
+class LoopRuleList(CreateThroughService, OrganizationQuerysetMixin, generics.ListAPIView):
+    """The survey's follow-up rules. Managers add one: when a response's answer to `question_code` meets the
+    `condition` with `value` (`at_most` 6 of an NPS, `contains` "late" of a text), a concern is opened in the
+    feedback inbox for the customer's account owner (`assign_to: account_owner`, falling back to `assignee`) or for
+    the named `assignee` (`assign_to: person`)."""
+
+    actions = {"GET": "surveys.view", "POST": "surveys.manage"}
+    create_input = LoopRuleInput
+    model = LoopRule
+    serializer_class = LoopRuleOutput
+
+    def survey(self) -> Survey:
+        return get_object_or_404(surveys_of(self.request.organization), pk=self.kwargs["survey_id"])  # type: ignore[attr-defined]  # set by the middleware
+
+    def organization_queryset(self, organization: Organization) -> QuerySet[LoopRule]:
+        return loop_rules_of(organization).filter(survey__pk=self.kwargs["survey_id"]).order_by("created_at", "pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.survey()
+        return super().list(request, *args, **kwargs)
+
+    def post(self, request: MemberApiRequest, *args: Any, **kwargs: Any) -> Response:
+        request.data  # noqa: B018 - parsed first: a body no parser accepts is a 400 on any survey
+        self.survey()  # then another organisation's survey is a 404, whatever the body holds
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request: MemberApiRequest, data: dict[str, Any]) -> LoopRule:
+        return loop_rule_create(survey=self.survey(), actor=request.user, **data)
+
+
+class LoopRuleDetail(UpdateThroughService, OrganizationQuerysetMixin, generics.RetrieveAPIView):
+    """One follow-up rule. PATCH changes what it watches or whom it names; `active: false` pauses it."""
+
+    actions = {"GET": "surveys.view", "PATCH": "surveys.manage"}
+    update_input = LoopRuleUpdateInput
+    model = LoopRule
+    serializer_class = LoopRuleOutput
+
+    def organization_queryset(self, organization: Organization) -> QuerySet[LoopRule]:
+        return loop_rules_of(organization)
+
+    def update(self, request: MemberApiRequest, instance: LoopRule, data: dict[str, Any]) -> LoopRule:
+        return loop_rule_update(rule=instance, actor=request.user, **data)
+
+
 urlpatterns = [
     path("surveys/", SurveyList.as_view(), name="api_surveys"),
     path("surveys/<int:pk>/", SurveyDetail.as_view(), name="api_survey"),
@@ -286,4 +439,8 @@ urlpatterns = [
     path("surveys/<int:pk>/summary/", SurveySummary.as_view(), name="api_survey_summary"),
     path("sends/<int:pk>/", SendDetail.as_view(), name="api_send"),
     path("sends/<int:pk>/summary/", SendSummary.as_view(), name="api_send_summary"),
+    path("surveys/<int:survey_id>/responses/", ResponseList.as_view(), name="api_survey_responses"),
+    path("responses/<int:pk>/", ResponseDetail.as_view(), name="api_response"),
+    path("surveys/<int:survey_id>/follow-up-rules/", LoopRuleList.as_view(), name="api_loop_rules"),
+    path("follow-up-rules/<int:pk>/", LoopRuleDetail.as_view(), name="api_loop_rule"),
 ]

@@ -25,7 +25,7 @@ class SurveysConfig(modules.ModuleConfig):
         "surveys.manage": permissions.MANAGERS,  # design, translate, close
         "surveys.send": permissions.MANAGERS,
     }
-    sweep_cases = ("tests.surveys.sweep_cases", "tests.surveys.sweep_cases_sending")
+    sweep_cases = ("tests.surveys.sweep_cases", "tests.surveys.sweep_cases_sending", "tests.surveys.sweep_cases_loop")
     token_links = (
         modules.TokenLink("r", "surveys.selectors.links.link_organization"),  # answer a survey
         modules.TokenLink("u", "surveys.selectors.links.link_organization"),  # unsubscribe from its invitations
@@ -34,7 +34,11 @@ class SurveysConfig(modules.ModuleConfig):
     database_crossings = (
         "surveys.selectors.links.LINK_ORGANIZATION",
         "surveys.services.integrity.ORGANIZATIONS_WITH_UNSEALED",
+        "surveys.services.follow_ups.ORGANIZATIONS_WITH_DUE_FOLLOW_UPS",
     )
 
     def periodic_tasks(self) -> dict[str, dict]:
-        return {"seal-responses": {"task": "surveys.seal_responses", "schedule": settings.RESPONSE_SEAL_SECONDS}}
+        return {
+            "seal-responses": {"task": "surveys.seal_responses", "schedule": settings.RESPONSE_SEAL_SECONDS},
+            "open-follow-ups": {"task": "surveys.open_follow_ups", "schedule": settings.FOLLOW_UP_SECONDS},
+        }

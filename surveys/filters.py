@@ -12,6 +12,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from feedback.models import FeedbackItem
+from qms.forms import DateInput
 from qms.listing import PageFilterSet
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Organization
@@ -19,6 +21,12 @@ from surveys.models import Invitation, Response, Survey
 from surveys.selectors.surveys import survey_search, surveys_for_organization
 
 ARCHIVED = "archived"
+FOLLOW_UP_CHOICES = [
+    ("any", _("Followed up")),
+    ("open", _("Follow-up open")),
+    ("closed", _("Follow-up closed")),
+    ("none", _("Not followed up")),
+]
 
 
 class SurveyFilter(PageFilterSet):
@@ -112,6 +120,15 @@ class ResponseFilter(PageFilterSet):
     source = django_filters.ChoiceFilter(
         choices=Response.Source.choices, empty_label=_("Any source"), label=_("Source")
     )
+    follow_up = django_filters.ChoiceFilter(
+        choices=FOLLOW_UP_CHOICES, method="filter_follow_up", empty_label=_("With or without"), label=_("Follow-up")
+    )
+    answered_from = django_filters.DateFilter(
+        field_name="submitted_on", lookup_expr="gte", label=_("Answered from"), widget=DateInput
+    )
+    answered_to = django_filters.DateFilter(
+        field_name="submitted_on", lookup_expr="lte", label=_("Answered to"), widget=DateInput
+    )
 
     class Meta:
         model = Response
@@ -119,3 +136,10 @@ class ResponseFilter(PageFilterSet):
 
     def filter_search(self, queryset: QuerySet[Response], name: str, value: str) -> QuerySet[Response]:
         return queryset.filter(respondent_matches(value))
+
+    def filter_follow_up(self, queryset: QuerySet[Response], name: str, value: str) -> QuerySet[Response]:
+        followed = Q(follow_up__isnull=False)
+        return queryset.filter(
+            {"any": followed, "open": followed & ~Q(follow_up__item__status=FeedbackItem.Status.CLOSED),
+             "closed": Q(follow_up__item__status=FeedbackItem.Status.CLOSED), "none": ~followed}[value]
+        )  # fmt: skip

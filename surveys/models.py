@@ -389,6 +389,11 @@ class Response(TenantOwned):
     def __str__(self) -> str:
         return f"{self.survey.reference} #{self.pk}"
 
+    @property
+    def link_label(self) -> str:
+        """How a linked record names it (a follow-up in the inbox): without reading its survey."""
+        return str(_("Survey response %(number)s") % {"number": self.pk})
+
     def get_absolute_url(self) -> str:
         return reverse(
             "surveys:response_detail",
@@ -463,3 +468,99 @@ class PublicLinkAnswer(TenantOwned):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "survey", "address_hash", "created_at"])]
+
+
+class LoopRule(TenantOwned):
+    """A rule of the closed loop: when a response's answer to a question matches ("NPS at most 6", "any answer to
+    `why` contains 'late'"), a follow-up is opened in the feedback inbox and given to someone who owns it."""
+
+    audited_fields = ("question_code", "condition", "value", "assign_to", "assignee", "active", "deleted_at")
+
+    class Condition(models.TextChoices):
+        AT_MOST = "at_most", _("is at most")
+        AT_LEAST = "at_least", _("is at least")
+        EQUALS = "equals", _("is")
+        CONTAINS = "contains", _("contains")
+
+    class AssignTo(models.TextChoices):
+        ACCOUNT_OWNER = "account_owner", _("The customer's account owner")
+        PERSON = "person", _("A named person")
+
+    NUMERIC: ClassVar[tuple[str, ...]] = ("at_most", "at_least")
+
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="loop_rules")
+    question_code = models.SlugField(_("question"), max_length=40)  # a code: the rule holds across versions
+    condition = models.CharField(_("condition"), max_length=16, choices=Condition.choices)
+    value = models.CharField(_("value"), max_length=200)
+    assign_to = models.CharField(
+        _("assign to"), max_length=16, choices=AssignTo.choices, default=AssignTo.ACCOUNT_OWNER
+    )
+    # The named person; with the account owner, whom a follow-up goes to when the customer has none (or none can be
+    # known: an anonymous answer). Nobody named: the follow-up waits unassigned, and the managers hear of it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up rule")
+        verbose_name_plural = _("follow-up rules")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["organization", "survey", "active"], name="surveys_loop_rule_active")]
+
+    def __str__(self) -> str:
+        return f"{self.question_code} {self.get_condition_display()} {self.value}"
+
+    def matches(self, answer: Any) -> bool:
+        """Whether an answer as given (a score, a text, a list of choices) meets the rule."""
+        if answer is None or answer == "" or answer == []:
+            return False
+        if self.condition in self.NUMERIC:
+            if not isinstance(answer, int) or isinstance(answer, bool):
+                return False
+            limit = int(self.value)
+            return answer <= limit if self.condition == self.Condition.AT_MOST else answer >= limit
+        values = [str(v) for v in answer] if isinstance(answer, list) else [str(answer)]
+        if self.condition == self.Condition.EQUALS:
+            return self.value in values
+        wanted = self.value.casefold()
+        return any(wanted in value.casefold() for value in values)
+
+
+class FollowUp(TenantOwned):
+    """A response that met the survey's follow-up rules: written with the response (in its transaction, so it is
+    never lost and never made twice), then opened as an item of the feedback inbox by a worker."""
+
+    response = models.OneToOneField(
+        Response, verbose_name=_("response"), on_delete=models.PROTECT, related_name="follow_up"
+    )
+    rule = models.ForeignKey(LoopRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="follow_ups")
+    matched = models.JSONField(_("matched"), default=list)  # the ids of every rule the response met
+    item = models.OneToOneField(
+        "feedback.FeedbackItem",
+        verbose_name=_("follow-up"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [
+            models.Index(fields=["organization"], condition=models.Q(item__isnull=True), name="surveys_follow_up_due")
+        ]

@@ -18,5 +18,8 @@ AUDIT_ACTIONS = {
     "survey.public_link": AuditPhrase(_("Public link changed"), _("changed the public link of {record}")),
     "survey.archive": AuditPhrase(_("Archived"), _("archived {record}")),
     "invitation.revoke": AuditPhrase(_("Invitations revoked"), _("revoked {revoked} invitations of {record}")),
+    "loop_rule.create": AuditPhrase(_("Follow-up rule added"), _("added the follow-up rule {record}")),
+    "loop_rule.update": AuditPhrase(_("Follow-up rule changed"), _("changed the follow-up rule {record}")),
+    "loop_rule.delete": AuditPhrase(_("Follow-up rule deleted"), _("deleted the follow-up rule {record}")),
     "response.erase_personal_data": AuditPhrase(_("Personal data erased"), _("erased the personal data in {record}")),
 }

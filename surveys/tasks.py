@@ -8,6 +8,7 @@ from django.db import transaction
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Organization
 
+from .services.follow_ups import follow_ups_open, organizations_with_due_follow_ups
 from .services.integrity import organizations_with_unsealed, responses_seal
 
 log = logging.getLogger(__name__)
@@ -22,3 +23,14 @@ def seal_responses_task() -> None:
             sealed = responses_seal(organization=organization)
         if sealed:
             log.info("sealed %s survey response(s) of organisation %s", sealed, organization_id)
+
+
+@shared_task(name="surveys.open_follow_ups", acks_late=True, ignore_result=True, time_limit=300, soft_time_limit=240)
+def open_follow_ups_task() -> None:
+    """Beat, every few seconds: open the follow-ups that answers asked for as feedback items (the closed loop)."""
+    for organization_id in organizations_with_due_follow_ups():
+        with organization_context(organization_id):
+            organization = Organization.objects.get(pk=organization_id)
+            opened = follow_ups_open(organization=organization)
+        if opened:
+            log.info("opened %s survey follow-up(s) of organisation %s", opened, organization_id)

@@ -107,8 +107,10 @@ def feedback_create(
     product: str = "",
     received_on: date | None = None,
     source_ip_hash: str = "",
+    assignee: User | None = None,
 ) -> FeedbackItem:
-    """Record feedback from any channel. `actor` is None for public submissions (web form, anonymous API)."""
+    """Record feedback from any channel. `actor` is None for public submissions (web form, anonymous API) and for
+    what another module opens by its own rules (a survey's follow-up), which may name its `assignee` at once."""
     _check_choices(channel=channel, kind=kind)
     if not text.strip():
         raise ValidationError({"text": _("Say what the customer told you.")})
@@ -116,6 +118,8 @@ def feedback_create(
     _check_received_on(organization, received_on)
     customer = _check_parties(organization=organization, customer=customer, contact=contact)
     person = actor if actor is not None and actor.is_authenticated else None
+    if assignee is not None and not assignable_members(organization=organization).filter(user_id=assignee.pk).exists():
+        raise ValidationError({"assignee": _("Only a member who is not an auditor can be assigned.")})
     with transaction.atomic():
         item = FeedbackItem.objects.create(
             organization=organization,
@@ -131,11 +135,14 @@ def feedback_create(
             received_on=received_on,
             source_ip_hash=source_ip_hash,
             created_by=person,
+            assignee=assignee,
         )
-        after = audited_state(item, ("reference", "status", *RECORDED_FIELDS))
+        after = audited_state(item, ("reference", "status", *RECORDED_FIELDS, "assignee"))
         audit_record(organization=organization, actor=actor, action="feedback.create", obj=item,
                      changes=created_changes(after))  # fmt: skip
         notify_received(item=item, actor=person)
+        if assignee is not None:
+            notify_assigned(item=item, actor=person)
     return item
 
 

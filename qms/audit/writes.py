@@ -120,6 +120,19 @@ def audited_update(
     return locked, changes
 
 
+def audited_soft_delete(*, instance: M, actor: Any, action: str) -> M:
+    """Take a rule-like record away: it stays, `deleted_at` set and `active` off, for what it did and the trail;
+    deleting it again changes nothing."""
+    now = timezone.now()
+    locked, _changes = audited_update(
+        instance=instance,
+        actor=actor,
+        action=action,
+        prepare=lambda record: {} if getattr(record, "deleted_at", None) else {"deleted_at": now, "active": False},
+    )
+    return locked
+
+
 def _field_name(instance: models.Model, name: str) -> str:
     return instance._meta.get_field(name).name
 

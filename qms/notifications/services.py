@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from qms.accounts.models import User
 from qms.audit.services import object_type_of
-from qms.audit.writes import audited_create, audited_update
+from qms.audit.writes import audited_create, audited_soft_delete, audited_update
 from qms.modules import notification_kind
 from qms.tenancy.models import Membership, Organization
 
@@ -183,11 +183,4 @@ def rule_set_active(*, rule: NotificationRule, actor: User, active: bool) -> Not
 
 def rule_delete(*, rule: NotificationRule, actor: User) -> NotificationRule:
     """Take the rule away (it stays, deleted, for the trail); deleting it again changes nothing."""
-    now = timezone.now()
-    rule, _changes = audited_update(
-        instance=rule,
-        actor=actor,
-        action="notification_rule.delete",
-        prepare=lambda locked: {} if locked.deleted_at else {"deleted_at": now, "active": False},
-    )
-    return rule
+    return audited_soft_delete(instance=rule, actor=actor, action="notification_rule.delete")

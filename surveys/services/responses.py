@@ -13,6 +13,8 @@ from customers.models import Contact
 from qms.tenancy.models import Organization
 from surveys.models import Answer, Invitation, Question, Response, SurveyVersion
 
+from .loop import follow_up_match
+
 
 def response_content(response: Response, answers: Mapping[str, Any]) -> dict[str, Any]:
     """What a response's digest covers: its own fields and its answers by question code."""
@@ -47,7 +49,8 @@ def response_record(
     invitation: Invitation | None = None,
     contact: Contact | None = None,
 ) -> Response:
-    """Write one response and its answers (two statements), with the digest of its content."""
+    """Write one response and its answers, with the digest of its content, and its follow-up when it meets one of
+    the survey's rules (surveys.services.loop)."""
     response = Response(
         organization=organization,
         survey_id=version.survey_id,
@@ -67,6 +70,7 @@ def response_record(
     Answer.objects.bulk_create(
         _answer(organization, response, by_code[code], value) for code, value in answers.items() if code in by_code
     )
+    follow_up_match(response=response, answers=answers)
     return response
 
 

@@ -17,6 +17,7 @@ from schemathesis.config import SchemathesisConfig
 
 from qms.tenancy.models import Membership
 from tests.factories import ApiTokenFactory, ContactFactory, CustomerFactory, FeedbackItemFactory
+from tests.surveys.builders import ONE_PAGE, add_rule, build_survey
 
 CONFIG = SchemathesisConfig()
 # Valid and invalid requests; the coverage phase adds the boundary and wrong-type values (a float for an id).
@@ -37,11 +38,18 @@ def ids(alpha) -> dict[str, int]:
         contact = ContactFactory(customer=customer)
         item = FeedbackItemFactory(organization=alpha.organization, customer=customer, contact=contact)
         member = Membership.objects.get(organization=alpha.organization, user=alpha.manager)
+        rule = add_rule(alpha, build_survey(alpha.organization, questions=ONE_PAGE))
         ApiTokenFactory(
             membership=Membership.objects.get(organization=alpha.organization, user=alpha.owner), key="cl_fuzz-token"
         )
     assert Client().get("/api/v1/o/alpha/customers/", headers=AUTH).status_code == 200
-    return {"customers": customer.pk, "contacts": contact.pk, "feedback": item.pk, "members": member.pk}
+    return {
+        "customers": customer.pk,
+        "contacts": contact.pk,
+        "feedback": item.pk,
+        "members": member.pk,
+        "follow-up-rules": rule.pk,
+    }
 
 
 @SCHEMA.parametrize()

@@ -1,5 +1,6 @@
 """A survey ready to send, for the sending and answering tests: built through the models, in the tenant's context."""
 
+from surveys.services.loop import loop_rule_create
 from tests.factories.surveys import QuestionFactory, SurveyFactory, SurveyVersionFactory
 
 NPS_FIRST = [
@@ -45,3 +46,16 @@ def build_survey(
     for position, spec in enumerate(questions):
         QuestionFactory(version=version, position=position, **spec)
     return survey
+
+
+ONE_PAGE = [
+    {"code": "nps", "kind": "nps", "text": "How likely are you to recommend us?", "required": True},
+    {"code": "why", "kind": "long_text", "text": "What is the main reason for your score?"},
+]
+
+
+def add_rule(tenant, survey, **fields):
+    """A follow-up rule of the survey (default: NPS at most 6, for the account owner), added by the manager."""
+    values = {"question_code": "nps", "condition": "at_most", "value": "6", "assign_to": "account_owner"} | fields
+    with tenant.context():
+        return loop_rule_create(survey=survey, actor=tenant.manager, **values)
