@@ -66,6 +66,8 @@ PAGES = (
     "surveys/{survey}/sends/{send}/",
     "surveys/{survey}/responses/",
     "surveys/{survey}/responses/{response}/",
+    "surveys/{survey}/results/",
+    "surveys/{survey}/results/?view=trend",
     "notifications/",
     "notifications/settings/",
     "notifications/rules/",
