@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from qms.outbox.models import OutboxMessage
 from surveys.models import Answer, Invitation, PartialResponse
 from surveys.services.sending import contacts_for, survey_send
-from tests.factories import ContactFactory, CustomerFactory, ResponseFactory
+from tests.factories import ContactFactory, CustomerFactory, QuestionFactory, ResponseFactory, SurveyVersionFactory
 from tests.surveys.builders import build_survey
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +199,28 @@ def test_the_survey_and_its_send_link_to_their_results(alpha, login):
     assert f'href="{_url(survey)}"' in client.get(f"/o/alpha/surveys/{survey.pk}/").content.decode()
     html = client.get(f"/o/alpha/surveys/{survey.pk}/sends/{send.pk}/").content.decode()
     assert f'href="{_url(survey)}?send={send.pk}"' in html
+
+
+def test_versions_count_together_only_while_a_question_keeps_its_meaning(alpha, login):
+    survey = build_survey(alpha.organization, questions=QUESTIONS[:2])
+    with alpha.context():
+        second = SurveyVersionFactory(survey=survey, number=2)
+        QuestionFactory(version=second, position=0, code="nps", kind="nps", text="Would you recommend us?")
+        QuestionFactory(version=second, position=1, code="csat", kind="rating", scale_max=10, text="Rate us")
+        first = survey.versions.get(number=1)
+        for version in (first, second):
+            questions = {q.code: q for q in version.questions.all()}
+            for _ in range(6):
+                response = ResponseFactory(version=version)
+                Answer.objects.bulk_create([
+                    Answer(organization=alpha.organization, response=response, question=questions["nps"], number=10),
+                    Answer(organization=alpha.organization, response=response, question=questions["csat"], number=5),
+                ])  # fmt: skip
+    rows = _csv(login(alpha.manager).get(_url(survey, "summary.csv")))
+    assert [(row[0], row[2], row[3]) for row in rows[1:]] == [
+        ("nps", "NPS", "12"),  # the same meaning in both versions: counted together
+        ("csat", "CSAT (top-2-box)", "6"),  # a satisfaction 1–5, then a rating 1–10: counted apart
+        ("csat", "Mean", "6"),
+    ]
+    version_one = _csv(login(alpha.manager).get(_url(survey, "summary.csv"), {"version": "1"}))
+    assert [(row[0], row[3]) for row in version_one[1:]] == [("nps", "6"), ("csat", "6")]
