@@ -1,8 +1,10 @@
 """A survey's results: participation, each scored question's score with its 95 % interval (or "too few answers"), its
 distribution and monthly trend as charts with their tables, the choice questions' counts and the text answers;
 filtered by version, send, segment and period (surveys/filters.py ResultFilter), with CSV exports of the answers and
-of the summary. Every figure is counted in the database (surveys/selectors/results.py); an anonymous group under
-the survey's threshold is hidden on the page and in the CSV alike.
+of the summary (rendered inside the request, in the organisation's context and transaction, as every export is: a
+streamed body would be read after both had ended). Every figure is counted in the database
+(surveys/selectors/results.py); an anonymous group under the survey's threshold is hidden on the page and in the
+CSV alike.
 
 `?view=trend` shows the monthly trends only (what the trend benchmark times).
 """
@@ -50,7 +52,7 @@ TEXT_PAGE_SIZE = 20
 
 
 def score_name(kind: str) -> str:
-    return {"nps": _("NPS"), "csat": _("CSAT (top-2-box)")}.get(kind, _("Mean"))
+    return {"nps": _("NPS"), "csat": _("CSAT (top-2-box)"), "ces": _("CES (mean)")}.get(kind, _("Mean rating"))
 
 
 def score_test(kind: str) -> str:

@@ -220,7 +220,7 @@ def test_versions_count_together_only_while_a_question_keeps_its_meaning(alpha, 
     assert [(row[0], row[2], row[3]) for row in rows[1:]] == [
         ("nps", "NPS", "12"),  # the same meaning in both versions: counted together
         ("csat", "CSAT (top-2-box)", "6"),  # a satisfaction 1–5, then a rating 1–10: counted apart
-        ("csat", "Mean", "6"),
+        ("csat", "Mean rating", "6"),
     ]
     version_one = _csv(login(alpha.manager).get(_url(survey, "summary.csv"), {"version": "1"}))
     assert [(row[0], row[3]) for row in version_one[1:]] == [("nps", "6"), ("csat", "6")]
