@@ -84,6 +84,8 @@ class FeedbackItem(TenantOwned):
     product = models.CharField(_("product or service"), max_length=200, blank=True)
     received_on = models.DateField(_("date received"), default=timezone.localdate)
     text = models.TextField(_("text"))
+    # The language the text is written in, when it is known (a survey's follow-up quotes the survey's words).
+    language = models.CharField(_("language of the text"), max_length=10, blank=True, db_default="")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

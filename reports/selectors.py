@@ -15,13 +15,12 @@ from django.utils.translation import ngettext
 from feedback.selectors.overview import feedback_received_by_week
 from qms.audit.sealing import unseal_events
 from qms.audit.selectors import audit_events
+from qms.charts import BarChart, Point, bar_chart
 from qms.dashboard import DOWN, FLAT, MINE, NEEDED, NEW, UP, Attention, DashboardCard, Period
 from qms.modules import audit_action_label, dashboard_attention, dashboard_cards
 from qms.permissions import may
 from qms.tenancy.access import WRITERS, has_role
 from qms.tenancy.models import Membership, Organization, Role
-
-from .charts import BarChart, Point, bar_chart
 
 CHART_WEEKS = 12
 ACTIVITY_ENTRIES = 8

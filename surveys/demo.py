@@ -1,23 +1,38 @@
 """Demo data for seed_demo: a survey of every kind, translated into German, sent to the demo customers and
-answered by many of them (a relationship NPS whose detractors sit mostly in one segment, a transactional CSAT,
-an anonymous CES with its public link on), each answer written through the services as a customer's would be."""
+answered by many of them over a year, each answer written through the services as a customer's would be, on the
+day it was given:
+
+- a relationship NPS sent twice a year, whose detractors now sit mostly in one segment;
+- a transactional CSAT after every delivery for twelve months (the busiest segment's customers weekly), steady
+  until three months ago, when that segment's satisfaction drops — far enough for the trend to flag it;
+- an anonymous CES with its public link on;
+- follow-up rules (NPS at most 6 for the account owner, CSAT 1 for the manager) since last quarter, whose
+  follow-ups are opened in the inbox, the older ones already closed.
+"""
 
 import random
+from datetime import datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Q
-from django.utils import translation
+from django.db.models import Count, Q
+from django.utils import timezone, translation
 
 from customers.models import Contact
+from feedback.models import FeedbackItem
+from feedback.services.inbox import feedback_close
 from qms.accounts.models import User
+from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership, Organization, Role
 
-from .models import Invitation, Question, Survey, SurveyVersion
+from .models import Invitation, Question, Survey, SurveySend, SurveyVersion
 from .questionnaire import Questionnaire
 from .services.answering import response_submit
 from .services.design import survey_create, translation_update
+from .services.follow_ups import follow_ups_open
 from .services.integrity import responses_seal
+from .services.loop import loop_rule_create
 from .services.public_link import survey_public_link
-from .services.sending import contacts_for, eligible, survey_send
+from .services.sending import eligible, survey_send
 from .starters import STARTERS
 from .texts import SURVEY_TEXTS, question_texts
 
@@ -63,19 +78,95 @@ def _answers(questionnaire: Questionnaire, rng: random.Random, *, unhappy: bool)
     return answers
 
 
-def _answer_some(organization: Organization, survey: Survey, rng: random.Random, *, share: float, segment: str) -> None:
-    for invitation in Invitation.objects.filter(organization=organization, survey=survey).select_related(
+def _answer_some(
+    organization: Organization,
+    send: SurveySend,
+    rng: random.Random,
+    *,
+    share: float,
+    unhappy: dict[bool, float],
+    segment: str,
+    days: int = 0,
+) -> None:
+    """Answer a share of the send's invitations, a segment's customers unhappy with their own odds, each within
+    `days` of the send (and never after now)."""
+    now = timezone.now()
+    for invitation in Invitation.objects.filter(organization=organization, send=send).select_related(
         "version", "contact__customer"
     ):
         if rng.random() > share:
             continue
         questionnaire = Questionnaire.of(list(invitation.version.questions.all()))
         in_segment = invitation.contact.customer is not None and invitation.contact.customer.segment == segment
-        unhappy = rng.random() < (0.6 if in_segment else 0.15)
+        given = min(send.created_at + timedelta(days=rng.uniform(0, days), minutes=rng.randint(20, 600)), now)
         response_submit(
             organization=organization, version=invitation.version, questionnaire=questionnaire,
-            language=invitation.language, answers=_answers(questionnaire, rng, unhappy=unhappy), invitation=invitation,
+            language=invitation.language, invitation=invitation, now=given,
+            answers=_answers(questionnaire, rng, unhappy=rng.random() < unhappy[in_segment]),
         )  # fmt: skip
+
+
+def _sent_on(send: SurveySend, moment: datetime) -> SurveySend:
+    """A send of the demo's past: made at `moment`, its emails delivered a few minutes later."""
+    expires = moment + timedelta(days=30)
+    SurveySend.objects.filter(pk=send.pk).update(created_at=moment, expires_at=expires)
+    invitations = Invitation.objects.filter(organization=send.organization, send=send)
+    invitations.update(created_at=moment, expires_at=expires)
+    OutboxMessage.objects.filter(pk__in=invitations.values("message_id")).update(
+        state=OutboxMessage.State.SENT, attempts=1, sent_at=moment + timedelta(minutes=4)
+    )
+    send.created_at = moment
+    return send
+
+
+def _year_of_deliveries(
+    organization: Organization, survey: Survey, actor: User, contacts: Any, rng: random.Random, *, busy: str
+) -> None:
+    """A CSAT after every delivery for twelve months: each customer monthly, the busy segment's weekly. That segment
+    grows unhappy three months ago (and the follow-up rules start a week before)."""
+    today = timezone.localdate(timezone=organization.zone())
+    zone = organization.zone()
+    weekly = contacts.filter(customer__segment=busy)
+    for months_ago in range(11, -1, -1):
+        first = (today.replace(day=1) - timedelta(days=31 * months_ago)).replace(day=1)
+        troubled = months_ago < 3
+        if months_ago == 2:
+            _loop_rules(organization, actor)
+        waves = [(contacts, 2)] + [(weekly, day) for day in (9, 16, 23)]
+        for audience, day in waves:
+            moment = datetime.combine(first + timedelta(days=day), time(9, rng.randint(0, 59)), tzinfo=zone)
+            if moment >= timezone.now() or not eligible(audience).exists():
+                continue
+            send = _sent_on(
+                survey_send(survey=survey, actor=actor, contacts=audience, audience={"demo": "deliveries"},
+                            kind=SurveySend.Kind.TRANSACTIONAL),
+                moment,
+            )  # fmt: skip
+            odds = {True: 0.65 if troubled else 0.1, False: 0.12}
+            _answer_some(organization, send, rng, share=0.75, unhappy=odds, segment=busy, days=6)
+
+
+def _loop_rules(organization: Organization, actor: User) -> None:
+    for survey in Survey.objects.filter(organization=organization, name__in=[NPS_NAME, CSAT_NAME]):
+        nps = survey.name == NPS_NAME
+        loop_rule_create(
+            survey=survey, actor=actor, question_code="nps" if nps else "csat", condition="at_most",
+            value="6" if nps else "1", assign_to="account_owner" if nps else "person", assignee=None if nps else actor,
+        )  # fmt: skip
+
+
+def _follow_ups(organization: Organization, actor: User) -> None:
+    """Open the follow-ups the answers asked for, as the worker would, and close those older than a month."""
+    follow_ups_open(organization=organization)
+    month_ago = timezone.localdate(timezone=organization.zone()) - timedelta(days=30)
+    old = FeedbackItem.objects.filter(
+        organization=organization, channel=FeedbackItem.Channel.SURVEY, received_on__lt=month_ago
+    )
+    for item in old.select_related("organization"):
+        feedback_close(feedback=item, actor=actor, note="Called the customer, agreed a fix and confirmed it with them.")
+
+
+NPS_NAME, CSAT_NAME = "Customer relationship survey 2026", "After delivery"
 
 
 def seed_surveys(*, organization: Organization, password: str | None = None) -> None:
@@ -84,14 +175,13 @@ def seed_surveys(*, organization: Organization, password: str | None = None) -> 
     spoken = Contact.objects.filter(organization=organization).filter(
         Q(preferred_language__in=SPOKEN) | Q(preferred_language="")
     )
-    segments = sorted(
-        {c.customer.segment for c in spoken.select_related("customer") if c.customer and c.customer.segment}
-    )
-    troubled = segments[0] if segments else ""
+    by_segment = eligible(spoken).exclude(customer__segment="").values("customer__segment").annotate(n=Count("pk"))
+    busiest = max(by_segment, key=lambda row: (row["n"], row["customer__segment"]), default=None)
+    troubled = busiest["customer__segment"] if busiest else ""
 
-    nps = survey_create(organization=organization, actor=actor, name="Customer relationship survey 2026",
+    nps = survey_create(organization=organization, actor=actor, name=NPS_NAME,
                         starter="relationship_nps", description="Twice a year, to every active customer.")  # fmt: skip
-    csat = survey_create(organization=organization, actor=actor, name="After delivery", starter="transactional_csat")
+    csat = survey_create(organization=organization, actor=actor, name=CSAT_NAME, starter="transactional_csat")
     ces = survey_create(
         organization=organization, actor=actor, name="Service desk effort", starter="ces",
         privacy=Survey.Privacy.ANONYMOUS, kept_attributes=["segment"], anonymity_threshold=5,
@@ -104,16 +194,15 @@ def seed_surveys(*, organization: Organization, password: str | None = None) -> 
         version = survey.versions.get()
         translation_update(version=version, actor=actor, language="de", texts=_german(version, starters[survey.pk]))
 
-    survey_send(survey=nps, actor=actor, contacts=spoken, audience={"demo": "every contact"})
-    _answer_some(organization, nps, rng, share=0.55, segment=troubled)
-    for contact in list(eligible(spoken).order_by("pk"))[:6]:
-        one = contacts_for(organization=organization, contact_ids=[contact.pk])
-        survey_send(
-            survey=csat, actor=actor, contacts=one, audience={"contact": contact.pk}, kind="transactional",
-            idempotency_key=f"demo-order-{contact.pk}",
-        )  # fmt: skip
-    _answer_some(organization, csat, rng, share=0.7, segment=troubled)
-    survey_send(survey=ces, actor=actor, contacts=spoken, audience={"demo": "every contact"})
-    _answer_some(organization, ces, rng, share=0.4, segment=troubled)
+    half_year_ago = timezone.now() - timedelta(days=182)
+    spring = _sent_on(survey_send(survey=nps, actor=actor, contacts=spoken, audience={"demo": "every contact"}),
+                      half_year_ago)  # fmt: skip
+    _answer_some(organization, spring, rng, share=0.6, unhappy={True: 0.15, False: 0.12}, segment=troubled, days=14)
+    _year_of_deliveries(organization, csat, actor, spoken, rng, busy=troubled)
+    autumn = survey_send(survey=nps, actor=actor, contacts=spoken, audience={"demo": "every contact"})
+    _answer_some(organization, autumn, rng, share=0.55, unhappy={True: 0.6, False: 0.15}, segment=troubled)
+    ces_send = survey_send(survey=ces, actor=actor, contacts=spoken, audience={"demo": "every contact"})
+    _answer_some(organization, ces_send, rng, share=0.4, unhappy={True: 0.6, False: 0.15}, segment=troubled)
     survey_public_link(survey=ces, actor=actor, enabled=True)
+    _follow_ups(organization, actor)
     responses_seal(organization=organization)

@@ -1,5 +1,5 @@
 """The surveys' FilterSets: the survey list's (the page filters with it, and the surveys API will too:
-`?status=draft&q=nps`), a send's invitations' and a survey's responses'.
+`?status=draft&q=nps`), a send's invitations', a survey's responses' and its results'.
 
 Archived surveys are left out unless `status=archived` asks for them. A page drops an invalid value and keeps the
 other filters; the API answers 400 naming the parameter."""
@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import FeedbackItem
-from qms.forms import DateInput
+from qms.forms import MAX_ID, DateInput
 from qms.listing import PageFilterSet
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Organization
 from surveys.models import Invitation, Response, Survey
+from surveys.selectors.results import Group
 from surveys.selectors.surveys import survey_search, surveys_for_organization
 
 ARCHIVED = "archived"
@@ -143,3 +144,36 @@ class ResponseFilter(PageFilterSet):
             {"any": followed, "open": followed & ~Q(follow_up__item__status=FeedbackItem.Status.CLOSED),
              "closed": Q(follow_up__item__status=FeedbackItem.Status.CLOSED), "none": ~followed}[value]
         )  # fmt: skip
+
+
+class ResultFilter(PageFilterSet):
+    """Which answers a survey's results count (the page and its CSV exports alike): a version, a send, the
+    respondents' segment, a period. Its `group` is what the results' selectors take."""
+
+    version = django_filters.NumberFilter(method="filter_group", min_value=1, max_value=10_000, label=_("Version"))
+    send = django_filters.NumberFilter(method="filter_group", min_value=1, max_value=MAX_ID, label=_("Send"))
+    segment = django_filters.CharFilter(method="filter_group", max_length=100, label=_("Segment"))
+    since = django_filters.DateFilter(field_name="submitted_on", lookup_expr="gte", label=_("From"))
+    until = django_filters.DateFilter(field_name="submitted_on", lookup_expr="lte", label=_("To"))
+
+    class Meta:
+        model = Response
+        fields: list[str] = []
+
+    def filter_group(self, queryset: QuerySet[Response], name: str, value: object) -> QuerySet[Response]:
+        return queryset  # the whole group narrows the queryset at once (filter_queryset)
+
+    def filter_queryset(self, queryset: QuerySet[Response]) -> QuerySet[Response]:
+        return queryset.filter(self.group.responses())
+
+    @property
+    def group(self) -> Group:
+        cleaned = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
+        version, send = cleaned.get("version"), cleaned.get("send")
+        return Group(
+            version=int(version) if version is not None else None,
+            send=int(send) if send is not None else None,
+            segment=(cleaned.get("segment") or "").strip(),
+            since=cleaned.get("since"),
+            until=cleaned.get("until"),
+        )

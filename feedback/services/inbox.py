@@ -108,6 +108,7 @@ def feedback_create(
     received_on: date | None = None,
     source_ip_hash: str = "",
     assignee: User | None = None,
+    language: str = "",
 ) -> FeedbackItem:
     """Record feedback from any channel. `actor` is None for public submissions (web form, anonymous API) and for
     what another module opens by its own rules (a survey's follow-up), which may name its `assignee` at once."""
@@ -136,6 +137,7 @@ def feedback_create(
             source_ip_hash=source_ip_hash,
             created_by=person,
             assignee=assignee,
+            language=language,
         )
         after = audited_state(item, ("reference", "status", *RECORDED_FIELDS, "assignee"))
         audit_record(organization=organization, actor=actor, action="feedback.create", obj=item,

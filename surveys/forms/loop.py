@@ -11,8 +11,20 @@ from qms.notifications.forms import MemberField
 from surveys.models import LoopRule, Question
 
 
+class QuestionSelect(forms.Select):
+    """The survey's questions, each option marked with the survey's language (its words, not the member's)."""
+
+    language = ""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if self.language and option["value"]:
+            option["attrs"]["lang"] = self.language
+        return option
+
+
 class LoopRuleForm(CrispyMixin, forms.Form):
-    question_code = forms.ChoiceField(label=_("When the answer to"))
+    question_code = forms.ChoiceField(label=_("When the answer to"), widget=QuestionSelect)
     condition = forms.ChoiceField(label=_("Condition"), choices=LoopRule.Condition.choices)
     value = forms.CharField(
         label=_("Value"),
@@ -33,10 +45,11 @@ class LoopRuleForm(CrispyMixin, forms.Form):
         help_text=_("Who takes it when the customer has no account owner, or when no customer can be named."),
     )
 
-    def __init__(self, *args: Any, questions: list[Question], members: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, questions: list[Question], members: Any, language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         codes = cast(forms.ChoiceField, self.fields["question_code"])
-        codes.choices = [(q.code, f"{q.text} ({q.get_kind_display()})") for q in questions]
+        codes.choices = [(q.code, q.text) for q in questions]
+        cast(QuestionSelect, codes.widget).language = language
         cast(MemberField, self.fields["assignee"]).queryset = members
 
     def rule_values(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -120,6 +120,11 @@ def follow_ups_open(*, organization: Organization, limit: int = 500) -> int:
     return opened
 
 
+def _in(language: str, write: Any, *args: Any) -> str:
+    with translation.override(language):
+        return str(write(*args))
+
+
 def _open(organization: Organization, follow_up: FollowUp) -> FeedbackItem:
     response = follow_up.response
     contact = response.contact
@@ -128,7 +133,8 @@ def _open(organization: Organization, follow_up: FollowUp) -> FeedbackItem:
         actor=None,
         channel=FeedbackItem.Channel.SURVEY,
         kind=FeedbackItem.Kind.CONCERN,
-        text=follow_up_text(follow_up),
+        text=_in(response.survey.default_language, follow_up_text, follow_up),
+        language=response.survey.default_language,  # it quotes the survey's questions, in the survey's words
         customer=contact.customer if contact is not None else None,
         contact=contact,
         received_on=response.submitted_on,

@@ -36,7 +36,7 @@ def loop_rules(request: MemberRequest, org_slug: str, survey_id: int) -> HttpRes
     survey = access_survey(organization=request.organization, survey_id=survey_id)
     questions = rule_questions(survey)
     members = assignable_users(organization=request.organization)
-    form = LoopRuleForm(request.POST or None, questions=questions, members=members)
+    form = LoopRuleForm(request.POST or None, questions=questions, members=members, language=survey.default_language)
     if request.method == "POST" and form.is_valid():
         try:
             loop_rule_create(survey=survey, actor=request.user, **form.rule_values())

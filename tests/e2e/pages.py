@@ -18,6 +18,8 @@ from surveys.models import Invitation, Response
 from surveys.questionnaire import Questionnaire
 from surveys.services.answering import response_submit
 from surveys.services.design import survey_create
+from surveys.services.follow_ups import follow_ups_open
+from surveys.services.loop import loop_rule_create
 from surveys.services.sending import contacts_for, survey_send
 from tests.factories import (
     ContactFactory,
@@ -66,6 +68,9 @@ PAGES = (
     "surveys/{survey}/sends/{send}/",
     "surveys/{survey}/responses/",
     "surveys/{survey}/responses/{response}/",
+    "surveys/{survey}/results/",
+    "surveys/{survey}/results/?view=trend",
+    "surveys/{survey}/follow-ups/",
     "notifications/",
     "notifications/settings/",
     "notifications/rules/",
@@ -113,7 +118,12 @@ def records(alpha):
             organization=alpha.organization, actor=alpha.manager, name="Customer satisfaction 2026",
             starter="relationship_nps",
         )  # fmt: skip
+        loop_rule_create(  # the detractor's answer is followed up: the rules page and the response show it
+            survey=survey, actor=alpha.manager, question_code="nps", condition="at_most", value="6",
+            assign_to="account_owner", assignee=alpha.manager,
+        )  # fmt: skip
         send, response = _answered(alpha, survey, contact)
+        follow_ups_open(organization=alpha.organization)
         membership = Membership.objects.get(organization=alpha.organization, user=alpha.staff)
         audit_record(organization=alpha.organization, actor=alpha.owner, action="test.event", obj=customer)
         event = AuditEvent.objects.filter(organization=alpha.organization).latest("seq")

@@ -1,7 +1,7 @@
-"""The one chart code path (reports/charts.py): a bar per point on a round scale, drawn as SVG with presentation
+"""The one chart code path (qms/charts.py): a bar per point on a round scale, drawn as SVG with presentation
 attributes only."""
 
-from reports.charts import HEIGHT, Point, bar_chart, scale_top
+from qms.charts import HEIGHT, Point, bar_chart, scale_top
 
 
 def _chart(values):

@@ -1,4 +1,4 @@
-"""Sweep cases for sending surveys, following a send, reading responses, and the surveys' API.
+"""Sweep cases for sending surveys, following a send, reading responses and results, and the surveys' API.
 
 The customer's links (/r/<token>/, /u/<token>/) are not organisation routes: a token names its own organisation,
 and tests/surveys/test_links_isolation.py proves one organisation's token never shows another's survey.
@@ -74,6 +74,9 @@ CASES = {
         target=lambda w: {"survey_id": w.extra["sent_survey"].pk, "response_id": w.extra["response"].pk},
         shows=("{marker} answer",),
     ),
+    "surveys:survey_results": Case(target=_survey, shows=("{marker} answer",)),
+    "surveys:survey_results_answers": Case(target=_survey, shows=("{marker} answer",)),
+    "surveys:survey_results_summary": Case(target=_survey),
     "surveys_api:api_surveys": Case(shows=("{marker} sent survey",)),
     "surveys_api:api_survey": Case(target=lambda w: {"pk": w.extra["sent_survey"].pk}, shows=("{marker} sent survey",)),
     "surveys_api:api_survey_version": Case(
