@@ -16,14 +16,18 @@ guesser cannot tell when a guess was right.
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 from typing import Protocol
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from .models import LinkMiss, Organization
+from .resolution import ORGANIZATION
+from .sql import Columns, fetch_one
 
 MISS_WINDOW = timedelta(hours=1)
 
@@ -50,8 +54,18 @@ def address_hash(ip: str | None) -> str:
 
 
 def link_misses(*, address: str) -> int:
-    """The unknown tokens an address (its hash) asked for in the last hour."""
-    return LinkMiss.objects.filter(ip_hash=address, created_at__gte=timezone.now() - MISS_WINDOW).count()
+    """The unknown tokens an address (its hash) asked for in the last hour (hand-written: every link asks)."""
+    since = LinkMiss._meta.get_field("created_at").get_db_prep_value(timezone.now() - MISS_WINDOW, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_misses_sql(connection.vendor), [address, since])
+        return int(cursor.fetchone()[0])
+
+
+@cache
+def _misses_sql(vendor: str) -> str:
+    misses = Columns(LinkMiss, "m")
+    where = f"{misses.column('ip_hash')} = %s AND {misses.column('created_at')} >= %s"
+    return f"SELECT count(*) FROM {misses.table()} WHERE {where}"  # noqa: S608 - names from the model
 
 
 def link_miss_record(*, address: str) -> None:
@@ -67,10 +81,18 @@ def link_organization(*, organization_of: OrganizationOf, token: str, address: s
     if link_misses(address=address) > settings.PUBLIC_LINK_MISSES_PER_HOUR:
         return None
     organization_id = organization_of(token_hash=token_hash(token))
-    organization = Organization.objects.filter(pk=organization_id).first() if organization_id else None
+    found = (
+        fetch_one(_organization_sql(connection.vendor), [organization_id], ORGANIZATION) if organization_id else None
+    )
+    organization = found[0] if found else None
     if organization is None:
         link_miss_record(address=address)
     return organization
+
+
+@cache
+def _organization_sql(vendor: str) -> str:
+    return f"SELECT {ORGANIZATION.sql()} FROM {ORGANIZATION.table()} WHERE {ORGANIZATION.column('id')} = %s"  # noqa: S608
 
 
 def unknown_link(request: HttpRequest) -> HttpResponse:
