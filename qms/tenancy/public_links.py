@@ -15,19 +15,24 @@ guesser cannot tell when a guess was right.
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django_scopes import scope
 
+from .context import _START as START
+from .context import _restore, _set, organization_context
 from .models import LinkMiss, Organization
 from .resolution import ORGANIZATION
-from .sql import Columns, fetch_one
+from .sql import Columns
 
 MISS_WINDOW = timedelta(hours=1)
 
@@ -75,24 +80,58 @@ def link_miss_record(*, address: str) -> None:
     LinkMiss.objects.create(ip_hash=address, created_at=now)
 
 
-def link_organization(*, organization_of: OrganizationOf, token: str, address: str) -> Organization | None:
-    """The organisation a link's token belongs to, or None: for an unknown token (a miss of the address), and for
-    any token from an address past its misses, which is not even looked up."""
+@contextmanager
+def link_organization_context(
+    *, organization_of: OrganizationOf, token: str, address: str
+) -> Iterator[Organization | None]:
+    """A token link's request transaction, run as the organisation its token belongs to: yields it, or None (and
+    no context) for an unknown token (a miss of the address) and for any token from an address past its misses,
+    which is not even looked up.
+
+    As `context.request_organization_context` does for a slug: on PostgreSQL the organisation's row is read with
+    what the seal binds to, and when this transaction is the outermost one its end discards the setting."""
+    outermost = not connection.in_atomic_block and connection.get_autocommit()
+    with transaction.atomic():
+        row = _linked(organization_of=organization_of, token=token, address=address)
+        if row is None:
+            yield None
+            return
+        organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
+        if connection.vendor != "postgresql":
+            with organization_context(organization):
+                yield organization
+            return
+        previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
+        with connection.cursor() as cursor:
+            _set(cursor, str(organization.pk), backend, started)
+        try:
+            with scope(organization=organization.pk):
+                yield organization
+        finally:
+            if not outermost:
+                _restore((previous_id, previous_seal))
+
+
+def _linked(*, organization_of: OrganizationOf, token: str, address: str) -> tuple[Any, ...] | None:
+    """The row of the token's organisation (and on PostgreSQL what the seal binds to), or None: a miss."""
     if link_misses(address=address) > settings.PUBLIC_LINK_MISSES_PER_HOUR:
         return None
     organization_id = organization_of(token_hash=token_hash(token))
-    found = (
-        fetch_one(_organization_sql(connection.vendor), [organization_id], ORGANIZATION) if organization_id else None
-    )
-    organization = found[0] if found else None
-    if organization is None:
+    row = None
+    if organization_id:
+        with connection.cursor() as cursor:
+            cursor.execute(_organization_sql(connection.vendor), [organization_id])
+            row = cursor.fetchone()
+    if row is None:
         link_miss_record(address=address)
-    return organization
+    return row
 
 
 @cache
 def _organization_sql(vendor: str) -> str:
-    return f"SELECT {ORGANIZATION.sql()} FROM {ORGANIZATION.table()} WHERE {ORGANIZATION.column('id')} = %s"  # noqa: S608
+    start = f", {START}" if vendor == "postgresql" else ""
+    columns, table, pk = ORGANIZATION.sql(), ORGANIZATION.table(), ORGANIZATION.column("id")
+    return f"SELECT {columns}{start} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
 
 
 def unknown_link(request: HttpRequest) -> HttpResponse:
