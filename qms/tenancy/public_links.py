@@ -59,18 +59,23 @@ def address_hash(ip: str | None) -> str:
 
 
 def link_misses(*, address: str) -> int:
-    """The unknown tokens an address (its hash) asked for in the last hour (hand-written: every link asks)."""
-    since = LinkMiss._meta.get_field("created_at").get_db_prep_value(timezone.now() - MISS_WINDOW, connection)
+    """The unknown tokens an address (its hash) asked for in the last hour."""
     with connection.cursor() as cursor:
-        cursor.execute(_misses_sql(connection.vendor), [address, since])
+        cursor.execute(f"SELECT {_misses_sql(connection.vendor)}", _misses_params(address))
         return int(cursor.fetchone()[0])
 
 
 @cache
 def _misses_sql(vendor: str) -> str:
+    """The count of an address's misses (two parameters: `_misses_params`), as a scalar subquery."""
     misses = Columns(LinkMiss, "m")
     where = f"{misses.column('ip_hash')} = %s AND {misses.column('created_at')} >= %s"
-    return f"SELECT count(*) FROM {misses.table()} WHERE {where}"  # noqa: S608 - names from the model
+    return f"(SELECT count(*) FROM {misses.table()} WHERE {where})"  # noqa: S608 - names from the model
+
+
+def _misses_params(address: str) -> list[Any]:
+    since = LinkMiss._meta.get_field("created_at").get_db_prep_value(timezone.now() - MISS_WINDOW, connection)
+    return [address, since]
 
 
 def link_miss_record(*, address: str) -> None:
@@ -113,25 +118,31 @@ def link_organization_context(
 
 
 def _linked(*, organization_of: OrganizationOf, token: str, address: str) -> tuple[Any, ...] | None:
-    """The row of the token's organisation (and on PostgreSQL what the seal binds to), or None: a miss."""
-    if link_misses(address=address) > settings.PUBLIC_LINK_MISSES_PER_HOUR:
-        return None
+    """The row of the token's organisation (and on PostgreSQL what the seal binds to), or None: a miss, or an
+    address past its misses. A token that leads somewhere counts the address's misses in the same statement; only
+    an unknown one asks for them apart, and is not even looked up from an address past them."""
     organization_id = organization_of(token_hash=token_hash(token))
-    row = None
+    limit = settings.PUBLIC_LINK_MISSES_PER_HOUR
     if organization_id:
         with connection.cursor() as cursor:
-            cursor.execute(_organization_sql(connection.vendor), [organization_id])
+            cursor.execute(_organization_sql(connection.vendor), [*_misses_params(address), organization_id])
             row = cursor.fetchone()
-    if row is None:
+        if row is not None:
+            misses = len(ORGANIZATION)
+            return None if row[misses] > limit else row[:misses] + row[misses + 1 :]
+    if link_misses(address=address) <= limit:
         link_miss_record(address=address)
-    return row
+    return None
 
 
 @cache
 def _organization_sql(vendor: str) -> str:
+    """The organisation of an id, its columns first, then the address's misses (and on PostgreSQL what the seal
+    binds to): parameters the address, the window's start, the id."""
     start = f", {START}" if vendor == "postgresql" else ""
     columns, table, pk = ORGANIZATION.sql(), ORGANIZATION.table(), ORGANIZATION.column("id")
-    return f"SELECT {columns}{start} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
+    misses = _misses_sql(vendor)
+    return f"SELECT {columns}, {misses}{start} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
 
 
 def unknown_link(request: HttpRequest) -> HttpResponse:
