@@ -101,13 +101,53 @@ def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, returning
     if not rows:
         return []
     names = tuple(rows[0])
-    fields = [_field(model, name) for name in names]
-    params = [
-        field.get_db_prep_save(row[name], connection) for row in rows for name, field in zip(names, fields, strict=True)
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor, model, names, len(rows), returning), params)
+        cursor.execute(_insert_sql(connection.vendor, model, names, len(rows), returning), _prepared(model, rows))
         return [row[0] for row in cursor.fetchall()] if returning else []
+
+
+def insert_with_children(
+    model: type[Model], row: dict[str, Any], child: type[Model], parent: str, children: Sequence[dict[str, Any]]
+) -> int:
+    """INSERT one row and the rows that refer to it (`parent`: the children's attname of the new row's key, left
+    out of their dicts); its primary key. One statement on PostgreSQL (the row's INSERT a CTE), two elsewhere."""
+    if connection.vendor != "postgresql" or not children:
+        [pk] = insert_rows(model, [row], returning=True)
+        insert_rows(child, [{**values, parent: pk} for values in children])
+        return pk
+    names, child_names = tuple(row), tuple(children[0])
+    params = _prepared(model, [row]) + _prepared(child, children)
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_with_children_sql(model, names, child, parent, child_names, len(children)), params)
+        return cursor.fetchone()[0]
+
+
+def _prepared(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    named = [(name, _field(model, name)) for name in rows[0]]
+    return [field.get_db_prep_save(row[name], connection) for row in rows for name, field in named]
+
+
+@cache
+def _insert_with_children_sql(
+    model: type[Model],
+    names: tuple[str, ...],
+    child: type[Model],
+    parent: str,
+    child_names: tuple[str, ...],
+    count: int,
+) -> str:
+    quote = connection.ops.quote_name
+    parent_row = _insert_sql("postgresql", model, names, 1, True)
+    fields = [_field(child, name) for name in child_names]
+    typed = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    columns = ", ".join(quote(_column(field)) for field in [*fields, _field(child, parent)])
+    values = ", ".join([typed] * count)
+    return (
+        f"WITH parent AS ({parent_row}) INSERT INTO {quote(child._meta.db_table)} ({columns}) "  # noqa: S608 - names
+        f"SELECT {aliases}, parent.{quote(_column(model._meta.pk))} FROM parent, (VALUES {values}) AS v({aliases}) "
+        f"RETURNING (SELECT {quote(_column(model._meta.pk))} FROM parent)"
+    )
 
 
 @cache

@@ -13,7 +13,7 @@ from django.db import connection
 
 from customers.models import Contact
 from qms.tenancy.models import Organization
-from qms.tenancy.sql import insert_rows
+from qms.tenancy.sql import insert_with_children
 from surveys.models import Answer, Invitation, Question, Response, SurveyVersion
 
 
@@ -50,8 +50,8 @@ def response_record(
     invitation: Invitation | None = None,
     contact: Contact | None = None,
 ) -> Response:
-    """Write one response and its answers (two hand-written INSERTs: every answer makes them), with the digest of
-    its content."""
+    """Write one response and its answers (one hand-written statement on PostgreSQL: every answer makes it), with
+    the digest of its content."""
     response = Response(
         organization=organization,
         survey_id=version.survey_id,
@@ -69,19 +69,16 @@ def response_record(
     columns = ("organization_id", "survey_id", "version_id", "send_id", "invitation_id", "contact_id", "source")
     row = {name: getattr(response, name) for name in (*columns, "language", "submitted_on", "submitted_at")}
     row |= {"attributes": response.attributes, "digest": response.digest, "seal_id": None, "erased_at": None}
-    [response.pk] = insert_rows(Response, [row], returning=True)
-    response._state.adding, response._state.db = False, connection.alias
     by_code = {q.code: q for q in questions}
-    insert_rows(
-        Answer,
-        [_answer(organization, response, by_code[code], value) for code, value in answers.items() if code in by_code],
-    )
+    given = [_answer(organization, by_code[code], value) for code, value in answers.items() if code in by_code]
+    response.pk = insert_with_children(Response, row, Answer, "response_id", given)
+    response._state.adding, response._state.db = False, connection.alias
     return response
 
 
-def _answer(organization: Organization, response: Response, question: Question, value: Any) -> dict[str, Any]:
-    """An answer's row: the score, the choices, or the text (the inverse of `answer_value`)."""
-    row: dict[str, Any] = {"organization_id": organization.pk, "response_id": response.pk, "question_id": question.pk}
+def _answer(organization: Organization, question: Question, value: Any) -> dict[str, Any]:
+    """An answer's row but its response: the score, the choices, or the text (the inverse of `answer_value`)."""
+    row: dict[str, Any] = {"organization_id": organization.pk, "question_id": question.pk}
     row |= {"number": None, "text": "", "choices": []}
     if question.kind in Question.SCORED:
         row["number"] = int(value)
