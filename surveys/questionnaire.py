@@ -2,16 +2,19 @@
 shown only when its condition on an earlier answer holds, and each answer checked against its question.
 
 Pure functions over loaded questions: the response page, the preview, the invitation email and the services all
-read a questionnaire the same way.
+read a questionnaire the same way. A locked version's questions never change, so each process keeps the last few
+versions' (`version_questions`); an unlocked version's are read every time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
-from .models import Question
+from .models import Question, SurveyVersion
 
 Answers = Mapping[str, Any]  # {"<question code>": 8 | "price" | ["price", "support"] | "text"}
 TEXT_LIMITS: dict[str, int] = {Question.Kind.SHORT_TEXT: 500, Question.Kind.LONG_TEXT: 5000}
@@ -25,7 +28,7 @@ class Questionnaire:
     def of(cls, questions: Sequence[Question]) -> Questionnaire:
         return cls(tuple(sorted(questions, key=lambda q: q.position)))
 
-    @property
+    @cached_property
     def pages(self) -> list[list[Question]]:
         pages: list[list[Question]] = []
         for question in self.questions:
@@ -65,6 +68,24 @@ class Questionnaire:
     def missing_required(self, answers: Answers) -> list[Question]:
         cleaned = self.clean_answers(answers)
         return [q for q in self.applicable(cleaned) if q.required and q.code not in cleaned]
+
+
+def version_questions(version: SurveyVersion) -> tuple[Question, ...]:
+    """A version's questions by position; a locked version's from this process's memory after the first read (the
+    instances are shared: read them, never change them)."""
+    if version.locked_at is None:
+        return _questions(version.organization_id, version.pk)
+    return _locked_questions(version.organization_id, version.pk, version.locked_at)
+
+
+@lru_cache(maxsize=256)
+def _locked_questions(organization_id: int, version_id: int, locked_at: datetime) -> tuple[Question, ...]:
+    return _questions(organization_id, version_id)  # locked_at in the key: a version re-created never reads stale
+
+
+def _questions(organization_id: int, version_id: int) -> tuple[Question, ...]:
+    questions = Question.objects.filter(organization_id=organization_id, version_id=version_id).order_by("position")
+    return tuple(questions)
 
 
 def condition_holds(condition: Mapping[str, Any] | None, answers: Answers) -> bool:

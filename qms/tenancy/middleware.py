@@ -15,9 +15,9 @@ from qms import modules
 from qms.accounts.two_factor import REQUIRED, second_factor_missing
 
 from .access import can_write
-from .context import organization_context, request_organization_context
+from .context import request_organization_context
 from .locale import for_request
-from .public_links import address_hash, link_organization
+from .public_links import address_hash, link_organization_context
 from .requests import LinkRequest, MemberRequest
 from .selectors import membership_for_user
 
@@ -86,20 +86,12 @@ class TenantMiddleware:
             token = None
         if not isinstance(token, str):
             return self.get_response(request)
-        with transaction.atomic():
-            organization = link_organization(
-                organization_of=modules.organization_of(link),
-                token=token,
-                address=address_hash(get_client_ip_address(request)),
-            )
+        link_of, address = modules.organization_of(link), address_hash(get_client_ip_address(request))
+        with link_organization_context(organization_of=link_of, token=token, address=address) as organization:
             link_request = cast(LinkRequest, request)
             link_request.organization = organization
-            if organization is None:
-                with for_request(request, None):
-                    response = self.get_response(request)
-            else:
-                with organization_context(organization), for_request(request, organization):
-                    response = self.get_response(request)
+            with for_request(request, organization):
+                response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)  # as on every other branch: a failed request keeps none of its writes
             return response

@@ -15,15 +15,24 @@ guesser cannot tell when a guess was right.
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django_scopes import scope
 
+from .context import _START as START
+from .context import _restore, _set, organization_context
 from .models import LinkMiss, Organization
+from .resolution import ORGANIZATION
+from .sql import Columns
 
 MISS_WINDOW = timedelta(hours=1)
 
@@ -51,7 +60,22 @@ def address_hash(ip: str | None) -> str:
 
 def link_misses(*, address: str) -> int:
     """The unknown tokens an address (its hash) asked for in the last hour."""
-    return LinkMiss.objects.filter(ip_hash=address, created_at__gte=timezone.now() - MISS_WINDOW).count()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_misses_sql(connection.vendor)}", _misses_params(address))
+        return int(cursor.fetchone()[0])
+
+
+@cache
+def _misses_sql(vendor: str) -> str:
+    """The count of an address's misses (two parameters: `_misses_params`), as a scalar subquery."""
+    misses = Columns(LinkMiss, "m")
+    where = f"{misses.column('ip_hash')} = %s AND {misses.column('created_at')} >= %s"
+    return f"(SELECT count(*) FROM {misses.table()} WHERE {where})"  # noqa: S608 - names from the model
+
+
+def _misses_params(address: str) -> list[Any]:
+    since = LinkMiss._meta.get_field("created_at").get_db_prep_value(timezone.now() - MISS_WINDOW, connection)
+    return [address, since]
 
 
 def link_miss_record(*, address: str) -> None:
@@ -61,16 +85,64 @@ def link_miss_record(*, address: str) -> None:
     LinkMiss.objects.create(ip_hash=address, created_at=now)
 
 
-def link_organization(*, organization_of: OrganizationOf, token: str, address: str) -> Organization | None:
-    """The organisation a link's token belongs to, or None: for an unknown token (a miss of the address), and for
-    any token from an address past its misses, which is not even looked up."""
-    if link_misses(address=address) > settings.PUBLIC_LINK_MISSES_PER_HOUR:
-        return None
+@contextmanager
+def link_organization_context(
+    *, organization_of: OrganizationOf, token: str, address: str
+) -> Iterator[Organization | None]:
+    """A token link's request transaction, run as the organisation its token belongs to: yields it, or None (and
+    no context) for an unknown token (a miss of the address) and for any token from an address past its misses,
+    which is not even looked up.
+
+    As `context.request_organization_context` does for a slug: on PostgreSQL the organisation's row is read with
+    what the seal binds to, and when this transaction is the outermost one its end discards the setting."""
+    outermost = not connection.in_atomic_block and connection.get_autocommit()
+    with transaction.atomic():
+        row = _linked(organization_of=organization_of, token=token, address=address)
+        if row is None:
+            yield None
+            return
+        organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
+        if connection.vendor != "postgresql":
+            with organization_context(organization):
+                yield organization
+            return
+        previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
+        with connection.cursor() as cursor:
+            _set(cursor, str(organization.pk), backend, started)
+        try:
+            with scope(organization=organization.pk):
+                yield organization
+        finally:
+            if not outermost:
+                _restore((previous_id, previous_seal))
+
+
+def _linked(*, organization_of: OrganizationOf, token: str, address: str) -> tuple[Any, ...] | None:
+    """The row of the token's organisation (and on PostgreSQL what the seal binds to), or None: a miss, or an
+    address past its misses. A token that leads somewhere counts the address's misses in the same statement; only
+    an unknown one asks for them apart, and is not even looked up from an address past them."""
     organization_id = organization_of(token_hash=token_hash(token))
-    organization = Organization.objects.filter(pk=organization_id).first() if organization_id else None
-    if organization is None:
+    limit = settings.PUBLIC_LINK_MISSES_PER_HOUR
+    if organization_id:
+        with connection.cursor() as cursor:
+            cursor.execute(_organization_sql(connection.vendor), [*_misses_params(address), organization_id])
+            row = cursor.fetchone()
+        if row is not None:
+            misses = len(ORGANIZATION)
+            return None if row[misses] > limit else row[:misses] + row[misses + 1 :]
+    if link_misses(address=address) <= limit:
         link_miss_record(address=address)
-    return organization
+    return None
+
+
+@cache
+def _organization_sql(vendor: str) -> str:
+    """The organisation of an id, its columns first, then the address's misses (and on PostgreSQL what the seal
+    binds to): parameters the address, the window's start, the id."""
+    start = f", {START}" if vendor == "postgresql" else ""
+    columns, table, pk = ORGANIZATION.sql(), ORGANIZATION.table(), ORGANIZATION.column("id")
+    misses = _misses_sql(vendor)
+    return f"SELECT {columns}, {misses}{start} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
 
 
 def unknown_link(request: HttpRequest) -> HttpResponse:

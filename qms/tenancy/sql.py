@@ -1,4 +1,5 @@
-"""Hand-written SELECTs for the few lookups every request makes (the organisation by slug, the API token by hash).
+"""Hand-written SQL for the few lookups every request makes (the organisation by slug, the API token by hash, a
+survey link's invitation) and the few rows a customer's answer writes.
 
 The ORM builds and compiles a query anew on every call, and for these one-row lookups that costs two to three
 times what running them does. The SQL here names each model's columns from its fields, so it follows the models,
@@ -7,6 +8,7 @@ to this SQL as to any: write the same conditions the ORM query would have, the o
 """
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connection
@@ -19,12 +21,15 @@ Converters = list[Callable[..., Any]]
 
 
 class Columns(Generic[M]):
-    """One model's concrete columns under a table alias, in a SELECT list and back into an instance."""
+    """One model's concrete columns under a table alias, in a SELECT list and back into an instance; `only` some of
+    them (by field name, the primary key among them), the others deferred as `QuerySet.only()` defers them."""
 
-    def __init__(self, model: type[M], alias: str) -> None:
+    def __init__(self, model: type[M], alias: str, only: Sequence[str] = ()) -> None:
         self.model, self.alias = model, alias
-        self.fields = tuple(model._meta.concrete_fields)
+        fields = model._meta.concrete_fields
+        self.fields = tuple(field for field in fields if not only or field.name in only)
         self.attnames = [field.attname for field in self.fields]
+        self._primary_key = self.attnames.index(model._meta.pk.attname)
         self._converters: dict[str, list[tuple[Converters, Col]]] = {}
 
     def __len__(self) -> int:
@@ -41,6 +46,10 @@ class Columns(Generic[M]):
     def table(self) -> str:
         quote = connection.ops.quote_name
         return f"{quote(self.model._meta.db_table)} {quote(self.alias)}"
+
+    def instance_or_none(self, values: Sequence[Any]) -> M | None:
+        """The instance of a LEFT JOIN's columns, or None when the join found no row (its primary key is NULL)."""
+        return None if values[self._primary_key] is None else self.instance(values)
 
     def instance(self, values: Sequence[Any]) -> M:
         """The model instance of these columns' values, converted as the ORM converts them (SQLite's dates)."""
@@ -72,15 +81,84 @@ def _convert(value: Any, functions: Converters, column: Col, conn: BaseDatabaseW
 
 def fetch_one(sql: str, params: Sequence[int | str], *columns: Columns[Any]) -> list[Any] | None:
     """Run a one-row SELECT of these models' columns, in order; their instances (one per Columns, each of its
-    model), or None without a row."""
+    model, None for a LEFT JOIN that found none), or None without a row."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    instances: list[Model] = []
+    instances: list[Model | None] = []
     start = 0
     for model_columns in columns:
-        instances.append(model_columns.instance(row[start : start + len(model_columns)]))
+        instances.append(model_columns.instance_or_none(row[start : start + len(model_columns)]))
         start += len(model_columns)
     return instances
+
+
+def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, returning: bool = False) -> list[int]:
+    """INSERT rows of a model (each a dict of attnames to values, all with the same keys) in one statement, each
+    value prepared as the ORM prepares it (`get_db_prep_save`); with `returning`, the new rows' primary keys."""
+    if not rows:
+        return []
+    names = tuple(rows[0])
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor, model, names, len(rows), returning), _prepared(model, rows))
+        return [row[0] for row in cursor.fetchall()] if returning else []
+
+
+def insert_with_children(
+    model: type[Model], row: dict[str, Any], child: type[Model], parent: str, children: Sequence[dict[str, Any]]
+) -> int:
+    """INSERT one row and the rows that refer to it (`parent`: the children's attname of the new row's key, left
+    out of their dicts); its primary key. One statement on PostgreSQL (the row's INSERT a CTE), two elsewhere."""
+    if connection.vendor != "postgresql" or not children:
+        [pk] = insert_rows(model, [row], returning=True)
+        insert_rows(child, [{**values, parent: pk} for values in children])
+        return pk
+    names, child_names = tuple(row), tuple(children[0])
+    params = _prepared(model, [row]) + _prepared(child, children)
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_with_children_sql(model, names, child, parent, child_names, len(children)), params)
+        return cursor.fetchone()[0]
+
+
+def _prepared(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    named = [(name, _field(model, name)) for name in rows[0]]
+    return [field.get_db_prep_save(row[name], connection) for row in rows for name, field in named]
+
+
+@cache
+def _insert_with_children_sql(
+    model: type[Model],
+    names: tuple[str, ...],
+    child: type[Model],
+    parent: str,
+    child_names: tuple[str, ...],
+    count: int,
+) -> str:
+    quote = connection.ops.quote_name
+    parent_row = _insert_sql("postgresql", model, names, 1, True)
+    fields = [_field(child, name) for name in child_names]
+    typed = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    columns = ", ".join(quote(_column(field)) for field in [*fields, _field(child, parent)])
+    values = ", ".join([typed] * count)
+    return (
+        f"WITH parent AS ({parent_row}) INSERT INTO {quote(child._meta.db_table)} ({columns}) "  # noqa: S608 - names
+        f"SELECT {aliases}, parent.{quote(_column(model._meta.pk))} FROM parent, (VALUES {values}) AS v({aliases}) "
+        f"RETURNING (SELECT {quote(_column(model._meta.pk))} FROM parent)"
+    )
+
+
+@cache
+def _insert_sql(vendor: str, model: type[Model], names: tuple[str, ...], count: int, returning: bool) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(_field(model, name))) for name in names)
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    values = ", ".join([row] * count)
+    pk = f" RETURNING {quote(_column(model._meta.pk))}" if returning else ""
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}{pk}"  # noqa: S608 - names from the model
+
+
+def _field(model: type[Model], attname: str) -> Field:
+    return next(field for field in model._meta.concrete_fields if field.attname == attname)

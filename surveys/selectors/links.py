@@ -6,13 +6,17 @@ that answers an id); the invitation or survey is then read inside that organisat
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 from django_scopes import scopes_disabled
 
+from customers.models import Contact, Customer
 from qms.tenancy.crossings import crossing_ids
 from qms.tenancy.models import Organization
 from qms.tenancy.public_links import token_hash
-from surveys.models import Invitation, Survey
+from qms.tenancy.sql import Columns, fetch_one
+from surveys.models import Invitation, PartialResponse, Survey, SurveyVersion
 
 LINK_ORGANIZATION = """
 CREATE OR REPLACE FUNCTION app_survey_link_organization(link_hash text) RETURNS bigint
@@ -36,15 +40,61 @@ def link_organization(*, token_hash: str) -> int | None:
         return invitation.first() or survey.values_list("organization_id", flat=True).first()
 
 
-def invitation_for_token(*, organization: Organization, token: str) -> Invitation | None:
+# What a link's page reads with its invitation, in one statement: the survey, the version, and of the contact only
+# what a response keeps (its customer's attributes); the contact's other fields load when asked for (unsubscribe).
+INVITATION, SURVEY, VERSION = Columns(Invitation, "i"), Columns(Survey, "s"), Columns(SurveyVersion, "v")
+CONTACT = Columns(Contact, "c", only=("id", "organization", "customer"))
+CUSTOMER = Columns(Customer, "cu", only=("id", "organization", "segment", "region", "kind"))
+PARTIAL = Columns(PartialResponse, "p")
+
+
+@cache
+def _invitation_sql(vendor: str) -> str:
+    i, s, v, c, cu, p = INVITATION, SURVEY, VERSION, CONTACT, CUSTOMER, PARTIAL
+    columns = ", ".join(part.sql() for part in (i, s, v, c, cu, p))
     return (
-        Invitation.objects.filter(organization=organization, token_hash=token_hash(token))
-        .select_related("survey", "version", "contact__customer", "partial")
-        .first()
+        f"SELECT {columns} FROM {i.table()} "  # noqa: S608 - names from the models, the values parameters
+        f"JOIN {s.table()} ON {s.column('id')} = {i.column('survey')} "
+        f"JOIN {v.table()} ON {v.column('id')} = {i.column('version')} "
+        f"JOIN {c.table()} ON {c.column('id')} = {i.column('contact')} "
+        f"LEFT JOIN {cu.table()} ON {cu.column('id')} = {c.column('customer')} "
+        f"LEFT JOIN {p.table()} ON {p.column('invitation')} = {i.column('id')} "
+        f"WHERE {i.column('organization')} = %s AND {i.column('token_hash')} = %s"
     )
 
 
+def invitation_for_token(*, organization: Organization, token: str) -> Invitation | None:
+    """The invitation of a link's token in this organisation, with its survey, version, contact's customer and
+    partial answers (hand-written, qms.tenancy.sql: every answer reads it)."""
+    params: list[int | str] = [organization.pk, token_hash(token)]
+    found = fetch_one(
+        _invitation_sql(connection.vendor), params, INVITATION, SURVEY, VERSION, CONTACT, CUSTOMER, PARTIAL
+    )
+    if found is None:
+        return None
+    invitation, survey, version, contact, customer, partial = found
+    version.survey = invitation.survey = survey
+    contact.customer = customer
+    invitation.version, invitation.contact = version, contact
+    invitation.organization = survey.organization = version.organization = organization
+    Invitation.partial.related.set_cached_value(invitation, partial)  # None too: there is none, not "not read"
+    if partial is not None:
+        partial.invitation = invitation
+    return invitation
+
+
+@cache
+def _public_survey_sql(vendor: str) -> str:
+    s = SURVEY
+    hashed, enabled = s.column("public_token_hash"), s.column("public_link_enabled")
+    where = f"{s.column('organization')} = %s AND {hashed} = %s AND {enabled}"
+    return f"SELECT {s.sql()} FROM {s.table()} WHERE {where}"  # noqa: S608 - names from the model
+
+
 def public_survey_for_token(*, organization: Organization, token: str) -> Survey | None:
-    return Survey.objects.filter(
-        organization=organization, public_token_hash=token_hash(token), public_link_enabled=True
-    ).first()
+    found = fetch_one(_public_survey_sql(connection.vendor), [organization.pk, token_hash(token)], SURVEY)
+    if found is None:
+        return None
+    survey = found[0]
+    survey.organization = organization
+    return survey

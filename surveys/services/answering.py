@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.models import Contact
@@ -104,18 +104,16 @@ def response_submit(
     survey = version.survey
     kept = questionnaire.clean_answers(answers)
     now = now or timezone.now()
-    with transaction.atomic():
+    # A public link's refusal (PublicLinkRateLimited) rolls back to here and the page goes on; an invitation's
+    # statements fail only with the request (a server error rolls the request's transaction back), so no savepoint.
+    with transaction.atomic(savepoint=invitation is None):
         if invitation is None:
             public_link_answer_count(survey=survey, address=address)
         else:
             # For an anonymous survey only the day is kept, so the invitation cannot be matched to an answer by time.
             answered = now if not survey.is_anonymous else _start_of_day(now, organization)
-            won = Invitation.objects.filter(
-                organization=organization, pk=invitation.pk, answered_at__isnull=True, revoked_at__isnull=True
-            ).update(answered_at=answered)
-            if not won:
+            if not _claim(organization=organization, invitation=invitation, answered=answered):
                 return False
-            PartialResponse.objects.filter(organization=organization, invitation=invitation).delete()
         contact = invitation.contact if invitation is not None else None
         source = Response.Source.INVITATION if invitation is not None else Response.Source.PUBLIC_LINK
         attributes = respondent_attributes(survey=survey, contact=contact, language=language)
@@ -146,6 +144,34 @@ def response_submit(
             invitation=invitation,
             contact=contact,
         )
+    return True
+
+
+# The compare-and-swap of the invitation's `answered_at`, and its partial answers deleted with it (for an anonymous
+# survey they are the one row that joins an answer to its invitation): one statement on PostgreSQL.
+CLAIM = (
+    "UPDATE surveys_invitation SET answered_at = %s WHERE organization_id = %s AND id = %s "
+    "AND answered_at IS NULL AND revoked_at IS NULL"
+)
+CLAIM_POSTGRESQL = (
+    f"WITH won AS ({CLAIM} RETURNING id), gone AS (DELETE FROM surveys_partialresponse "  # noqa: S608 - fixed text
+    "WHERE organization_id = %s AND invitation_id IN (SELECT id FROM won)) SELECT count(*) FROM won"
+)
+DROP_PARTIAL = "DELETE FROM surveys_partialresponse WHERE organization_id = %s AND invitation_id = %s"
+
+
+def _claim(*, organization: Organization, invitation: Invitation, answered: datetime) -> bool:
+    """Whether this submission is the one that answers the invitation (not answered nor withdrawn meanwhile)."""
+    at = Invitation._meta.get_field("answered_at").get_db_prep_save(answered, connection)
+    claim = [at, organization.pk, invitation.pk]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(CLAIM_POSTGRESQL, [*claim, organization.pk])
+            return bool(cursor.fetchone()[0])
+        cursor.execute(CLAIM, claim)
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(DROP_PARTIAL, [organization.pk, invitation.pk])
     return True
 
 

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+
 from customers.models import Contact
 from qms.tenancy.models import Organization
+from qms.tenancy.sql import insert_with_children
 from surveys.models import Answer, Invitation, Question, Response, SurveyVersion
 
 from .loop import follow_up_match
@@ -49,8 +52,8 @@ def response_record(
     invitation: Invitation | None = None,
     contact: Contact | None = None,
 ) -> Response:
-    """Write one response and its answers, with the digest of its content, and its follow-up when it meets one of
-    the survey's rules (surveys.services.loop)."""
+    """Write one response and its answers (one hand-written statement on PostgreSQL: every answer makes it), with
+    the digest of its content, and its follow-up when it meets one of the survey's rules (surveys.services.loop)."""
     response = Response(
         organization=organization,
         survey_id=version.survey_id,
@@ -65,24 +68,28 @@ def response_record(
         attributes=dict(attributes),
     )
     response.digest = response_digest(response_content(response, answers))
-    response.save(force_insert=True)
+    columns = ("organization_id", "survey_id", "version_id", "send_id", "invitation_id", "contact_id", "source")
+    row = {name: getattr(response, name) for name in (*columns, "language", "submitted_on", "submitted_at")}
+    row |= {"attributes": response.attributes, "digest": response.digest, "seal_id": None, "erased_at": None}
     by_code = {q.code: q for q in questions}
-    Answer.objects.bulk_create(
-        _answer(organization, response, by_code[code], value) for code, value in answers.items() if code in by_code
-    )
+    given = [_answer(organization, by_code[code], value) for code, value in answers.items() if code in by_code]
+    response.pk = insert_with_children(Response, row, Answer, "response_id", given)
+    response._state.adding, response._state.db = False, connection.alias
     follow_up_match(response=response, answers=answers)
     return response
 
 
-def _answer(organization: Organization, response: Response, question: Question, value: Any) -> Answer:
-    answer = Answer(organization=organization, response=response, question=question)
+def _answer(organization: Organization, question: Question, value: Any) -> dict[str, Any]:
+    """An answer's row but its response: the score, the choices, or the text (the inverse of `answer_value`)."""
+    row: dict[str, Any] = {"organization_id": organization.pk, "question_id": question.pk}
+    row |= {"number": None, "text": "", "choices": []}
     if question.kind in Question.SCORED:
-        answer.number = int(value)
+        row["number"] = int(value)
     elif question.kind == Question.Kind.MULTIPLE:
-        answer.choices = list(value)
+        row["choices"] = list(value)
     else:
-        answer.text = str(value)
-    return answer
+        row["text"] = str(value)
+    return row
 
 
 def answer_value(answer: Answer, question: Question) -> Any:

@@ -12,6 +12,7 @@ one-click unsubscribe (RFC 8058) is a POST from the mail provider itself.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from axes.helpers import get_client_ip_address
@@ -30,7 +31,7 @@ from qms.tenancy.public_links import address_hash, unknown_link
 from qms.tenancy.requests import LinkRequest
 from surveys.forms.respond import FIELD_PREFIX, ResponseForm
 from surveys.models import Invitation, Question, Survey, SurveyVersion
-from surveys.questionnaire import Questionnaire
+from surveys.questionnaire import Questionnaire, version_questions
 from surveys.selectors.links import invitation_for_token, public_survey_for_token
 from surveys.services.answering import LinkState, invitation_state, response_progress_save, response_submit
 from surveys.services.public_link import PublicLinkRateLimited
@@ -76,7 +77,7 @@ class Respondent:
 
     def __init__(self, request: HttpRequest, *, version: SurveyVersion, invitation: Invitation | None, token: str):
         self.request, self.version, self.invitation, self.token = request, version, invitation, token
-        self.questions = list(version.questions.all())
+        self.questions = list(version_questions(version))
         self.questionnaire = Questionnaire.of(self.questions)
         partial = getattr(invitation, "partial", None) if invitation else None
         self.partial = partial if partial is not None and partial.version_id == version.pk else None
@@ -84,8 +85,12 @@ class Respondent:
         params = request.POST if request.method == "POST" else request.GET
         wanted = self.partial.language if self.partial else (invitation.language if invitation else "")
         self.language = _language(params.get("lang", ""), wanted or request.LANGUAGE_CODE, self.offered)
-        self.texts = Texts(version, self.language, self.questions)
         self.answers: dict[str, Any] = dict(self.partial.answers) if self.partial else self._carried(params)
+
+    @cached_property
+    def texts(self) -> Texts:
+        """The page's words in the chosen language (a submission that is recorded shows none)."""
+        return Texts(self.version, self.language, self.questions)
 
     def languages(self) -> list[str]:
         return offered_languages(self.version, self.questions)
