@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from customers.models import Contact
+from customers.models import Contact, Customer
 from surveys.models import Invitation, Response
 from surveys.services.sending import contacts_for, survey_send
+from surveys.tasks import open_follow_ups_task
 from tests.factories import ContactFactory, CustomerFactory
-from tests.surveys.builders import GERMAN, build_survey
+from tests.surveys.builders import GERMAN, add_rule, build_survey
 
 from .accessibility import violations
 from .test_sign_in_and_invite import sign_in
@@ -264,3 +265,35 @@ def test_every_page_a_customer_meets_has_no_wcag_violations(live_server, custome
     customer.get_by_role("group", name=re.compile("Wie wahrscheinlich empfehlen Sie uns weiter?")).wait_for()
     check("the first page in German")
     assert not found, "\n\n".join(f"== {what}\n{report}" for what, report in found.items())
+
+
+def test_a_detractors_answer_reaches_the_account_owner_who_closes_it_and_the_response_says_so(
+    live_server, customer, page, alpha
+):
+    survey = build_survey(alpha.organization)
+    add_rule(alpha, survey)  # NPS at most 6: a follow-up for the customer's account owner
+    invitation, token = _invite(alpha, survey)
+    with alpha.context():
+        Customer.objects.filter(contacts__pk=invitation.contact_id).update(account_owner=alpha.staff)
+    customer.goto(_link(live_server.url, token))
+    _answer_the_first_page_by_clicks(customer)  # a 4
+    _answer_the_second_page_and_submit(customer)
+    open_follow_ups_task.run()  # what beat hands the worker every few seconds
+
+    sign_in(page, live_server.url, alpha.staff.email)
+    page.wait_for_url(re.compile(r"/o/alpha/$"))
+    page.goto(f"{live_server.url}/o/alpha/notifications/")
+    page.get_by_role("link", name=re.compile(r"\(Concern\) was assigned to you")).click()
+    page.wait_for_url(re.compile(r"/feedback/\d+/$"))
+    told = page.locator(".feedback-text")
+    expect(told).to_contain_text("Grace Hopper answered the survey")
+    expect(told).to_contain_text("The delivery was late.")
+    page.get_by_label("Closing note").fill("Called Grace; the next delivery is booked with a call ahead.")
+    page.get_by_role("button", name=re.compile(r"^Close F-")).click()
+    expect(page.get_by_role("heading", name="This item is closed")).to_be_visible()
+
+    page.get_by_role("link", name=re.compile("Survey response")).click()  # the item links to the response
+    page.wait_for_url(re.compile(r"/responses/\d+/$"))
+    follow_up = page.locator(".card", has=page.get_by_role("heading", name="Follow-up"))
+    expect(follow_up.get_by_text("Closed", exact=True)).to_be_visible()
+    expect(follow_up).to_contain_text("Given to Alpha Instruments Staff")
