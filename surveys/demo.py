@@ -3,7 +3,7 @@ answered by many of them over a year, each answer written through the services a
 day it was given:
 
 - a relationship NPS sent twice a year, whose detractors now sit mostly in one segment;
-- a transactional CSAT after every delivery for twelve months (the busiest segment's customers weekly), steady
+- a transactional CSAT after every delivery for twelve months (weekly; the busiest segment's twice a week), steady
   until three months ago, when that segment's satisfaction drops — far enough for the trend to flag it;
 - an anonymous CES with its public link on;
 - follow-up rules (NPS at most 6 for the account owner, CSAT 1 for the manager) since last quarter, whose
@@ -11,7 +11,7 @@ day it was given:
 """
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
@@ -122,17 +122,18 @@ def _sent_on(send: SurveySend, moment: datetime) -> SurveySend:
 def _year_of_deliveries(
     organization: Organization, survey: Survey, actor: User, contacts: Any, rng: random.Random, *, busy: str
 ) -> None:
-    """A CSAT after every delivery for twelve months: each customer monthly, the busy segment's weekly. That segment
-    grows unhappy three months ago (and the follow-up rules start a week before)."""
+    """A CSAT after every delivery for twelve months: each customer weekly, the busy segment's twice a week. That
+    segment grows unhappy three months ago, when the follow-up rules start."""
     today = timezone.localdate(timezone=organization.zone())
     zone = organization.zone()
     weekly = contacts.filter(customer__segment=busy)
     for months_ago in range(11, -1, -1):
-        first = (today.replace(day=1) - timedelta(days=31 * months_ago)).replace(day=1)
+        year, month = divmod(today.year * 12 + today.month - 1 - months_ago, 12)
+        first = date(year, month + 1, 1)
         troubled = months_ago < 3
         if months_ago == 2:
             _loop_rules(organization, actor)
-        waves = [(contacts, 2)] + [(weekly, day) for day in (9, 16, 23)]
+        waves = [(contacts, day) for day in (2, 9, 16, 23)] + [(weekly, day) for day in (5, 12, 19, 26)]
         for audience, day in waves:
             moment = datetime.combine(first + timedelta(days=day), time(9, rng.randint(0, 59)), tzinfo=zone)
             if moment >= timezone.now() or not eligible(audience).exists():
