@@ -7,10 +7,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from feedback.models import FeedbackItem
 from qms.audit.models import AuditEvent
 from qms.audit.selectors import audit_chain_verify
 from qms.tenancy.context import organization_context
 from qms.tenancy.models import Membership, Organization, Role
+from surveys.models import FollowUp, Response, Survey
+from surveys.selectors.results import monthly_trend
 
 PW = "gamma-owner-passphrase-9"
 DEMO_PW = "demo-passphrase-for-tests"
@@ -97,6 +100,27 @@ def test_seed_demo_creates_two_organisations_with_every_role(db):
     assert f"password: {DEMO_PW}" in out
     assert _signs_in("manager@acme.example", DEMO_PW)
     assert _signs_in("auditor@northwind.example", DEMO_PW)
+    for organization in organizations.values():
+        _has_a_year_of_answers_with_a_flagged_drop_and_follow_ups(organization)
+
+
+def _has_a_year_of_answers_with_a_flagged_drop_and_follow_ups(organization):
+    """The demo's results are worth looking at: a year of CSAT months, one segment's recent drop flagged as beyond
+    chance, and the unhappy answers followed up in the inbox (the older ones closed)."""
+    with organization_context(organization):
+        csat = Survey.objects.get(organization=organization, name="After delivery")
+        assert len(monthly_trend(survey=csat, code="csat")) >= 11
+        segments = set(Response.objects.filter(survey=csat).values_list("attributes__segment", flat=True))
+        drops = [
+            segment for segment in segments
+            if any(p.change and p.change.significant and p.change.difference < 0
+                   for p in monthly_trend(survey=csat, code="csat", segment=segment)[-3:])
+        ]  # fmt: skip
+        assert drops, "no segment's drop is flagged"
+        items = FeedbackItem.objects.filter(organization=organization, channel=FeedbackItem.Channel.SURVEY)
+        assert FollowUp.objects.filter(item__isnull=True).count() == 0
+        assert {item.status for item in items} >= {FeedbackItem.Status.CLOSED}
+        assert items.exclude(status=FeedbackItem.Status.CLOSED).exists()
 
 
 def test_seed_demo_gives_auditors_an_expiry(db):
