@@ -357,7 +357,9 @@ def _but_documents(rows: list[dict]) -> list[dict]:
 
 
 def test_feedback_items_still_point_at_the_same_customers_and_contacts(moved):
-    assert _but_documents(moved.after.rows[ITEMS]) == _but_documents(moved.before.rows[ITEMS])
+    before = _but_documents(moved.before.rows[ITEMS])
+    columns = set(before[0])  # later migrations add columns (the text's language); the kept ones keep their values
+    assert [{c: row[c] for c in columns} for row in _but_documents(moved.after.rows[ITEMS])] == before
     customers = {row["id"]: row["name"] for row in moved.after.rows["customers_customer"]}
     contacts = {row["id"]: row["name"] for row in moved.after.rows["customers_contact"]}
     resolved = {(item["organization_id"], item["reference"]): (customers.get(item["customer_id"]),
