@@ -561,6 +561,5 @@ class FollowUp(TenantOwned):
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        indexes = [
-            models.Index(fields=["organization"], condition=models.Q(item__isnull=True), name="surveys_follow_up_due")
-        ]
+        # the worker's "waiting" (item IS NULL) and an item's follow-up, each within the organisation
+        indexes = [models.Index(fields=["organization", "item"], name="surveys_follow_up_item")]

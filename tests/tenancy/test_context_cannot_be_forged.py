@@ -25,6 +25,7 @@ CROSSINGS = {
     "app_organizations_with_imports()",
     "app_survey_link_organization(text)",
     "app_organizations_with_unsealed_responses()",
+    "app_organizations_with_due_follow_ups()",
 }
 
 
@@ -156,6 +157,7 @@ def test_every_function_the_application_role_may_call_is_known_and_crosses_nothi
             ("SELECT app_organizations_with_imports()", []),
             ("SELECT app_survey_link_organization(%s)", ["no-such-token"]),
             ("SELECT app_organizations_with_unsealed_responses()", []),
+            ("SELECT app_organizations_with_due_follow_ups()", []),
         ):
             cursor.execute(call, params)
             for row in cursor.fetchall():  # ids and roles, never another organisation's rows
