@@ -282,7 +282,10 @@ def test_a_detractors_answer_reaches_the_account_owner_who_closes_it_and_the_res
 
     sign_in(page, live_server.url, alpha.staff.email)
     page.wait_for_url(re.compile(r"/o/alpha/$"))
-    page.goto(f"{live_server.url}/o/alpha/notifications/")
+    page.goto(f"{live_server.url}/o/alpha/feedback/?assignee=me")  # in their inbox, assigned to them
+    mine = page.get_by_role("row", name=re.compile("Grace Hopper answered the survey"))
+    expect(mine).to_contain_text("Concern")
+    page.goto(f"{live_server.url}/o/alpha/notifications/")  # and among their notifications
     page.get_by_role("link", name=re.compile(r"\(Concern\) was assigned to you")).click()
     page.wait_for_url(re.compile(r"/feedback/\d+/$"))
     told = page.locator(".feedback-text")
