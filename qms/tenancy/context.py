@@ -103,6 +103,23 @@ def _enter_by_slug_sql() -> str:
 
 
 @contextmanager
+def entered_from_row(row: Sequence[Any], *, outermost: bool) -> Iterator[Organization]:
+    """Enter the organisation of a row read as ORGANIZATION's columns followed by `_START`'s (what the seal binds
+    to), inside the open transaction; the setting is restored after unless that transaction is the outermost one,
+    whose end discards it. One statement less than organization_context: a slug's or a link's request."""
+    organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
+    previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
+    with connection.cursor() as cursor:
+        _set(cursor, str(organization.pk), backend, started)
+    try:
+        with scope(organization=organization.pk):
+            yield organization
+    finally:
+        if not outermost:
+            _restore((previous_id, previous_seal))
+
+
+@contextmanager
 def request_organization_context(slug: str) -> Iterator[Organization | None]:
     """A request's transaction, run as the organisation of its URL's slug: yields the Organization, or None (and
     no context) when no organisation has that slug.
@@ -128,13 +145,5 @@ def request_organization_context(slug: str) -> Iterator[Organization | None]:
         if row is None:
             yield None
             return
-        organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
-        previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
-        with connection.cursor() as cursor:
-            _set(cursor, str(organization.pk), backend, started)
-        try:
-            with scope(organization=organization.pk):
-                yield organization
-        finally:
-            if not outermost:
-                _restore((previous_id, previous_seal))
+        with entered_from_row(row, outermost=outermost) as organization:
+            yield organization

@@ -26,10 +26,9 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django_scopes import scope
 
 from .context import _START as START
-from .context import _restore, _set, organization_context
+from .context import entered_from_row, organization_context
 from .models import LinkMiss, Organization
 from .resolution import ORGANIZATION
 from .sql import Columns
@@ -101,20 +100,13 @@ def link_organization_context(
         if row is None:
             yield None
             return
-        organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
         if connection.vendor != "postgresql":
+            organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
             with organization_context(organization):
                 yield organization
             return
-        previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
-        with connection.cursor() as cursor:
-            _set(cursor, str(organization.pk), backend, started)
-        try:
-            with scope(organization=organization.pk):
-                yield organization
-        finally:
-            if not outermost:
-                _restore((previous_id, previous_seal))
+        with entered_from_row(row, outermost=outermost) as entered:
+            yield entered
 
 
 def _linked(*, organization_of: OrganizationOf, token: str, address: str) -> tuple[Any, ...] | None:
