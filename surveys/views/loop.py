@@ -51,7 +51,7 @@ def loop_rules(request: MemberRequest, org_slug: str, survey_id: int) -> HttpRes
     labels = {q.code: q.text for q in questions}
     follow_ups = (
         FollowUp.objects.filter(organization=request.organization, response__survey=survey)
-        .select_related("response__contact", "item__assignee", "rule")
+        .select_related("response__organization", "response__contact", "item__assignee", "item__organization")
         .order_by("-created_at", "-pk")
     )
     context = {

@@ -138,7 +138,7 @@ def response_list(request: MemberRequest, org_slug: str, survey_id: int) -> Http
     survey = access_survey(organization=request.organization, survey_id=survey_id)
     responses = (
         Response.objects.filter(organization=request.organization, survey=survey)
-        .select_related("version", "contact__customer", "follow_up__item")
+        .select_related("version", "contact__customer", "follow_up__item__organization")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
         .order_by("-submitted_on", "-pk")
     )
@@ -152,7 +152,9 @@ def response_list(request: MemberRequest, org_slug: str, survey_id: int) -> Http
 def response_detail(request: MemberRequest, org_slug: str, survey_id: int, response_id: int) -> HttpResponse:
     survey = access_survey(organization=request.organization, survey_id=survey_id)
     response = get_object_for_member(
-        Response.objects.select_related("version", "contact__customer", "send", "follow_up__item__assignee"),
+        Response.objects.select_related(
+            "version", "contact__customer", "send", "follow_up__item__assignee", "follow_up__item__organization"
+        ),
         organization=request.organization,
         survey=survey,
         pk=response_id,
