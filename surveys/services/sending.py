@@ -197,12 +197,15 @@ def invitations_create(*, send: SurveySend, contacts: QuerySet[Contact], now: da
     if not rows:
         return 0
     tokens = [new_token() for _row in rows]
+    languages = {language: language_of(survey, version, language) for _pk, _email, language in rows}
     message_ids = email_enqueue_many(
         organization=organization,
         renderer=INVITATION_RENDERER,
-        rows=[(email, {"token": token}) for (_pk, email, _lang), token in zip(rows, tokens, strict=True)],
+        rows=[
+            (email, {"token": token, "version": version.pk, "language": languages[language]})
+            for (_pk, email, language), token in zip(rows, tokens, strict=True)
+        ],
     )
-    languages = {language: language_of(survey, version, language) for _pk, _email, language in rows}
     invitations = [
         (pk, token_hash(token), languages[language], message_id)
         for (pk, _email, language), token, message_id in zip(rows, tokens, message_ids, strict=True)
