@@ -248,6 +248,8 @@ IMPORT_UPKEEP_SECONDS = env.float("IMPORT_UPKEEP_SECONDS", default=60.0)
 RESPONSE_SEAL_SECONDS = env.float("RESPONSE_SEAL_SECONDS", default=60.0)
 # How often a worker opens the survey follow-ups that answers asked for (surveys.services.follow_ups).
 FOLLOW_UP_SECONDS = env.float("FOLLOW_UP_SECONDS", default=10.0)
+# How often beat looks for campaign waves and reminders that are due (surveys.tasks.run_campaigns).
+CAMPAIGN_SECONDS = env.float("CAMPAIGN_SECONDS", default=30.0)
 # Answers through a survey's public link (a QR code on a receipt) from one address, per hour.
 SURVEY_PUBLIC_LINK_ANSWERS_PER_HOUR = env.int("SURVEY_PUBLIC_LINK_ANSWERS_PER_HOUR", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

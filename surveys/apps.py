@@ -16,6 +16,7 @@ class SurveysConfig(modules.ModuleConfig):
         modules.NavEntry(
             cast(str, _("Surveys")), "surveys:survey_list", order=10, group="ask", icon="chat-bubble-left-right"
         ),
+        modules.NavEntry(cast(str, _("Campaigns")), "surveys:campaign_list", order=11, group="ask", icon="megaphone"),
     )
     demo_seeder = "surveys.demo.seed_surveys"
     privacy_handlers = ("surveys.privacy.survey_privacy",)
@@ -25,7 +26,12 @@ class SurveysConfig(modules.ModuleConfig):
         "surveys.manage": permissions.MANAGERS,  # design, translate, close
         "surveys.send": permissions.MANAGERS,
     }
-    sweep_cases = ("tests.surveys.sweep_cases", "tests.surveys.sweep_cases_sending", "tests.surveys.sweep_cases_loop")
+    sweep_cases = (
+        "tests.surveys.sweep_cases",
+        "tests.surveys.sweep_cases_sending",
+        "tests.surveys.sweep_cases_loop",
+        "tests.surveys.sweep_cases_campaigns",
+    )
     token_links = (
         modules.TokenLink("r", "surveys.selectors.links.link_organization"),  # answer a survey
         modules.TokenLink("u", "surveys.selectors.links.link_organization"),  # unsubscribe from its invitations
@@ -35,10 +41,12 @@ class SurveysConfig(modules.ModuleConfig):
         "surveys.selectors.links.LINK_ORGANIZATION",
         "surveys.services.integrity.ORGANIZATIONS_WITH_UNSEALED",
         "surveys.services.follow_ups.ORGANIZATIONS_WITH_DUE_FOLLOW_UPS",
+        "surveys.services.campaigns.ORGANIZATIONS_WITH_DUE_CAMPAIGN_STEPS",
     )
 
     def periodic_tasks(self) -> dict[str, dict]:
         return {
             "seal-responses": {"task": "surveys.seal_responses", "schedule": settings.RESPONSE_SEAL_SECONDS},
             "open-follow-ups": {"task": "surveys.open_follow_ups", "schedule": settings.FOLLOW_UP_SECONDS},
+            "run-campaigns": {"task": "surveys.run_campaigns", "schedule": settings.CAMPAIGN_SECONDS},
         }

@@ -17,7 +17,8 @@ from qms.forms import MAX_ID, DateInput
 from qms.listing import PageFilterSet
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Organization
-from surveys.models import Invitation, Response, Survey
+from surveys.models import Campaign, CampaignExclusion, Invitation, Response, Survey
+from surveys.selectors.campaigns import campaign_search
 from surveys.selectors.results import Group
 from surveys.selectors.surveys import survey_search, surveys_for_organization
 
@@ -177,3 +178,36 @@ class ResultFilter(PageFilterSet):
             since=cleaned.get("since"),
             until=cleaned.get("until"),
         )
+
+
+class CampaignFilter(PageFilterSet):
+    """The campaign list: by name, reference or survey, and by status."""
+
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+    status = django_filters.ChoiceFilter(
+        choices=Campaign.Status.choices, empty_label=_("Any status"), label=_("Status")
+    )
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[Campaign], name: str, value: str) -> QuerySet[Campaign]:
+        return campaign_search(queryset, value)
+
+
+class ExclusionFilter(PageFilterSet):
+    """What a campaign's waves left out: by reason, by wave, by the contact's name or address."""
+
+    q = django_filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+    reason = django_filters.ChoiceFilter(
+        choices=CampaignExclusion.Reason.choices, empty_label=_("Any reason"), label=_("Reason")
+    )
+    wave = django_filters.NumberFilter(field_name="step__wave", min_value=1, max_value=MAX_ID, label=_("Wave"))
+
+    class Meta:
+        model = CampaignExclusion
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet[CampaignExclusion], name: str, value: str) -> QuerySet:
+        return queryset.filter(respondent_matches(value))

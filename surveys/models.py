@@ -249,8 +249,12 @@ class SurveySend(TenantOwned):
     class Kind(models.TextChoices):
         ONE_OFF = "one_off", _("One-off send")
         TRANSACTIONAL = "transactional", _("Transactional")
+        CAMPAIGN = "campaign", _("Campaign wave")
 
     survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="sends")
+    campaign = models.ForeignKey(
+        "Campaign", verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="sends"
+    )
     version = models.ForeignKey(SurveyVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ONE_OFF)
     audience = models.JSONField(_("audience"), default=dict, blank=True)  # how it was chosen, for the page
@@ -302,6 +306,9 @@ class Invitation(TenantOwned):
     # For an anonymous survey only the day is kept, so that it cannot be matched to an answer by the time.
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # A campaign wave spread over several days: the day this invitation goes out on (0: the wave's first).
+    batch = models.PositiveIntegerField(_("day"), default=0, db_default=0)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("invitation")
@@ -563,3 +570,237 @@ class FollowUp(TenantOwned):
         verbose_name_plural = _("follow-ups")
         # the worker's "waiting" (item IS NULL) and an item's follow-up, each within the organisation
         indexes = [models.Index(fields=["organization", "item"], name="surveys_follow_up_item")]
+
+
+class OutreachRule(TenantOwned):
+    """The organisation's contact-fatigue rule: how often a contact may be invited at most. Campaign waves apply
+    `campaign_days` across every campaign; transactional sends (the API's "send this survey now") their own."""
+
+    audited_fields = ("campaign_days", "transactional_days")
+
+    campaign_days = models.PositiveSmallIntegerField(
+        _("days between campaign invitations"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_("No contact is invited by a campaign more than once in this many days, across all campaigns. 0: "
+                    "no limit."),
+    )  # fmt: skip
+    transactional_days = models.PositiveSmallIntegerField(
+        _("days between transactional invitations"),
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text=_("No contact is sent a transactional survey more than once in this many days. 0: no limit."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact rule")
+        verbose_name_plural = _("contact rules")
+        constraints = [models.UniqueConstraint(fields=["organization"], name="surveys_outreach_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"At most one campaign invitation every {self.campaign_days} days"
+
+    @property
+    def audit_name(self) -> str:
+        return "Contact rule"
+
+
+class Campaign(TenantOwned):
+    """A survey sent to an audience on a schedule, with reminders and an expiry (ISO 9001 9.1.2: monitoring that is
+    planned and regular). Its waves and reminders are `CampaignStep` rows with a due time that beat claims; each
+    wave is a `SurveySend` of kind campaign, its invitations created set-based when the wave is built."""
+
+    audited_fields = (
+        "name", "status", "version", "audience", "audience_value", "every", "every_days", "start_on", "at",
+        "per_day", "expiry_days", "reminders", "ended_at",
+    )  # fmt: skip
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Audience(models.TextChoices):
+        SEGMENT = "segment", _("Every contact of a segment")
+        REGION = "region", _("Every contact of a region")
+        SAVED_VIEW = "saved_view", _("A saved view of the directory")
+        LIST = "list", _("An uploaded list")
+        API = "api", _("Contacts added through the API")
+
+    class Every(models.TextChoices):
+        ONCE = "once", _("Once")
+        MONTH = "monthly", _("Monthly")
+        QUARTER = "quarterly", _("Quarterly")
+        HALF_YEAR = "half_yearly", _("Half-yearly")
+        YEAR = "yearly", _("Yearly")
+        DAYS = "days", _("Every N days")
+
+    reference = models.CharField(_("reference"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="campaigns")
+    # The version every wave sends, fixed at launch (the survey's latest then); locked like any sent version.
+    version = models.ForeignKey(
+        SurveyVersion, verbose_name=_("version"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, default=Audience.SEGMENT)
+    # The segment's or region's name, or the saved view's id; empty for a list or the API.
+    audience_value = models.CharField(_("segment, region or view"), max_length=200, blank=True)
+    every = models.CharField(_("repeat"), max_length=16, choices=Every.choices, default=Every.ONCE)
+    every_days = models.PositiveSmallIntegerField(
+        _("every N days"), default=0, validators=[MaxValueValidator(366)], help_text=_("For “Every N days”.")
+    )
+    start_on = models.DateField(_("first wave on"))
+    at = models.TimeField(_("at"), help_text=_("In the organisation's time zone."))
+    per_day = models.PositiveIntegerField(
+        _("invitations per day"),
+        default=0,
+        help_text=_("Spread each wave over several days, this many a day, to smooth the answers. 0: all at once."),
+    )
+    expiry_days = models.PositiveSmallIntegerField(
+        _("invitations expire after (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    # [{"after_days": 4, "subject": {"en": "...", "de": "..."}, "body": {"en": "...", ...}}, ...] in sending order
+    reminders = models.JSONField(_("reminders"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    workflow: ClassVar[Workflow]  # declared below the class
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organization", "reference"], name="campaign_reference_unique")]
+        indexes = [models.Index(fields=["organization", "status", "created_at"], name="surveys_campaign_status")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name}"
+
+    @property
+    def link_label(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:campaign_detail", kwargs={"org_slug": self.organization.slug, "campaign_id": self.pk})
+
+
+_C, SEND = Campaign.Status, "surveys.send"
+Campaign.workflow = Workflow(
+    "status",
+    [
+        Transition(
+            "launch", (_C.DRAFT,), _C.RUNNING, SEND, cast(str, _("Launch")), cast(str, _("launched")),
+            refused=cast(str, _("Only a draft campaign can be launched.")),
+        ),
+        Transition(
+            "pause", (_C.RUNNING,), _C.PAUSED, SEND, cast(str, _("Pause")), cast(str, _("paused")),
+            refused=cast(str, _("Only a running campaign can be paused.")),
+        ),
+        Transition(
+            "resume", (_C.PAUSED,), _C.RUNNING, SEND, cast(str, _("Resume")), cast(str, _("resumed")),
+            refused=cast(str, _("Only a paused campaign can be resumed.")),
+        ),
+        Transition(
+            "cancel", (_C.DRAFT, _C.RUNNING, _C.PAUSED), _C.CANCELLED, SEND, cast(str, _("Cancel the campaign")),
+            cast(str, _("cancelled")), refused=cast(str, _("A finished or cancelled campaign cannot be cancelled.")),
+        ),
+        Transition("finish", (_C.RUNNING,), _C.FINISHED, SEND, "Finish", "finished", automatic=True),
+    ],
+    noun=cast(str, _("campaign")),
+)  # fmt: skip
+
+
+class CampaignMember(TenantOwned):
+    """A contact named for a campaign one by one: from an uploaded list, or added through the API after a
+    transaction (the transactional endpoint's `campaign`). A list's members are invited at every wave; the API's
+    at the first wave after they were added."""
+
+    class Source(models.TextChoices):
+        LIST = "list", _("Uploaded list")
+        API = "api", _("API")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    added_at = models.DateTimeField(default=timezone.now)
+    invited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign member")
+        verbose_name_plural = _("campaign members")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "campaign", "contact"], name="campaign_member_unique")
+        ]
+
+
+class CampaignStep(TenantOwned):
+    """A wave or a reminder of a campaign, due at a time: beat claims due steps (locked, skip_locked) and does each
+    in the transaction that marks it done, so two beats never do one twice. A wave spread over several days has
+    one batch per day; each batch has its own reminders."""
+
+    class Kind(models.TextChoices):
+        WAVE = "wave", _("Wave")
+        REMINDER = "reminder", _("Reminder")
+        EXPIRY = "expiry", _("Expiry")  # the wave's last invitations expire: a campaign with nothing left finishes
+
+    class State(models.TextChoices):
+        DUE = "due", _("Due")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")  # its time passed while the campaign was paused
+        CANCELLED = "cancelled", _("Cancelled")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    wave = models.PositiveIntegerField(_("wave"))  # 1, 2, … in the campaign
+    reminder = models.PositiveSmallIntegerField(_("reminder"), default=0)  # 1, 2, … for a reminder; 0 for a wave
+    batch = models.PositiveIntegerField(_("day"), default=0)  # a spread wave's day, from 0
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DUE)
+    send = models.ForeignKey(
+        "SurveySend", verbose_name=_("send"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)  # {"invited": 9, "skipped": {"fatigue": 2}}
+
+    class Meta:
+        verbose_name = _("campaign step")
+        verbose_name_plural = _("campaign steps")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "campaign", "kind", "wave", "reminder", "batch"], name="campaign_step_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "state", "due_at"], name="surveys_campaign_step_due")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.reference} wave {self.wave}" + (f" reminder {self.reminder}" if self.reminder else "")
+
+
+class CampaignExclusion(TenantOwned):
+    """A contact a wave left out, and why: what the campaign page counts and lists."""
+
+    class Reason(models.TextChoices):
+        OPTED_OUT = "opted_out", _("Opted out")
+        UNDELIVERABLE = "undeliverable", _("Undeliverable")
+        NO_EMAIL = "no_email", _("No email address")
+        FATIGUE = "fatigue", _("Invited recently")
+        LANGUAGE = "language", _("Language not translated")
+
+    step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="exclusions")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+
+    class Meta:
+        verbose_name = _("campaign exclusion")
+        verbose_name_plural = _("campaign exclusions")
+        indexes = [models.Index(fields=["organization", "step", "reason"], name="surveys_campaign_exclusion")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
@@ -92,13 +92,19 @@ def message_id_domain() -> str:
 
 
 def email_enqueue_many(
-    *, organization: Organization, renderer: str, rows: Sequence[tuple[str, dict]], nudge: bool = True
+    *,
+    organization: Organization,
+    renderer: str,
+    rows: Sequence[tuple[str, dict]],
+    nudge: bool = True,
+    due: Sequence[datetime] | None = None,
 ) -> list[int]:
     """Write one deferred email per (to_email, context) row, in the caller's transaction and organisation context:
     the worker renders each one with the module's `renderer` (ModuleConfig.email_renderers) when it sends it.
 
     Each message has its own Message-ID and `purpose` = the renderer's key; the relay is nudged once for the lot.
-    One INSERT on PostgreSQL and SQLite whatever the number of rows. Returns the ids in the rows' order."""
+    One INSERT on PostgreSQL and SQLite whatever the number of rows. Returns the ids in the rows' order. `due` gives
+    each row the moment it may leave (a campaign wave spread over days); without it, every row may leave now."""
     if not rows:
         return []
     domain = message_id_domain()
@@ -108,10 +114,11 @@ def email_enqueue_many(
     written = insert_rows(
         OutboxMessage,
         same={"organization": organization, "purpose": purpose, "subject": "", "body_text": "", "body_html": "",
-              "headers": {}, "renderer": renderer, "state": State.PENDING, "attempts": 0, "next_attempt_at": now,
-              "last_error": "", "created_at": now},
-        columns=["to_email", "context", "message_id"],
-        rows=[(to, context, message_id) for (to, context), message_id in zip(rows, message_ids, strict=True)],
+              "headers": {}, "renderer": renderer, "state": State.PENDING, "attempts": 0, "last_error": "",
+              "created_at": now},
+        columns=["to_email", "context", "message_id", "next_attempt_at"],
+        rows=[(to, context, message_id, when) for (to, context), message_id, when
+              in zip(rows, message_ids, due or [now] * len(rows), strict=True)],
         returning=["message_id", "id"],
     )  # fmt: skip
     by_message_id = dict(written)

@@ -9,7 +9,7 @@ is refused, naming the texts that are missing).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -191,30 +191,59 @@ def _send_row(
 
 def invitations_create(*, send: SurveySend, contacts: QuerySet[Contact], now: datetime) -> int:
     """One invitation and one deferred email per contact: a read, one INSERT of the emails, one of the invitations."""
+    rows = list(contacts.order_by("pk").values_list("pk", "email", "preferred_language"))
+    return invitations_write(send=send, rows=rows, now=now)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """When each invitation of a campaign wave leaves: its day (`batches[i]`, from 0) and that day's moment."""
+
+    batches: Sequence[int]
+    due: Sequence[datetime]
+    expires: Sequence[datetime]
+
+
+def invitations_write(
+    *,
+    send: SurveySend,
+    rows: Sequence[tuple[int, str, str]],
+    now: datetime,
+    pacing: Pacing | None = None,
+    context: dict[str, Any] | None = None,
+) -> int:
+    """Write an invitation and its deferred email for each (contact id, email, preferred language) row: one INSERT
+    of the emails, one of the invitations, whatever their number. Without `pacing` every email may leave now and
+    every invitation expires with the send; `context` goes into every email's (a campaign's id)."""
     organization: Organization = send.organization
     survey, version = send.survey, send.version
-    rows = list(contacts.order_by("pk").values_list("pk", "email", "preferred_language"))
     if not rows:
         return 0
     tokens = [new_token() for _row in rows]
     languages = {language: language_of(survey, version, language) for _pk, _email, language in rows}
+    extra = context or {}
     message_ids = email_enqueue_many(
         organization=organization,
         renderer=INVITATION_RENDERER,
         rows=[
-            (email, {"token": token, "version": version.pk, "language": languages[language]})
+            (email, {"token": token, "version": version.pk, "language": languages[language], **extra})
             for (_pk, email, language), token in zip(rows, tokens, strict=True)
         ],
+        due=pacing.due if pacing else None,
     )
+    batches = pacing.batches if pacing else [0] * len(rows)
+    expires = pacing.expires if pacing else [send.expires_at] * len(rows)
     invitations = [
-        (pk, token_hash(token), languages[language], message_id)
-        for (pk, _email, language), token, message_id in zip(rows, tokens, message_ids, strict=True)
+        (pk, token_hash(token), languages[language], message_id, batch, expiry)
+        for (pk, _email, language), token, message_id, batch, expiry in zip(
+            rows, tokens, message_ids, batches, expires, strict=True
+        )
     ]
     insert_rows(
         Invitation,
         same={"organization": organization, "send": send, "survey": survey, "version": version, "created_at": now,
-              "expires_at": send.expires_at},
-        columns=["contact", "token_hash", "language", "message"],
+              "reminders_sent": 0},
+        columns=["contact", "token_hash", "language", "message", "batch", "expires_at"],
         rows=invitations,
     )  # fmt: skip
     return len(rows)

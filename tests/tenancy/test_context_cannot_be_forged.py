@@ -26,6 +26,7 @@ CROSSINGS = {
     "app_survey_link_organization(text)",
     "app_organizations_with_unsealed_responses()",
     "app_organizations_with_due_follow_ups()",
+    "app_organizations_with_due_campaign_steps(timestamp with time zone)",
 }
 
 
@@ -158,6 +159,7 @@ def test_every_function_the_application_role_may_call_is_known_and_crosses_nothi
             ("SELECT app_survey_link_organization(%s)", ["no-such-token"]),
             ("SELECT app_organizations_with_unsealed_responses()", []),
             ("SELECT app_organizations_with_due_follow_ups()", []),
+            ("SELECT app_organizations_with_due_campaign_steps(now())", []),
         ):
             cursor.execute(call, params)
             for row in cursor.fetchall():  # ids and roles, never another organisation's rows
