@@ -1,7 +1,7 @@
 """The surveys' API under /api/v1/o/<org_slug>/: surveys and their versions (read), sends (create, progress) and
 the transactional invitation ("send this survey to this contact now", after an order is delivered), which is
-a send of one contact; responses (list with the responses page's filters, read), each survey's and send's summary,
-and the follow-up rules of the closed loop (read, create, change).
+a send of one contact, or, naming a campaign, adds the contact to it; responses (list with the responses page's
+filters, read), each survey's and send's summary, and the follow-up rules of the closed loop (read, create, change).
 
 A send goes through the same service as the survey's page, so it is checked (consent, the translation gate) and
 audited the same way. The transactional endpoint is idempotent: a CRM that retries a call with the same
@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -26,10 +28,12 @@ from qms.tenancy.api_writes import CreateThroughService, UpdateThroughService
 from qms.tenancy.models import Organization
 from qms.tenancy.requests import MemberApiRequest
 from surveys.filters import ResponseFilter
-from surveys.models import Answer, LoopRule, Question, Survey, SurveySend, SurveyVersion
+from surveys.models import Answer, Invitation, LoopRule, Question, Survey, SurveySend, SurveyVersion
 from surveys.models import Response as SurveyResponse
+from surveys.selectors.campaigns import next_wave_at
 from surveys.selectors.results import question_scores
 from surveys.selectors.sends import progress_counts, send_progress, sends_with_progress
+from surveys.services.campaigns import campaign_for_api, campaign_join, outreach_rule, transactional_hold
 from surveys.services.loop import assignable_users, loop_rule_create, loop_rule_update
 from surveys.services.responses import answer_value
 from surveys.services.sending import contacts_for, survey_send
@@ -86,6 +90,22 @@ class SendOutput(serializers.ModelSerializer):
         return {"invited": send.invited, **counted}  # type: ignore[dict-item]  # all counted above
 
 
+class MemberOutput(serializers.Serializer):
+    """A contact named for a campaign by the transactional call: invited by the campaign's next wave."""
+
+    campaign = serializers.CharField(help_text="The campaign's reference")
+    contact = serializers.IntegerField()
+    added = serializers.BooleanField(help_text="False when the contact was already waiting for the next wave")
+    next_wave_at = serializers.DateTimeField(allow_null=True, help_text="When the next wave is due, if it is planned")
+
+
+def _held(invitation: Invitation) -> str:
+    day = formats.date_format(timezone.localtime(invitation.created_at, invitation.organization.zone()), "j F Y")
+    return _(
+        "This contact was sent a transactional survey on %(day)s; the contact rule allows one every %(days)s days."
+    ) % {"day": day, "days": outreach_rule(invitation.organization).transactional_days}
+
+
 class SurveyList(OrganizationQuerysetMixin, generics.ListAPIView):
     """The organisation's surveys, newest first."""
 
@@ -127,7 +147,11 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
     `segment` or a `customer`'s contacts, or a transactional invitation of one `contact` now (after an order is
     delivered, a support case is closed). Give an `Idempotency-Key` header (or `idempotency_key`): a retry with
     the same key answers the first send (200) and invites nobody again, so a CRM retrying a call never sends twice.
-    `campaign` is accepted for the campaigns to come and kept on the send."""
+    With a `campaign` (its reference, CMP-…, a campaign whose audience is "contacts added through the API"), the
+    transactional call does not send now: the contact joins the campaign (202) and its next wave invites them, with
+    the campaign's reminders, expiry and contact rule; a retry adds nothing (200). Without one, the organisation's
+    contact rule for transactional sends holds: a contact sent a transactional survey within its days is not sent
+    another (409, naming when)."""
 
     actions = {"GET": "surveys.view", "POST": "surveys.send"}
     model = SurveySend
@@ -172,7 +196,7 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
 
     @extend_schema(
         request=SendInput,
-        responses={201: SendOutput, 200: SendOutput},
+        responses={201: SendOutput, 200: SendOutput, 202: MemberOutput, 409: None},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def post(self, request: MemberApiRequest, survey_id: int, **kwargs: Any) -> Response:
@@ -184,6 +208,10 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
         key = (request.headers.get("Idempotency-Key") or data["idempotency_key"]).strip()[:200]
         if key and (earlier := self._earlier(request.organization, key)) is not None:
             return Response(self.get_serializer(earlier).data, status=status.HTTP_200_OK)
+        if data.get("contact") and data["campaign"]:
+            return self._join(request, survey, data)
+        if data.get("contact") and (held := transactional_hold(contact=data["contact"])) is not None:
+            return Response({"detail": _held(held)}, status=status.HTTP_409_CONFLICT)
         with service_errors():
             try:
                 send = self._send(request, survey, data, key)
@@ -193,6 +221,14 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
                     raise
                 return Response(self.get_serializer(earlier).data, status=status.HTTP_200_OK)
         return Response(self.get_serializer(send).data, status=status.HTTP_201_CREATED)
+
+    def _join(self, request: MemberApiRequest, survey: Survey, data: dict[str, Any]) -> Response:
+        with service_errors():
+            campaign = campaign_for_api(organization=request.organization, reference=data["campaign"])
+            added = campaign_join(campaign=campaign, survey=survey, contact=data["contact"], actor=request.user)
+        body = MemberOutput({"campaign": campaign.reference, "contact": data["contact"].pk, "added": added,
+                             "next_wave_at": next_wave_at(campaign)}).data  # fmt: skip
+        return Response(body, status=status.HTTP_202_ACCEPTED if added else status.HTTP_200_OK)
 
     def _send(self, request: MemberApiRequest, survey: Survey, data: dict[str, Any], key: str) -> SurveySend:
         organization = request.organization

@@ -4,7 +4,7 @@ and score, and what each wave left out. Counted in the database, a constant numb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
@@ -28,6 +28,21 @@ def campaigns_for_organization(*, organization: Organization) -> QuerySet[Campai
             wave_count=Count("sends", distinct=True),
             next_due=Max("steps__due_at", filter=Q(steps__state=CampaignStep.State.DUE, steps__kind="wave")),
         )
+    )
+
+
+def next_wave_at(campaign: Campaign) -> datetime | None:
+    """When the campaign's next wave is due, if one is planned (none before launch, none once it has ended)."""
+    return (
+        CampaignStep.objects.filter(
+            organization=campaign.organization,
+            campaign=campaign,
+            kind=CampaignStep.Kind.WAVE,
+            state=CampaignStep.State.DUE,
+        )  # fmt: skip
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
     )
 
 

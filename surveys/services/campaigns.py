@@ -210,6 +210,26 @@ def campaign_for_api(*, organization: Organization, reference: str) -> Campaign:
     return campaign
 
 
+def campaign_join(*, campaign: Campaign, survey: Survey, contact: Contact, actor: User | None) -> bool:
+    """The transactional call's `campaign`: the contact joins the campaign and is invited by its next wave (with
+    its reminders, expiry and the contact rule). Returns whether it was newly added (a retried call adds nothing)."""
+    if campaign.survey_id != survey.pk:
+        raise ValidationError({"campaign": _("Campaign %(reference)s sends “%(survey)s”, not this survey.") % {
+            "reference": campaign.reference, "survey": campaign.survey.name}})  # fmt: skip
+    return members_add(campaign=campaign, actor=actor, contacts=[contact.pk], source=CampaignMember.Source.API) == 1
+
+
+def transactional_hold(*, contact: Contact, now: datetime | None = None) -> Invitation | None:
+    """The transactional invitation that the contact rule says is too recent for another one, if any."""
+    days = outreach_rule(contact.organization).transactional_days
+    if not days:
+        return None
+    recent = recently_invited(
+        organization=contact.organization, days=days, now=now or timezone.now(), kind=SurveySend.Kind.TRANSACTIONAL
+    )
+    return recent.filter(contact=contact).order_by("-created_at").first()
+
+
 # --- the audience -------------------------------------------------------------------------------------------
 
 
@@ -575,7 +595,7 @@ def wave_build(step: CampaignStep, *, now: datetime) -> SurveySend | None:
     if rows and survey.status != Survey.Status.CLOSED:
         send = SurveySend.objects.create(
             organization=organization, survey=survey, version=version, campaign=campaign,
-            kind=SurveySend.Kind.CAMPAIGN, invited=len(rows), skipped=audience.skipped,
+            kind=SurveySend.Kind.CAMPAIGN, campaign_key=campaign.reference, invited=len(rows), skipped=audience.skipped,
             audience={"campaign": campaign.reference, "wave": step.wave}, expires_at=moments[-1] + expiry,
             created_at=now,
         )  # fmt: skip
