@@ -7,14 +7,17 @@ day it was given:
   until three months ago, when that segment's satisfaction drops — far enough for the trend to flag it;
 - an anonymous CES with its public link on;
 - follow-up rules (NPS at most 6 for the account owner, CSAT 1 for the manager) since last quarter, whose
-  follow-ups are opened in the inbox, the older ones already closed.
+  follow-ups are opened in the inbox, the older ones already closed;
+- campaigns: the troubled segment's quarterly NPS, whose first wave went out eleven weeks ago with two reminders
+  (its waves, exclusions and response rate to look at, the next wave planned), the deliveries' campaign that the
+  API adds contacts to (its next wave tomorrow), and a draft for a region with its audience preview.
 """
 
 import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 
 from customers.models import Contact
@@ -24,9 +27,10 @@ from qms.accounts.models import User
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import Membership, Organization, Role
 
-from .models import Invitation, Question, Survey, SurveySend, SurveyVersion
+from .models import Campaign, CampaignMember, Invitation, Question, Survey, SurveySend, SurveyVersion
 from .questionnaire import Questionnaire
 from .services.answering import response_submit
+from .services.campaigns import campaign_create, campaign_launch, campaign_messages, members_add, steps_run
 from .services.design import survey_create, translation_update
 from .services.follow_ups import follow_ups_open
 from .services.integrity import responses_seal
@@ -169,6 +173,75 @@ def _follow_ups(organization: Organization, actor: User) -> None:
         feedback_close(feedback=item, actor=actor, note="Called the customer, agreed a fix and confirmed it with them.")
 
 
+REMINDERS = [
+    {"after_days": 4, "subject": {"en": "Two minutes to tell us how we are doing?",
+                                  "de": "Zwei Minuten für Ihre Meinung?"},
+     "body": {"en": "You have not answered yet: your view decides what we improve next.",
+              "de": "Sie haben noch nicht geantwortet: Ihre Meinung entscheidet, was wir als Nächstes verbessern."}},
+    {"after_days": 9, "subject": {"en": "Last days to answer our survey", "de": "Letzte Tage für unsere Umfrage"},
+     "body": {"en": "The survey closes soon. Thank you for your time.",
+              "de": "Die Umfrage schließt bald. Danke für Ihre Zeit."}},
+]  # fmt: skip
+
+
+def _delivered(campaign: Campaign) -> None:
+    """The campaign's emails of the demo's past went out a few minutes after they were due."""
+    campaign_messages(campaign).filter(state=OutboxMessage.State.PENDING).update(
+        state=OutboxMessage.State.SENT, attempts=1, sent_at=F("next_attempt_at") + timedelta(minutes=3)
+    )
+
+
+def _campaigns(
+    organization: Organization,
+    actor: User,
+    surveys: tuple[Survey, Survey],
+    spoken: Any,
+    troubled: str,
+    rng: random.Random,
+) -> None:
+    """Three campaigns: one whose first wave and reminders went out weeks ago (to a list: the contacts who read a
+    language the survey speaks), the API's, and a draft for a region, whose preview shows the
+    translation gate (some of its contacts read French)."""
+    nps, csat = surveys
+    zone = organization.zone()
+    today = timezone.localdate(timezone=zone)
+    start = datetime.combine(today - timedelta(days=77), time(9, 0), tzinfo=zone)
+    quarterly = campaign_create(
+        organization=organization, actor=actor, name="Every customer: NPS every quarter",
+        survey=nps, audience=Campaign.Audience.LIST, audience_value="", every=Campaign.Every.QUARTER,
+        start_on=start.date(), at=start.time(), per_day=0, expiry_days=30, reminders=REMINDERS,
+    )  # fmt: skip
+    members_add(campaign=quarterly, actor=actor, contacts=spoken.values_list("pk", flat=True),
+                source=CampaignMember.Source.LIST)  # fmt: skip
+    campaign_launch(campaign=quarterly, actor=actor, now=start - timedelta(hours=2))
+    steps_run(organization=organization, now=start)
+    _delivered(quarterly)
+    for send in SurveySend.objects.filter(organization=organization, campaign=quarterly):
+        _answer_some(organization, send, rng, share=0.35, unhappy={True: 0.55, False: 0.15}, segment=troubled, days=3)
+    for days in (4, 9, 31):  # the reminders, each on its day, then the links expire
+        steps_run(organization=organization, now=start + timedelta(days=days, minutes=1))
+        _delivered(quarterly)
+
+    tomorrow = today + timedelta(days=1)
+    deliveries = campaign_create(
+        organization=organization, actor=actor, name="After every delivery", survey=csat,
+        audience=Campaign.Audience.API, audience_value="", every=Campaign.Every.DAYS, every_days=1,
+        start_on=tomorrow, at=time(10, 0), per_day=0, expiry_days=14, reminders=REMINDERS[:1],
+    )  # fmt: skip
+    delivered = spoken.exclude(email="").order_by("pk")[:8]
+    members_add(campaign=deliveries, actor=None, contacts=[c.pk for c in delivered], source=CampaignMember.Source.API)
+    campaign_launch(campaign=deliveries, actor=actor)
+
+    regions = Contact.objects.filter(organization=organization).exclude(customer__region="")
+    region = regions.values_list("customer__region", flat=True).order_by("customer__region").first() or ""
+    if region:
+        campaign_create(
+            organization=organization, actor=actor, name=f"{region}: yearly partner survey", survey=nps,
+            audience=Campaign.Audience.REGION, audience_value=region, every=Campaign.Every.YEAR,
+            start_on=today + timedelta(days=30), at=time(9, 30), per_day=50, expiry_days=21, reminders=REMINDERS[:1],
+        )  # fmt: skip
+
+
 NPS_NAME, CSAT_NAME = "Customer relationship survey 2026", "After delivery"
 
 
@@ -207,5 +280,6 @@ def seed_surveys(*, organization: Organization, password: str | None = None) -> 
     ces_send = survey_send(survey=ces, actor=actor, contacts=spoken, audience={"demo": "every contact"})
     _answer_some(organization, ces_send, rng, share=0.4, unhappy={True: 0.6, False: 0.15}, segment=troubled)
     survey_public_link(survey=ces, actor=actor, enabled=True)
+    _campaigns(organization, actor, (nps, csat), spoken, troubled, rng)
     _follow_ups(organization, actor)
     responses_seal(organization=organization)

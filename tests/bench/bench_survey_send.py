@@ -46,13 +46,13 @@ BARE_COLUMNS = (
 )
 
 
-def _bare_rows(organization_id: int) -> list[tuple]:
+def _bare_rows(organization_id: int, count: int = CONTACTS) -> list[tuple]:
     now = timezone.now()
     return [
         (n, organization_id, 1, 1, 1, n, secrets.token_hex(32), "en", f"p{n}@panel.example",
          f'{{"token": "{secrets.token_urlsafe(16)}"}}', f"<{secrets.token_hex(12)}@closeloop.local>", "pending", now,
          now)
-        for n in range(CONTACTS)
+        for n in range(count)
     ]  # fmt: skip
 
 
@@ -70,7 +70,7 @@ def _bare_seconds(rows: list[tuple]) -> float:
             cursor.executemany(f"INSERT INTO bench_bare_send VALUES ({', '.join(['%s'] * len(rows[0]))})", rows)
         elapsed = time.perf_counter() - start
         cursor.execute("SELECT count(*) FROM bench_bare_send")
-        assert cursor.fetchone()[0] == CONTACTS
+        assert cursor.fetchone()[0] == len(rows)
         cursor.execute("DROP TABLE bench_bare_send")
     return elapsed
 
@@ -95,7 +95,7 @@ FLOOR = """
 """
 
 
-def _floor_seconds(tenant, send: SurveySend) -> float:
+def _floor_seconds(tenant, send: SurveySend, n: int = CONTACTS) -> float:
     """One round of the floor: the send's rows by one set-based statement into the real tables, rolled back."""
     with tenant.context():
         contacts = list(
@@ -113,7 +113,7 @@ def _floor_seconds(tenant, send: SurveySend) -> float:
         start = time.perf_counter()
         cursor.execute(FLOOR, params)
         elapsed = time.perf_counter() - start
-        assert cursor.rowcount == CONTACTS
+        assert cursor.rowcount == n
         transaction.set_rollback(True)
     return elapsed
 

@@ -105,6 +105,24 @@ def test_seed_demo_creates_two_organisations_with_every_role(db):
     assert _signs_in("auditor@northwind.example", DEMO_PW)
     for organization in organizations.values():
         _has_a_year_of_answers_with_a_flagged_drop_and_follow_ups(organization)
+        _has_campaigns_with_a_wave_reminders_and_a_draft(organization)
+
+
+def _has_campaigns_with_a_wave_reminders_and_a_draft(organization):
+    """The campaign pages are worth looking at: a running campaign with a past wave, its reminders gone to those who
+    had not answered and some answers, its next wave planned; the API's campaign with contacts waiting; a draft."""
+    from surveys.models import Campaign, CampaignStep
+
+    with organization_context(organization):
+        statuses = Counter(Campaign.objects.values_list("status", flat=True))
+        assert statuses == {Campaign.Status.RUNNING: 2, Campaign.Status.DRAFT: 1}, statuses
+        quarterly = Campaign.objects.get(every=Campaign.Every.QUARTER)
+        wave = quarterly.sends.get()
+        reminded = wave.invitations.filter(reminders_sent=2)
+        assert reminded.exists() and not reminded.filter(response__isnull=False).exists()
+        assert wave.invitations.filter(response__isnull=False).exists()
+        assert quarterly.steps.filter(kind=CampaignStep.Kind.WAVE, state=CampaignStep.State.DUE).exists()
+        assert Campaign.objects.get(audience=Campaign.Audience.API).members.filter(invited_at__isnull=True).count() == 8
 
 
 def _has_a_year_of_answers_with_a_flagged_drop_and_follow_ups(organization):
