@@ -3,7 +3,7 @@ import pytest
 from surveys.models import Invitation, Response
 from surveys.services.sending import contacts_for, survey_send
 from tests.factories import ContactFactory, CustomerFactory
-from tests.outbox.conftest import broker, redis_server  # noqa: F401 - the real-worker tests' fixtures
+from tests.outbox.conftest import broker, redis_server, smtp_sink  # noqa: F401 - the real-worker tests' fixtures
 
 
 @pytest.fixture
