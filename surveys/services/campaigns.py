@@ -624,7 +624,8 @@ def wave_build(step: CampaignStep, *, now: datetime) -> SurveySend | None:
         )  # fmt: skip
     audit_record(
         organization=organization, actor=None, action="campaign.wave", obj=campaign,
-        changes={"wave": [None, step.wave], "invited": [None, len(rows)], "skipped": [None, audience.skipped]},
+        changes={"wave": [None, step.wave], "invited": [None, len(rows)],
+                 "skipped": [None, sum(audience.skipped.values())]},  # by reason: the campaign's Left out page
     )  # fmt: skip
     return send
 

@@ -2,11 +2,12 @@
 /o/alpha/ (PAGES, formatted with the ids of `records`) and the pages a signed-out person or a customer reaches.
 The accessibility, Content-Security-Policy and page-sweep tests share them; a new page joins PAGES here."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 
-from customers.models import ImportJob
+from customers.models import Contact, Customer, ImportJob
 from feedback.services.inbox import feedback_assign, feedback_set_sentiment, feedback_update, saved_view_create
 from feedback.services.methods import method_review
 from qms.audit.models import AuditEvent
@@ -17,6 +18,7 @@ from qms.tenancy.models import Membership
 from surveys.models import Invitation, Response
 from surveys.questionnaire import Questionnaire
 from surveys.services.answering import response_submit
+from surveys.services.campaigns import campaign_create, campaign_launch, members_add, steps_run
 from surveys.services.design import survey_create
 from surveys.services.follow_ups import follow_ups_open
 from surveys.services.loop import loop_rule_create
@@ -71,6 +73,14 @@ PAGES = (
     "surveys/{survey}/results/",
     "surveys/{survey}/results/?view=trend",
     "surveys/{survey}/follow-ups/",
+    "campaigns/",
+    "campaigns/new/",
+    "campaigns/contact-rule/",
+    "campaigns/{draft}/",
+    "campaigns/{draft}/edit/",
+    "campaigns/{draft}/members/",
+    "campaigns/{campaign}/",
+    "campaigns/{campaign}/exclusions/",
     "notifications/",
     "notifications/settings/",
     "notifications/rules/",
@@ -124,14 +134,38 @@ def records(alpha):
         )  # fmt: skip
         send, response = _answered(alpha, survey, contact)
         follow_ups_open(organization=alpha.organization)
+        campaign, draft = _campaigns(alpha, survey, contact)
         membership = Membership.objects.get(organization=alpha.organization, user=alpha.staff)
         audit_record(organization=alpha.organization, actor=alpha.owner, action="test.event", obj=customer)
         event = AuditEvent.objects.filter(organization=alpha.organization).latest("seq")
     return {
         "customer": customer.pk, "contact": contact.pk, "item": item.pk, "method": method.pk, "job": job.pk,
         "membership": membership.pk, "event": event.pk, "survey": survey.pk,
-        "send": send.pk, "response": response.pk,
+        "send": send.pk, "response": response.pk, "campaign": campaign.pk, "draft": draft.pk,
     }  # fmt: skip
+
+
+def _campaigns(alpha, survey, contact):
+    """A running campaign whose first wave went out (one contact invited, one opted out and left out), with a
+    reminder to come; and a draft for an uploaded list, with its member."""
+    now = timezone.now()
+    CustomerFactory(organization=alpha.organization, segment="Industrial")
+    ContactFactory(customer=Customer.objects.get(pk=contact.customer_id), consent=Contact.Consent.OPTED_OUT)
+    reminder = {"after_days": 4, "subject": {"en": "Two minutes, please"}, "body": {"en": "Your view counts."}}
+    campaign = campaign_create(
+        organization=alpha.organization, actor=alpha.manager, name="Industrial NPS every quarter", survey=survey,
+        audience="segment", audience_value="Industrial", every="quarterly", at=time(9, 0), expiry_days=30,
+        start_on=timezone.localdate(now, alpha.organization.zone()) - timedelta(days=1), reminders=[reminder],
+    )  # fmt: skip
+    campaign_launch(campaign=campaign, actor=alpha.manager, now=now - timedelta(days=3))
+    steps_run(organization=alpha.organization, now=now)  # yesterday's wave, built late by today's beat
+    draft = campaign_create(
+        organization=alpha.organization, actor=alpha.manager, name="Partners' list", survey=survey, audience="list",
+        audience_value="", every="once", start_on=timezone.localdate(now) + timedelta(days=7), at=time(9, 0),
+        expiry_days=21, reminders=[],
+    )  # fmt: skip
+    members_add(campaign=draft, actor=alpha.manager, contacts=[contact.pk], source="list")
+    return campaign, draft
 
 
 def _answered(alpha, survey, contact):
