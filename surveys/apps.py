@@ -25,6 +25,8 @@ class SurveysConfig(modules.ModuleConfig):
         "surveys.view": permissions.EVERYONE,  # staff and auditors read surveys and their responses
         "surveys.manage": permissions.MANAGERS,  # design, translate, close
         "surveys.send": permissions.MANAGERS,
+        # record a leadership check-in's conversation: its assignee (often staff: an account owner) or a manager
+        "surveys.check_in": permissions.WRITERS,
     }
     sweep_cases = (
         "tests.surveys.sweep_cases",
@@ -35,6 +37,14 @@ class SurveysConfig(modules.ModuleConfig):
     token_links = (
         modules.TokenLink("r", "surveys.selectors.links.link_organization"),  # answer a survey
         modules.TokenLink("u", "surveys.selectors.links.link_organization"),  # unsubscribe from its invitations
+    )
+    notification_kinds = (
+        modules.NotificationKind(
+            "surveys.check_in",
+            _("Customer conversations to hold"),
+            _("A leadership check-in gave you customers to talk with by a due date, or reminds you of them."),
+            routed=False,
+        ),
     )
     email_renderers = {"survey-invitation": "surveys.emails.render_invitation"}
     database_crossings = (

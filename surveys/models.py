@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Contact
+from customers.models import Contact, Customer
 from qms.outbox.models import OutboxMessage
 from qms.tenancy.models import TenantOwned
 from qms.workflows import Transition, Workflow
@@ -612,9 +612,14 @@ class Campaign(TenantOwned):
     wave is a `SurveySend` of kind campaign, its invitations created set-based when the wave is built."""
 
     audited_fields = (
-        "name", "status", "version", "audience", "audience_value", "every", "every_days", "start_on", "at",
-        "per_day", "expiry_days", "reminders", "ended_at",
+        "name", "kind", "leader", "status", "version", "audience", "audience_value", "every", "every_days",
+        "start_on", "at", "per_day", "expiry_days", "reminders", "ended_at",
     )  # fmt: skip
+
+    class Kind(models.TextChoices):
+        SURVEY = "survey", _("Survey by email")
+        # ISO 9001 5.1.2 in practice: a leader talks with each key customer; no email goes to the customer
+        CHECK_IN = "check_in", _("Leadership check-in")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -640,7 +645,16 @@ class Campaign(TenantOwned):
 
     reference = models.CharField(_("reference"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
-    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="campaigns")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SURVEY, db_default="survey")
+    # A survey campaign's survey; a check-in has none (its conversations are recorded as feedback items).
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    # A check-in's named leader, who holds every conversation; without one, each customer's account owner does.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("leader"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     # The version every wave sends, fixed at launch (the survey's latest then); locked like any sent version.
     version = models.ForeignKey(
         SurveyVersion, verbose_name=_("version"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -804,3 +818,52 @@ class CampaignExclusion(TenantOwned):
         verbose_name = _("campaign exclusion")
         verbose_name_plural = _("campaign exclusions")
         indexes = [models.Index(fields=["organization", "step", "reason"], name="surveys_campaign_exclusion")]
+
+
+class CheckIn(TenantOwned):
+    """A conversation a leader is to hold with a key customer by a due date: one per customer and wave of a
+    leadership check-in campaign. Its outcome is recorded as a feedback item of channel "meeting", which it links."""
+
+    audited_fields = ("state", "held_on", "item")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("To hold")
+        HELD = "held", _("Held")
+        MISSED = "missed", _("Not held in time")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="check_ins")
+    wave = models.PositiveIntegerField(_("wave"))
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("held by"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    item = models.OneToOneField(
+        "feedback.FeedbackItem", verbose_name=_("feedback item"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="check_in",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "campaign", "wave", "customer"], name="check_in_unique")
+        ]
+        indexes = [models.Index(fields=["organization", "campaign", "state"], name="surveys_checkin_state")]
+
+    def __str__(self) -> str:
+        return f"Check-in with {self.customer}"
+
+    @property
+    def audit_name(self) -> str:
+        return f"Check-in with {self.customer}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "surveys:check_in_record",
+            kwargs={"org_slug": self.organization.slug, "campaign_id": self.campaign_id, "check_in_id": self.pk},
+        )

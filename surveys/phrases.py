@@ -29,6 +29,10 @@ AUDIT_ACTIONS = {
     "campaign.cancel": AuditPhrase(_("Campaign cancelled"), _("cancelled the campaign {record}")),
     "campaign.finish": AuditPhrase(_("Campaign finished"), _("finished the campaign {record}")),
     "campaign.wave": AuditPhrase(_("Campaign wave sent"), _("sent wave {wave} of {record} to {invited} contacts")),
+    "campaign.check_ins": AuditPhrase(
+        _("Check-ins assigned"), _("gave {assigned} customer conversations of wave {wave} of {record} to hold")
+    ),
+    "check_in.record": AuditPhrase(_("Check-in recorded"), _("recorded the {record}")),
     "campaign.test_send": AuditPhrase(_("Test email sent"), _("sent a test email of {record}")),
     "outreach_rule.create": AuditPhrase(_("Contact rule set"), _("set the contact rule")),
     "outreach_rule.update": AuditPhrase(_("Contact rule changed"), _("changed the contact rule")),

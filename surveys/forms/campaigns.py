@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Contact, Customer
+from feedback.models import FeedbackItem
+from feedback.selectors.inbox import assignable_members
+from qms.accounts.models import User
 from qms.forms import CrispyMixin
 from qms.tenancy.models import Organization
 from surveys.models import Campaign, OutreachRule, Survey
@@ -21,8 +24,8 @@ from surveys.services.campaigns import MAX_REMINDERS
 REMINDER_SLOTS = 3
 MAX_LIST_BYTES = 2 * 1024 * 1024
 MAX_LIST_ADDRESSES = 100_000
-SETTINGS = ("name", "survey", "audience", "audience_value", "every", "every_days", "start_on", "at", "per_day",
-            "expiry_days")  # fmt: skip
+SETTINGS = ("name", "kind", "leader", "survey", "audience", "audience_value", "every", "every_days", "start_on",
+            "at", "per_day", "expiry_days")  # fmt: skip
 LANGUAGE_NAMES = dict(LANGUAGES)
 
 
@@ -42,9 +45,20 @@ class CampaignForm(CrispyMixin, forms.Form):
     survey's default language, and in each of its translations once the campaign knows its survey."""
 
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=Campaign.Kind.choices, initial=Campaign.Kind.SURVEY,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("A leadership check-in sends no email: each key customer's account owner, or the "
+                               "leader named below, holds a conversation with them by the due date and records it."),
+    )  # fmt: skip
     survey: forms.ModelChoiceField[Survey] = forms.ModelChoiceField(
-        label=gettext_lazy("Survey"), queryset=Survey.objects.none()
-    )
+        label=gettext_lazy("Survey"), queryset=Survey.objects.none(), required=False,
+        help_text=gettext_lazy("For a survey by email."),
+    )  # fmt: skip
+    leader: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label=gettext_lazy("Leader"), queryset=User.objects.none(), required=False,
+        help_text=gettext_lazy("For a check-in: who holds every conversation. Empty: each customer's account owner."),
+    )  # fmt: skip
     audience = forms.ChoiceField(
         label=gettext_lazy("Send to"), choices=Campaign.Audience.choices, widget=forms.RadioSelect
     )
@@ -75,6 +89,8 @@ class CampaignForm(CrispyMixin, forms.Form):
         self.organization, self.campaign = organization, campaign
         surveys = Survey.objects.filter(organization=organization, archived_at__isnull=True, is_template=False)
         self.fields["survey"].queryset = surveys.exclude(status=Survey.Status.CLOSED).order_by("name")  # type: ignore[attr-defined]  # a ModelChoiceField
+        members = assignable_members(organization=organization).values("user_id")
+        self.fields["leader"].queryset = User.objects.filter(pk__in=members).order_by("full_name", "email")  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["segment"].choices = _values(organization, "segment")  # type: ignore[attr-defined]  # a ChoiceField
         self.fields["region"].choices = _values(organization, "region")  # type: ignore[attr-defined]  # a ChoiceField
         self.fields["saved_view"].choices = [("", "—"), *saved_view_choices(organization)]  # type: ignore[attr-defined]  # a ChoiceField
@@ -98,7 +114,7 @@ class CampaignForm(CrispyMixin, forms.Form):
 
     def _languages(self) -> list[str]:
         """The languages a reminder is written in: the survey's default and its translations, once known."""
-        if self.campaign is None:
+        if self.campaign is None or self.campaign.survey is None:
             return ["default"]
         from surveys.services.design import latest_version  # noqa: PLC0415 - the survey's texts
 
@@ -131,7 +147,8 @@ class CampaignForm(CrispyMixin, forms.Form):
         audience = data["audience"]
         values["audience_value"] = data.get(audience, "") if audience in ("segment", "region", "saved_view") else ""
         values["every_days"] = data.get("every_days") or 0
-        survey: Survey = data["survey"]
+        survey: Survey | None = data.get("survey")
+        default = survey.default_language if survey is not None else "default"
         reminders = []
         for n in range(1, REMINDER_SLOTS + 1):
             days = data.get(f"reminder{n}_days")
@@ -139,7 +156,7 @@ class CampaignForm(CrispyMixin, forms.Form):
                 continue
             texts: dict[str, dict[str, str]] = {"subject": {}, "body": {}}
             for language in self.languages:
-                code = survey.default_language if language == "default" else language
+                code = default if language == "default" else language
                 for part in ("subject", "body"):
                     if text := (data.get(f"reminder{n}_{part}_{language}") or "").strip():
                         texts[part][code] = text
@@ -203,3 +220,22 @@ class OutreachRuleForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = OutreachRule
         fields = ["campaign_days", "transactional_days"]
+
+
+class CheckInForm(CrispyMixin, forms.Form):
+    """What a leader's conversation with a key customer brought: when, what kind of feedback, what they said."""
+
+    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What it was"), choices=FeedbackItem.Kind.choices, initial=FeedbackItem.Kind.SUGGESTION
+    )
+    outcome = forms.CharField(
+        label=gettext_lazy("What the customer said"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("How service could improve, in their words. It goes to the inbox as feedback from a "
+                               "meeting, for this customer."),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["held_on"] = organization.today()

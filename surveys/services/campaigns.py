@@ -53,6 +53,7 @@ from surveys.models import (
 from surveys.schedule import Every, Recurrence, local_moment
 from surveys.texts import base, missing_texts
 
+from .check_ins import check_in_audience, check_ins_build, check_ins_expire, check_ins_remind
 from .design import latest_version
 from .sending import (
     INVITATION_RENDERER,
@@ -78,8 +79,8 @@ Consent = Contact.Consent
 Mail = OutboxMessage.State
 MAX_REMINDERS = 5
 CAMPAIGN_FIELDS = (
-    "name", "survey", "audience", "audience_value", "every", "every_days", "start_on", "at", "per_day",
-    "expiry_days", "reminders",
+    "name", "kind", "leader", "survey", "audience", "audience_value", "every", "every_days", "start_on", "at",
+    "per_day", "expiry_days", "reminders",
 )  # fmt: skip
 
 
@@ -120,6 +121,16 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     audience, value = fields.get("audience"), (fields.get("audience_value") or "").strip()
     fields["audience_value"] = value
+    check_in = fields.get("kind") == Campaign.Kind.CHECK_IN
+    if check_in and audience not in (Campaign.Audience.SEGMENT, Campaign.Audience.REGION):
+        errors["audience"] = _("A check-in calls on the customers of a segment or a region: choose one.")
+    if not check_in and fields.get("survey") is None:
+        errors["survey"] = _("Choose the survey the campaign sends.")
+    if check_in:
+        fields["survey"], fields["per_day"] = None, 0
+        fields["reminders"] = [{"after_days": r.get("after_days")} for r in fields.get("reminders") or []]
+    else:
+        fields["leader"] = None
     if audience in (Campaign.Audience.SEGMENT, Campaign.Audience.REGION, Campaign.Audience.SAVED_VIEW) and not value:
         errors["audience_value"] = _("Choose the segment, region or saved view the campaign goes to.")
     if fields.get("every") == Campaign.Every.DAYS and not 1 <= int(fields.get("every_days") or 0) <= 366:
@@ -137,7 +148,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             errors["reminders"] = _(
                 "Reminder %(n)d comes after %(days)d days, when the invitations have expired (after %(expiry)d)."
             ) % {"n": n, "days": after, "expiry": expiry}
-        elif not any((text or "").strip() for text in (reminder.get("subject") or {}).values()):
+        elif not check_in and not any((text or "").strip() for text in (reminder.get("subject") or {}).values()):
             errors["reminders"] = _("Reminder %(n)d needs a subject.") % {"n": n}
         previous = after
     if errors:
@@ -210,12 +221,19 @@ def campaign_for_api(*, organization: Organization, reference: str) -> Campaign:
     return campaign
 
 
+def survey_of(campaign: Campaign) -> Survey:
+    """The survey a campaign sends; a leadership check-in sends none."""
+    if campaign.survey is None:
+        raise ValidationError(_("A leadership check-in sends no survey."))
+    return campaign.survey
+
+
 def campaign_join(*, campaign: Campaign, survey: Survey, contact: Contact, actor: User | None) -> bool:
     """The transactional call's `campaign`: the contact joins the campaign and is invited by its next wave (with
     its reminders, expiry and the contact rule). Returns whether it was newly added (a retried call adds nothing)."""
     if campaign.survey_id != survey.pk:
         raise ValidationError({"campaign": _("Campaign %(reference)s sends “%(survey)s”, not this survey.") % {
-            "reference": campaign.reference, "survey": campaign.survey.name}})  # fmt: skip
+            "reference": campaign.reference, "survey": survey_of(campaign).name}})  # fmt: skip
     return members_add(campaign=campaign, actor=actor, contacts=[contact.pk], source=CampaignMember.Source.API) == 1
 
 
@@ -272,7 +290,7 @@ class Audience:
 def audience_of(campaign: Campaign, *, now: datetime, version: SurveyVersion | None = None) -> Audience:
     """Read the audience once and sort it: the invited, and each exclusion with its reason. Three statements: the
     contacts, the fatigue rule's recent invitations, the version's questions."""
-    organization, survey = campaign.organization, campaign.survey
+    organization, survey = campaign.organization, survey_of(campaign)
     version = version or campaign.version or sendable_version(survey)
     rule = outreach_rule(organization)
     recent: set[int] = set()
@@ -346,7 +364,7 @@ class Preview:
 
 def campaign_preview(campaign: Campaign, *, now: datetime | None = None) -> Preview:
     now = now or timezone.now()
-    version = campaign.version or sendable_version(campaign.survey)
+    version = campaign.version or sendable_version(survey_of(campaign))
     audience = audience_of(campaign, now=now, version=version)
     gate = gate_text(audience.missing, version) if audience.missing else ""
     return Preview(audience=audience, reminder_gaps=reminder_gaps(campaign, version, audience), gate=gate)
@@ -354,7 +372,7 @@ def campaign_preview(campaign: Campaign, *, now: datetime | None = None) -> Prev
 
 def reminder_gaps(campaign: Campaign, version: SurveyVersion, audience: Audience) -> list[str]:
     """The reminder texts missing in a language the audience reads: "Reminder 1: subject (de)"."""
-    survey = campaign.survey
+    survey = survey_of(campaign)
     needed = {language_of(survey, version, language) for language in audience.languages} | {survey.default_language}
     gaps = []
     for n, reminder in enumerate(campaign.reminders or [], start=1):
@@ -388,9 +406,12 @@ def campaign_launch(*, campaign: Campaign, actor: User, now: datetime | None = N
 
         def prepare(locked: Campaign) -> dict[str, Any]:
             change = Campaign.workflow.apply(locked, "launch")
-            if locked.survey.status == Survey.Status.CLOSED or locked.survey.archived_at is not None:
+            if locked.kind == Campaign.Kind.CHECK_IN:
+                return {**change, **_check_in_launch(locked, now, zone)}
+            survey = survey_of(locked)
+            if survey.status == Survey.Status.CLOSED or survey.archived_at is not None:
                 raise ValidationError(_("The campaign's survey is closed. Reopen it first."))
-            version = sendable_version(locked.survey)
+            version = sendable_version(survey)
             if locked.audience not in (Campaign.Audience.API, Campaign.Audience.LIST) or locked.members.exists():
                 preview = campaign_preview(locked, now=now)
                 if preview.gate:
@@ -407,10 +428,8 @@ def campaign_launch(*, campaign: Campaign, actor: User, now: datetime | None = N
                 raise ValidationError({"start_on": _("The campaign's only wave is in the past. Choose a later time.")})
             if version.locked_at is None:
                 SurveyVersion.objects.filter(organization=locked.organization, pk=version.pk).update(locked_at=now)
-            if locked.survey.status == Survey.Status.DRAFT:
-                Survey.objects.filter(organization=locked.organization, pk=locked.survey_id).update(
-                    status=Survey.Status.OPEN
-                )
+            if survey.status == Survey.Status.DRAFT:
+                Survey.objects.filter(organization=locked.organization, pk=survey.pk).update(status=Survey.Status.OPEN)
             CampaignStep.objects.create(
                 organization=locked.organization, campaign=locked, kind=CampaignStep.Kind.WAVE, wave=1, due_at=first
             )
@@ -420,6 +439,20 @@ def campaign_launch(*, campaign: Campaign, actor: User, now: datetime | None = N
             instance=campaign, actor=actor, action="campaign.launch", prepare=prepare, related=("survey",)
         )
     return campaign
+
+
+def _check_in_launch(campaign: Campaign, now: datetime, zone: Any) -> dict[str, Any]:
+    rows, _nobody = check_in_audience(campaign)
+    if not rows:
+        raise ValidationError(_("Nobody is there to hold these conversations: name a leader, or give the customers "
+                                "account owners."))  # fmt: skip
+    first = recurrence(campaign).next_wave(zone=zone, after=now)
+    if first is None:
+        raise ValidationError({"start_on": _("The campaign's only wave is in the past. Choose a later time.")})
+    CampaignStep.objects.create(
+        organization=campaign.organization, campaign=campaign, kind=CampaignStep.Kind.WAVE, wave=1, due_at=first
+    )
+    return {"launched_at": now}
 
 
 def gate_text(missing: dict[str, list[str]], version: SurveyVersion) -> str:
@@ -546,10 +579,13 @@ def steps_run(*, organization: Organization, now: datetime | None = None, limit:
             )  # fmt: skip
             if step is None:
                 break
+            check_in = step.campaign.kind == Campaign.Kind.CHECK_IN
             if step.kind == CampaignStep.Kind.WAVE:
                 wave_build(step, now=now)
             elif step.kind == CampaignStep.Kind.REMINDER:
-                reminder_send(step, now=now)
+                check_ins_remind(step) if check_in else reminder_send(step, now=now)
+            elif check_in:
+                check_ins_expire(step)
             step.state, step.done_at = CampaignStep.State.DONE, now
             step.save(update_fields=["state", "done_at", "counts", "send"])
             if step.kind == CampaignStep.Kind.EXPIRY:
@@ -569,7 +605,15 @@ def wave_build(step: CampaignStep, *, now: datetime) -> SurveySend | None:
     """Build one wave: the audience after exclusions, one send, its invitations and emails set-based, the
     exclusions listed, each day's reminders and the next wave scheduled."""
     campaign = step.campaign
-    organization, survey = campaign.organization, campaign.survey
+    if campaign.kind == Campaign.Kind.CHECK_IN:
+        assigned = check_ins_build(step, now=now)
+        _next_wave(step, now)
+        audit_record(
+            organization=campaign.organization, actor=None, action="campaign.check_ins", obj=campaign,
+            changes={"wave": [None, step.wave], "assigned": [None, assigned]},
+        )  # fmt: skip
+        return None
+    organization, survey = campaign.organization, survey_of(campaign)
     version = campaign.version or latest_version(survey)
     audience = audience_of(campaign, now=now, version=version)
     rows = audience.invited
@@ -616,18 +660,23 @@ def wave_build(step: CampaignStep, *, now: datetime) -> SurveySend | None:
         )  # fmt: skip
     elif rows:
         step.counts["survey_closed"] = True
-    following = recurrence(campaign).next_wave(zone=organization.zone(), after=max(step.due_at, now))
-    if following is not None:
-        CampaignStep.objects.get_or_create(
-            organization=organization, campaign=campaign, kind=CampaignStep.Kind.WAVE, wave=step.wave + 1,
-            reminder=0, batch=0, defaults={"due_at": following},
-        )  # fmt: skip
+    _next_wave(step, now)
     audit_record(
         organization=organization, actor=None, action="campaign.wave", obj=campaign,
         changes={"wave": [None, step.wave], "invited": [None, len(rows)],
                  "skipped": [None, sum(audience.skipped.values())]},  # by reason: the campaign's Left out page
     )  # fmt: skip
     return send
+
+
+def _next_wave(step: CampaignStep, now: datetime) -> None:
+    campaign = step.campaign
+    following = recurrence(campaign).next_wave(zone=campaign.organization.zone(), after=max(step.due_at, now))
+    if following is not None:
+        CampaignStep.objects.get_or_create(
+            organization=campaign.organization, campaign=campaign, kind=CampaignStep.Kind.WAVE, wave=step.wave + 1,
+            reminder=0, batch=0, defaults={"due_at": following},
+        )  # fmt: skip
 
 
 def reminder_send(step: CampaignStep, *, now: datetime) -> int:
@@ -637,7 +686,7 @@ def reminder_send(step: CampaignStep, *, now: datetime) -> int:
     if send is None:
         return 0
     reminder = (campaign.reminders or [])[step.reminder - 1] if step.reminder <= len(campaign.reminders or []) else {}
-    default = campaign.survey.default_language
+    default = survey_of(campaign).default_language
     waiting = Invitation.objects.filter(
         organization=campaign.organization, send=send, batch=step.batch, answered_at__isnull=True,
         revoked_at__isnull=True, expires_at__gt=now, message__state=Mail.SENT, contact__erased_at__isnull=True,

@@ -7,8 +7,11 @@ take at the current pace. The work is the services' (surveys.services.campaigns)
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -23,8 +26,8 @@ from qms.permissions import may, permission
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.requests import MemberRequest
 from surveys.filters import CampaignFilter, ExclusionFilter
-from surveys.forms.campaigns import CampaignForm, MembersForm, OutreachRuleForm, ResumeForm
-from surveys.models import Campaign, CampaignExclusion, CampaignMember, CampaignStep
+from surveys.forms.campaigns import CampaignForm, CheckInForm, MembersForm, OutreachRuleForm, ResumeForm
+from surveys.models import Campaign, CampaignExclusion, CampaignMember, CampaignStep, CheckIn
 from surveys.selectors.campaigns import (
     campaign_progress,
     campaign_totals,
@@ -33,6 +36,8 @@ from surveys.selectors.campaigns import (
     exclusion_counts,
 )
 from surveys.services import campaigns as service
+from surveys.services import check_ins
+from surveys.services.check_ins import check_in_audience
 
 SEND = "surveys.send"
 
@@ -102,8 +107,10 @@ def campaign_detail(request: MemberRequest, org_slug: str, campaign_id: int) -> 
     context = {"campaign": campaign, "progress": progress}
     if request.htmx and request.GET.get("progress"):
         return render(request, "surveys/campaigns/_progress.html", context)
+    if campaign.kind == Campaign.Kind.CHECK_IN:
+        context.update(_check_ins_context(request, campaign))
     preview, refusal = None, ""
-    if campaign.status == Campaign.Status.DRAFT:
+    if campaign.status == Campaign.Status.DRAFT and campaign.kind == Campaign.Kind.SURVEY:
         try:
             preview = service.campaign_preview(campaign)
         except ValidationError as exc:  # a survey without questions
@@ -126,6 +133,51 @@ def campaign_detail(request: MemberRequest, org_slug: str, campaign_id: int) -> 
         "members_form": MembersForm(),
     })  # fmt: skip
     return render(request, "surveys/campaigns/detail.html", context)
+
+
+def _check_ins_context(request: MemberRequest, campaign: Campaign) -> dict[str, Any]:
+    """A check-in campaign's page: who is to call whom, who has been called and what they said."""
+    check_ins = (
+        CheckIn.objects.filter(organization=request.organization, campaign=campaign)
+        .select_related("customer", "assignee", "item")
+        .order_by("-wave", "state", "due_on", "customer__name", "pk")
+    )
+    states = dict(check_ins.order_by().values_list("state").annotate(n=Count("pk")))
+    context: dict[str, Any] = {
+        "check_ins": paginate(request, check_ins),
+        "check_in_counts": [(label, states.get(value, 0)) for value, label in CheckIn.State.choices],
+        "may_record_all": may(request.membership, SEND),
+    }
+    if campaign.status == Campaign.Status.DRAFT:
+        rows, nobody = check_in_audience(campaign)
+        context.update({"to_call": len(rows), "nobody_to_call": nobody})
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+@permission("surveys.view", write="surveys.check_in")
+def check_in_record(request: MemberRequest, org_slug: str, campaign_id: int, check_in_id: int) -> HttpResponse:
+    """Record a conversation held with a key customer: its assignee or a manager. The outcome becomes a feedback
+    item of channel "meeting"."""
+    campaign = _campaign(request, campaign_id)
+    check_in = get_object_for_member(
+        CheckIn.objects.select_related("customer", "assignee", "item", "campaign"),
+        organization=request.organization, pk=check_in_id, campaign=campaign,
+    )  # fmt: skip
+    if request.method == "POST" and check_in.assignee_id != request.user.pk and not may(request.membership, SEND):
+        raise PermissionDenied(_("Only the person who holds this conversation, or a manager, records it."))
+    form = CheckInForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and check_in.state != CheckIn.State.HELD and form.is_valid():
+        try:
+            check_ins.check_in_record(check_in=check_in, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The conversation with %(customer)s is recorded in the inbox.") % {
+                "customer": check_in.customer.name})  # fmt: skip
+            return redirect("surveys:campaign_detail", org_slug=org_slug, campaign_id=campaign.pk)
+    context = {"campaign": campaign, "check_in": check_in, "form": form}
+    return render(request, "surveys/campaigns/check_in.html", context, status=422 if form.errors else 200)
 
 
 def _labelled(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -252,4 +304,5 @@ urlpatterns = [
     path(f"{campaign_path}status/<slug:action>/", campaign_status, name="campaign_status"),
     path(f"{campaign_path}members/", campaign_members, name="campaign_members"),
     path(f"{campaign_path}exclusions/", campaign_exclusions, name="campaign_exclusions"),
+    path(f"{campaign_path}check-ins/<int:check_in_id>/", check_in_record, name="check_in_record"),
 ]

@@ -33,11 +33,30 @@ def populate(tenant, marker):
             audience="segment", audience_value=f"{marker}-seg", every="once", start_on=timezone.localdate() +
             timedelta(days=7), at=time(9, 0), expiry_days=30,
         )  # fmt: skip
-    return {"running_campaign": running, "draft_campaign": draft, "campaign_survey": survey}
+        check_in = _check_in(tenant, marker, now)
+    return {"running_campaign": running, "draft_campaign": draft, "campaign_survey": survey, "check_in": check_in}
+
+
+def _check_in(tenant, marker, now):
+    """A leadership check-in whose first wave gave the staff member (the key customer's account owner) a
+    conversation to hold."""
+    from surveys.models import CheckIn  # noqa: PLC0415
+
+    organization = tenant.organization
+    CustomerFactory(organization=organization, name=f"{marker} key customer", segment=f"{marker}-key",
+                    account_owner=tenant.staff)  # fmt: skip
+    campaign = campaign_create(
+        organization=organization, actor=tenant.manager, name=f"{marker} check-in", kind="check_in", survey=None,
+        audience="segment", audience_value=f"{marker}-key", every="quarterly", start_on=timezone.localdate(),
+        at=time(0, 0), expiry_days=30,
+    )  # fmt: skip
+    campaign_launch(campaign=campaign, actor=tenant.manager, now=now - timedelta(days=1))
+    steps_run(organization=organization, now=now)
+    return CheckIn.objects.get(campaign=campaign)
 
 
 def snapshot(tenant):
-    from surveys.models import Campaign, CampaignMember, OutreachRule  # noqa: PLC0415
+    from surveys.models import Campaign, CampaignMember, CheckIn, OutreachRule  # noqa: PLC0415
 
     organization = tenant.organization
     return {
@@ -48,6 +67,7 @@ def snapshot(tenant):
         ),
         "members": list(CampaignMember.objects.filter(organization=organization).order_by("pk").values_list("pk")),
         "rule": list(OutreachRule.objects.filter(organization=organization).values_list("campaign_days")),
+        "check_ins": list(CheckIn.objects.filter(organization=organization).values_list("pk", "state", "item_id")),
     }
 
 
@@ -60,9 +80,10 @@ def _running(w):
 
 
 def _form(w):
-    return {"name": f"{w.marker} renamed", "survey": w.extra["campaign_survey"].pk, "audience": "segment",
-            "segment": f"{w.marker}-seg", "every": "once", "start_on": (timezone.localdate() + timedelta(days=9))
-            .isoformat(), "at": "10:00", "per_day": "0", "expiry_days": "20"}  # fmt: skip
+    later = (timezone.localdate() + timedelta(days=9)).isoformat()
+    return {"name": f"{w.marker} renamed", "kind": "survey", "survey": w.extra["campaign_survey"].pk,
+            "audience": "segment", "segment": f"{w.marker}-seg", "every": "once", "start_on": later, "at": "10:00",
+            "per_day": "0", "expiry_days": "20"}  # fmt: skip
 
 
 CASES = {
@@ -74,4 +95,14 @@ CASES = {
     "surveys:campaign_status": Case(methods=POST, target=lambda w: {**_running(w), "action": "pause"}),
     "surveys:campaign_members": Case(target=_running, shows=("{marker} campaign contact",)),
     "surveys:campaign_exclusions": Case(target=_running, shows=("{marker} opted-out contact",)),
+    "surveys:check_in_record": Case(
+        methods=GET_POST,
+        target=lambda w: {"campaign_id": w.extra["check_in"].campaign_id, "check_in_id": w.extra["check_in"].pk},
+        form=lambda w: {
+            "held_on": timezone.localdate().isoformat(),
+            "kind": "suggestion",
+            "outcome": f"{w.marker} said deliveries could be announced a day ahead.",
+        },  # fmt: skip
+        shows=("{marker} key customer",),
+    ),
 }
