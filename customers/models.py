@@ -98,8 +98,9 @@ class Contact(TenantOwned):
     # A hard bounce or a spam complaint marks the address at once, SOFT_BOUNCE_LIMIT soft bounces in a row too
     # (customers/mail_events.py); campaigns leave such contacts out of their waves.
     undeliverable_at = models.DateTimeField(_("undeliverable since"), null=True, blank=True)
-    undeliverable_reason = models.TextField(_("why undeliverable"), blank=True)
-    soft_bounces = models.PositiveSmallIntegerField(_("soft bounces in a row"), default=0)
+    # Database defaults too: the import writes contacts with set-based SQL that names only its own columns.
+    undeliverable_reason = models.TextField(_("why undeliverable"), blank=True, default="", db_default="")
+    soft_bounces = models.PositiveSmallIntegerField(_("soft bounces in a row"), default=0, db_default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     erased_at = models.DateTimeField(
