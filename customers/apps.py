@@ -28,6 +28,8 @@ class CustomersConfig(modules.ModuleConfig):
         "customers.import_view": permissions.OVERSEERS,
         "customers.import": permissions.MANAGERS,
         "contacts.privacy": permissions.MANAGERS,
+        "contacts.deliverability": permissions.MANAGERS,
+        "customers.saved_views": permissions.WRITERS,
     }
     sweep_cases = ("tests.customers.sweep_cases",)
     database_crossings = ("customers.services.import_upkeep.ORGANIZATIONS_WITH_IMPORTS",)

@@ -6,6 +6,8 @@ answers 400 naming the parameter (django-filter's DRF backend). Both search the 
 and external reference, and the names and emails of its live contacts.
 """
 
+from urllib.parse import urlencode
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
@@ -18,6 +20,7 @@ from qms.tenancy.models import Organization
 
 UNASSIGNED = "none"
 ACTIVE, ARCHIVED, ALL = "active", "archived", "all"
+UNDELIVERABLE_CHOICES = [("yes", _("Undeliverable"))]
 ARCHIVED_CHOICES = [(ACTIVE, _("Active")), (ARCHIVED, _("Archived")), (ALL, _("Active and archived"))]
 
 
@@ -34,6 +37,11 @@ class CustomerFilter(PageFilterSet):
     )
     archived = django_filters.ChoiceFilter(
         choices=ARCHIVED_CHOICES, method="filter_archived", label="active, archived or all (the API's default: all)"
+    )
+    undeliverable = django_filters.ChoiceFilter(
+        choices=UNDELIVERABLE_CHOICES,
+        method="filter_undeliverable",
+        label="yes: customers with a contact whose address is undeliverable",
     )
 
     class Meta:
@@ -64,6 +72,18 @@ class CustomerFilter(PageFilterSet):
             return queryset.filter(archived_at__isnull=False)
         return queryset
 
+    def filter_undeliverable(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
+        if value != "yes":
+            return queryset
+        return queryset.filter(Exists(undeliverable_contacts().filter(customer=OuterRef("pk"))))
+
+
+def undeliverable_contacts() -> QuerySet[Contact]:
+    """The live contacts whose address is marked undeliverable, to correlate by customer (OuterRef)."""
+    return Contact.objects.filter(
+        organization_id=OuterRef("organization_id"), erased_at__isnull=True, undeliverable_at__isnull=False
+    )
+
 
 def directory_filters(*, organization: Organization, params: QueryDict) -> CustomerFilter:
     """The page's filters over this organisation's customers: active ones unless it asks for archived ones."""
@@ -74,9 +94,9 @@ def directory_filters(*, organization: Organization, params: QueryDict) -> Custo
 
 def is_filtered(filterset: CustomerFilter) -> bool:
     values = filterset.values
-    return any(values[name] for name in ("q", "segment", "region", "kind", "owner", "external_ref")) or (
-        values["archived"] not in ("", ACTIVE)
-    )
+    return any(
+        values[name] for name in ("q", "segment", "region", "kind", "owner", "external_ref", "undeliverable")
+    ) or (values["archived"] not in ("", ACTIVE))
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -89,3 +109,13 @@ class ContactFilter(django_filters.FilterSet):
     class Meta:
         model = Contact
         fields: list[str] = []
+
+
+def directory_query(filterset: CustomerFilter) -> str:
+    """The filters a page applied, as the query string a saved view keeps: the understood, non-empty values in
+    a stable order (the default "active" left out, "search" read as q)."""
+    values = filterset.values
+    kept = {name: value for name, value in values.items() if value and name != "search"}
+    if kept.get("archived") == ACTIVE:
+        del kept["archived"]
+    return urlencode(sorted(kept.items()))

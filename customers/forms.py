@@ -101,3 +101,18 @@ class ImportUploadForm(CrispyMixin, forms.Form):
 
 class ImportConfirmForm(forms.Form):
     mode = forms.ChoiceField(label=_("Mode"), choices=ImportJob.Mode.choices, widget=forms.RadioSelect)
+
+
+class MailgunKeyForm(CrispyMixin, forms.Form):
+    key = forms.CharField(
+        label=_("Mailgun HTTP webhook signing key"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("From Mailgun: Sending → Webhooks → HTTP webhook signing key. Leave empty to remove it."),
+    )
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Save these filters as"), max_length=80)
+    query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)

@@ -65,9 +65,11 @@ class Customer(TenantOwned):
 class Contact(TenantOwned):
     audit_former_types = ("feedback.contact",)  # its events before it moved from feedback/
     audited_fields = (
-        "name", "email", "phone", "preferred_language", "consent", "consent_changed_at", "consent_source"
+        "name", "email", "phone", "preferred_language", "consent", "consent_changed_at", "consent_source",
+        "undeliverable_at", "undeliverable_reason", "soft_bounces",
     )  # fmt: skip
-    personal_fields = ("name", "email", "phone")  # sealed in audit events (qms/audit/sealing.py)
+    # sealed in audit events (qms/audit/sealing.py); a bounce's answer often quotes the address
+    personal_fields = ("name", "email", "phone", "undeliverable_reason")
 
     class Consent(models.TextChoices):
         UNKNOWN = "unknown", _("Not asked")
@@ -93,6 +95,12 @@ class Contact(TenantOwned):
     consent = models.CharField(_("consent"), max_length=16, choices=Consent.choices, default=Consent.UNKNOWN)
     consent_changed_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
     consent_source = models.CharField(_("consent source"), max_length=32, blank=True, choices=ConsentSource.choices)
+    # A hard bounce or a spam complaint marks the address at once, SOFT_BOUNCE_LIMIT soft bounces in a row too
+    # (customers/mail_events.py); campaigns leave such contacts out of their waves.
+    undeliverable_at = models.DateTimeField(_("undeliverable since"), null=True, blank=True)
+    # Database defaults too: the import writes contacts with set-based SQL that names only its own columns.
+    undeliverable_reason = models.TextField(_("why undeliverable"), blank=True, default="", db_default="")
+    soft_bounces = models.PositiveSmallIntegerField(_("soft bounces in a row"), default=0, db_default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     erased_at = models.DateTimeField(
@@ -125,7 +133,58 @@ class Contact(TenantOwned):
 
     @property
     def can_be_emailed(self) -> bool:
-        return bool(self.email) and self.consent != self.Consent.OPTED_OUT and self.erased_at is None
+        return (
+            bool(self.email)
+            and self.consent != self.Consent.OPTED_OUT
+            and self.erased_at is None
+            and self.undeliverable_at is None
+        )
+
+
+class DirectorySavedView(TenantOwned):
+    """A person's named directory filter (the customer list's query string); campaigns use one as an audience,
+    evaluated when they read it (customers.selectors.saved_views)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved directory view")
+        verbose_name_plural = _("saved directory views")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "owner", "name"], name="directory_view_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Saved directory view “{self.name}”"
+
+
+class MailEventsEndpoint(TenantOwned):
+    """How the organisation's mail provider proves a bounce or complaint is real (customers/mail_events.py).
+
+    Both keys are what verification needs (an HMAC key cannot be checked against a hash of itself), so they are
+    stored encrypted with a key derived from SECRET_KEY: a copy of the database alone does not reveal them. The
+    secret is shown once, when it is made; only its last characters are kept in clear, to recognise it."""
+
+    audited_fields = ("secret_hint", "secret_rotated_at", "mailgun_key_hint", "mailgun_key_set_at")
+
+    secret_sealed = models.TextField(_("secret (encrypted)"))
+    secret_hint = models.CharField(_("secret ends with"), max_length=8)
+    secret_rotated_at = models.DateTimeField(_("secret made"), default=timezone.now)
+    mailgun_key_sealed = models.TextField(_("Mailgun signing key (encrypted)"), blank=True)
+    mailgun_key_hint = models.CharField(_("Mailgun key ends with"), max_length=8, blank=True)
+    mailgun_key_set_at = models.DateTimeField(_("Mailgun key set"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mail events endpoint")
+        verbose_name_plural = _("mail events endpoints")
+        constraints = [models.UniqueConstraint(fields=["organization"], name="mail_events_endpoint_unique")]
+
+    def __str__(self) -> str:
+        return "Mail events endpoint"
 
 
 class ImportJob(TenantOwned):

@@ -257,6 +257,10 @@ PUBLIC_FORM_RATE_LIMIT = env.int("PUBLIC_FORM_RATE_LIMIT", default=5)  # submiss
 PUBLIC_FORM_RATE_WINDOW_MINUTES = env.int("PUBLIC_FORM_RATE_WINDOW_MINUTES", default=10)
 # An address asking for more unknown link tokens (/r/, /u/, /t/) than this in an hour gets the unknown page for any.
 PUBLIC_LINK_MISSES_PER_HOUR = env.int("PUBLIC_LINK_MISSES_PER_HOUR", default=20)
+# The mail events webhook (customers/mail_events.py, docs/mail-events.md): the CA certificates (a PEM file) that
+# Amazon SNS signing certificates must chain to ("" for the system's), and the name those certificates carry.
+MAIL_EVENTS_SNS_TRUST_STORE = env.str("MAIL_EVENTS_SNS_TRUST_STORE", default="")
+MAIL_EVENTS_SNS_CERT_NAME = env.str("MAIL_EVENTS_SNS_CERT_NAME", default="sns.amazonaws.com")
 
 # --- Celery ---------------------------------------------------------------------------------------------
 BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))

@@ -35,6 +35,10 @@ public_patterns = [
     *(pattern for _, patterns in url_patterns("public_urlpatterns") for pattern in patterns),
 ]
 
+# Webhooks of a module's providers (/hooks/<org_slug>/…), no account: the view enters the organisation itself,
+# after it proved the request is that organisation's (customers' mail events).
+hook_patterns = [pattern for _, patterns in url_patterns("hook_urlpatterns") for pattern in patterns]
+
 # Public links found by their token (/r/<token>/ …), at the root: the middleware finds their organisation.
 link_patterns = [pattern for _, patterns in url_patterns("link_urlpatterns") for pattern in patterns]
 
@@ -45,6 +49,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(organization_patterns)),
     path("api/v1/o/<slug:org_slug>/", include(api_patterns)),
     path("p/<slug:org_slug>/", include((public_patterns, "public"))),
+    path("hooks/<slug:org_slug>/", include((hook_patterns, "hooks"))),
     path("", include((link_patterns, "links"))),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the page needs nothing inline.

@@ -50,12 +50,14 @@ def customer_directory(*, organization: Organization, filters: CustomerFilter) -
     """
     contacts = _live_contacts(organization).filter(customer=OuterRef("pk")).order_by()
     count = contacts.values("customer").annotate(n=Count("pk")).values("n")
+    undeliverable = contacts.filter(undeliverable_at__isnull=False).values("customer").annotate(n=Count("pk"))
     first = contacts.order_by("name", "pk")
     return (
         customers_filtered(organization=organization, filters=filters)
         .select_related("account_owner")
         .annotate(
             contact_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+            undeliverable_count=Coalesce(Subquery(undeliverable.values("n"), output_field=IntegerField()), Value(0)),
             first_contact_name=Subquery(first.values("name")[:1]),
             first_contact_email=Subquery(first.values("email")[:1]),
         )

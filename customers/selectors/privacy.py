@@ -60,6 +60,9 @@ def contact_personal_data(*, organization: Organization, contact: Contact) -> di
             "created_at": contact.created_at,
             "updated_at": contact.updated_at,
             "erased_at": contact.erased_at,
+            "undeliverable_at": contact.undeliverable_at,
+            "undeliverable_reason": contact.undeliverable_reason,
+            "soft_bounces": contact.soft_bounces,
         },
         "customer": None
         if customer is None

@@ -63,7 +63,7 @@ def contact_erase(*, contact: Contact, actor: User) -> Contact:
         shredded = shred(organization=organization, subjects=subjects)
         now = timezone.now()
         contact.name = f"Erased contact #{contact.pk}"
-        contact.email = contact.phone = ""
+        contact.email = contact.phone = contact.undeliverable_reason = ""  # a bounce's answer often quotes the address
         contact.consent, contact.consent_changed_at = Contact.Consent.OPTED_OUT, now
         contact.erased_at = contact.updated_at = now
         contact.save()

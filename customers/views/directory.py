@@ -21,7 +21,14 @@ from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from customers.filters import ARCHIVED_CHOICES, UNASSIGNED, directory_filters, is_filtered
+from customers.filters import (
+    ARCHIVED_CHOICES,
+    UNASSIGNED,
+    UNDELIVERABLE_CHOICES,
+    directory_filters,
+    directory_query,
+    is_filtered,
+)
 from customers.forms import ContactForm, CustomerForm, ImportConfirmForm, ImportUploadForm
 from customers.models import Customer, ImportJob
 from customers.selectors.directory import (
@@ -36,6 +43,7 @@ from customers.selectors.directory import (
     directory_facets,
     import_jobs_recent,
 )
+from customers.selectors.saved_views import saved_views_for
 from customers.services.customers import contact_create, contact_update, customer_create, customer_update
 from customers.services.import_rejected import PreviewRows, rejected_rows_open
 from customers.services.imports import (
@@ -47,6 +55,7 @@ from customers.services.imports import (
     import_job_create,
     import_job_requeue,
 )
+from customers.services.mail_events import contact_deliverable_again
 from qms.forms import add_service_errors
 from qms.links.selectors import links_of
 from qms.listing import csv_response, paginate
@@ -81,6 +90,11 @@ def customer_list(request: MemberRequest, org_slug: str) -> HttpResponse:
     customers, sorting = CUSTOMER_SORTS.apply(
         customer_directory(organization=organization, filters=filters), request.GET
     )
+    current = directory_query(filters)
+    saved = [
+        {"name": view.name, "query": view.query, "pk": view.pk, "active": view.query == current}
+        for view in saved_views_for(organization=organization, owner=request.user)
+    ]
     return render(
         request,
         "customers/customer_list.html",
@@ -93,7 +107,10 @@ def customer_list(request: MemberRequest, org_slug: str) -> HttpResponse:
             "owners": account_owner_choices(organization=organization),
             "kinds": Customer.Kind.choices,
             "archived_choices": ARCHIVED_CHOICES,
+            "undeliverable_choices": UNDELIVERABLE_CHOICES,
             "unassigned": UNASSIGNED,
+            "current_query": current,
+            "saved_views": saved,
         },
     )
 
@@ -195,6 +212,20 @@ def contact_edit(request: MemberRequest, org_slug: str, contact_id: int) -> Http
         "customers/contact_form.html",
         {"form": form, "customer": contact.customer, "contact": contact},
     )
+
+
+@require_POST
+@permission("contacts.deliverability")
+def contact_deliverable_view(request: MemberRequest, org_slug: str, contact_id: int) -> HttpResponse:
+    """A manager says the address works again (the contact said so, the mailbox was fixed)."""
+    contact = access_contact(organization=request.organization, contact_id=contact_id)
+    try:
+        contact_deliverable_again(contact=contact, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The address of %(name)s is deliverable again.") % {"name": contact.name})
+    return redirect("customers:contact_detail", org_slug=org_slug, contact_id=contact.pk)
 
 
 # --- import ------------------------------------------------------------------------------------------------------
@@ -361,6 +392,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/contacts/new/", contact_create_view, name="contact_create"),
     path("contacts/<int:contact_id>/", contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contact_edit, name="contact_edit"),
+    path("contacts/<int:contact_id>/deliverable/", contact_deliverable_view, name="contact_deliverable"),
     path("customers/import/", import_start, name="import_start"),
     path("customers/import/template.csv", import_template, name="import_template"),
     path("customers/import/<int:job_id>/", import_detail, name="import_detail"),

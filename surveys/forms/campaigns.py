@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Contact, Customer
+from customers.selectors.saved_views import saved_view_choices
 from feedback.models import FeedbackItem
 from feedback.selectors.inbox import assignable_members
 from qms.accounts.models import User
@@ -84,7 +85,14 @@ class CampaignForm(CrispyMixin, forms.Form):
         label=gettext_lazy("Invitations expire after (days)"), min_value=1, max_value=365, initial=30
     )
 
-    def __init__(self, *args: Any, organization: Organization, campaign: Campaign | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        campaign: Campaign | None = None,
+        user: User | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.organization, self.campaign = organization, campaign
         surveys = Survey.objects.filter(organization=organization, archived_at__isnull=True, is_template=False)
@@ -93,7 +101,7 @@ class CampaignForm(CrispyMixin, forms.Form):
         self.fields["leader"].queryset = User.objects.filter(pk__in=members).order_by("full_name", "email")  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["segment"].choices = _values(organization, "segment")  # type: ignore[attr-defined]  # a ChoiceField
         self.fields["region"].choices = _values(organization, "region")  # type: ignore[attr-defined]  # a ChoiceField
-        self.fields["saved_view"].choices = [("", "—"), *saved_view_choices(organization)]  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["saved_view"].choices = [("", "—"), *saved_view_choices(organization=organization, user=user)]  # type: ignore[attr-defined]  # a ChoiceField
         self.languages = self._languages()
         for n in range(1, REMINDER_SLOTS + 1):
             self.fields[f"reminder{n}_days"] = forms.IntegerField(
@@ -163,11 +171,6 @@ class CampaignForm(CrispyMixin, forms.Form):
             reminders.append({"after_days": days, **texts})
         values["reminders"] = reminders[:MAX_REMINDERS]
         return values
-
-
-def saved_view_choices(organization: Organization) -> list[tuple[str, str]]:
-    """The directory's saved views a campaign may go to."""
-    return []
 
 
 class MembersForm(forms.Form):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
@@ -95,17 +94,11 @@ def campaign_progress(campaign: Campaign, *, send: SurveySend | None = None) -> 
                 contact__consent=Contact.Consent.OPTED_OUT, contact__consent_changed_at__gte=F("send__created_at")
             ),
         ),
-        **bounce_count(),
+        # the address found undeliverable after the wave was sent: a bounce or a complaint (customers.mail_events)
+        bounced=Count("pk", filter=Q(contact__undeliverable_at__gte=F("send__created_at"))),
     )
     recent = invitations.filter(message__sent_at__gte=now - RATE_WINDOW).count()
     return Progress(counts={k: v or 0 for k, v in counts.items()}, rate_per_minute=recent / 5)
-
-
-def bounce_count() -> dict[str, Any]:
-    """Invitations whose address was found undeliverable after the wave was sent (a bounce or a complaint)."""
-    if not any(f.name == "undeliverable_at" for f in Contact._meta.get_fields()):
-        return {}
-    return {"bounced": Count("pk", filter=Q(contact__undeliverable_at__gte=F("send__created_at")))}
 
 
 @dataclass(frozen=True)

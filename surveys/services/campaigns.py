@@ -17,7 +17,7 @@ and, only when asked, the ones whose time passed during the pause (and the steps
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from customers.models import Contact
+from customers.selectors.saved_views import saved_view_by_id, saved_view_contacts
 from qms.accounts.models import User
 from qms.audit.services import audit_record
 from qms.audit.writes import audited_create, audited_update
@@ -116,7 +117,7 @@ def recently_invited(*, organization: Organization, days: int, now: datetime, ki
 # --- designing a campaign -----------------------------------------------------------------------------------
 
 
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+def _clean(fields: dict[str, Any], organization: Organization) -> dict[str, Any]:
     """Check a campaign's settings together, naming the field each error belongs to."""
     errors: dict[str, str] = {}
     audience, value = fields.get("audience"), (fields.get("audience_value") or "").strip()
@@ -133,6 +134,10 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
         fields["leader"] = None
     if audience in (Campaign.Audience.SEGMENT, Campaign.Audience.REGION, Campaign.Audience.SAVED_VIEW) and not value:
         errors["audience_value"] = _("Choose the segment, region or saved view the campaign goes to.")
+    elif (
+        audience == Campaign.Audience.SAVED_VIEW and saved_view_by_id(organization=organization, view_id=value) is None
+    ):
+        errors["audience_value"] = _("That saved view of the directory no longer exists. Choose another.")
     if fields.get("every") == Campaign.Every.DAYS and not 1 <= int(fields.get("every_days") or 0) <= 366:
         errors["every_days"] = _("Give the number of days between waves, from 1 to 366.")
     reminders = fields.get("reminders") or []
@@ -157,7 +162,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def campaign_create(*, organization: Organization, actor: User, **fields: Any) -> Campaign:
-    _clean(fields)
+    _clean(fields, organization)
     with transaction.atomic():
         campaign = Campaign(
             organization=organization,
@@ -175,7 +180,7 @@ def campaign_update(*, campaign: Campaign, actor: User, **fields: Any) -> Campai
         if locked.status != Campaign.Status.DRAFT:
             raise ValidationError(_("Only a draft campaign can be changed. Cancel it and start a new one."))
 
-    _clean(fields)
+    _clean(fields, campaign.organization)
     campaign, _changes = audited_update(
         instance=campaign, actor=actor, action="campaign.update", prepare=prepare,
         data={name: fields[name] for name in CAMPAIGN_FIELDS if name in fields},
@@ -260,8 +265,9 @@ def audience_contacts(campaign: Campaign) -> QuerySet[Contact]:
         return contacts.filter(customer__segment=value, customer__archived_at__isnull=True)
     if kind == Campaign.Audience.REGION:
         return contacts.filter(customer__region=value, customer__archived_at__isnull=True)
-    if kind == Campaign.Audience.SAVED_VIEW:
-        return contacts.none()
+    if kind == Campaign.Audience.SAVED_VIEW:  # the view's filters, read again at every wave
+        view = saved_view_by_id(organization=organization, view_id=value)
+        return saved_view_contacts(view) if view is not None else contacts.none()
     members = CampaignMember.objects.filter(organization=organization, campaign=campaign)
     if kind == Campaign.Audience.API:
         members = members.filter(invited_at__isnull=True)  # each added contact once, at the first wave after
@@ -303,17 +309,17 @@ def audience_of(campaign: Campaign, *, now: datetime, version: SurveyVersion | N
     rows = list(
         audience_contacts(campaign)
         .order_by("pk")
-        .values_list("pk", "email", "preferred_language", "consent", "erased_at", *_deliverability_fields())
+        .values_list("pk", "email", "preferred_language", "consent", "erased_at", "undeliverable_at")
     )
     questions = list(version.questions.all())
     gaps: dict[str, list[str]] = {}
     missing: dict[str, list[str]] = {}
     audience = Audience(invited=[], excluded=[])
-    for pk, email, preferred, consent, erased_at, *deliverability in rows:
+    for pk, email, preferred, consent, erased_at, undeliverable_at in rows:
         if erased_at is not None:
             audience.erased += 1
             continue
-        reason = _excluded(email, consent, deliverability, pk in recent)
+        reason = _excluded(email, consent, undeliverable_at is not None, pk in recent)
         if reason is None:
             code = language_of(survey, version, preferred)
             if code not in gaps:
@@ -329,20 +335,12 @@ def audience_of(campaign: Campaign, *, now: datetime, version: SurveyVersion | N
     return audience
 
 
-def _deliverability_fields() -> tuple[str, ...]:
-    return tuple(name for name in ("undeliverable_at",) if _has_field(Contact, name))
-
-
-def _has_field(model: type, name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())  # type: ignore[attr-defined]
-
-
-def _excluded(email: str, consent: str, deliverability: Sequence[Any], fatigued: bool) -> str | None:
+def _excluded(email: str, consent: str, undeliverable: bool, fatigued: bool) -> str | None:
     if consent == Consent.OPTED_OUT:
         return Reason.OPTED_OUT
     if not email:
         return Reason.NO_EMAIL
-    if any(value is not None for value in deliverability):
+    if undeliverable:  # a hard bounce, a complaint, or three soft bounces in a row (customers.mail_events)
         return Reason.UNDELIVERABLE
     if fatigued:
         return Reason.FATIGUE
@@ -690,9 +688,8 @@ def reminder_send(step: CampaignStep, *, now: datetime) -> int:
     waiting = Invitation.objects.filter(
         organization=campaign.organization, send=send, batch=step.batch, answered_at__isnull=True,
         revoked_at__isnull=True, expires_at__gt=now, message__state=Mail.SENT, contact__erased_at__isnull=True,
+        contact__undeliverable_at__isnull=True,
     ).exclude(contact__consent=Consent.OPTED_OUT).exclude(contact__email="")  # fmt: skip
-    for name in _deliverability_fields():
-        waiting = waiting.filter(**{f"contact__{name}__isnull": True})
     rows = list(waiting.order_by("pk").values_list("pk", "contact__email", "language", "message__context"))
     email_enqueue_many(
         organization=campaign.organization,

@@ -68,7 +68,9 @@ def campaign_list(request: MemberRequest, org_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission(SEND)
 def campaign_create(request: MemberRequest, org_slug: str) -> HttpResponse:
-    form = CampaignForm(request.POST or None, organization=request.organization, initial={"audience": "segment"})
+    form = CampaignForm(
+        request.POST or None, organization=request.organization, user=request.user, initial={"audience": "segment"}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             campaign = service.campaign_create(organization=request.organization, actor=request.user, **form.values())
@@ -86,7 +88,7 @@ def campaign_create(request: MemberRequest, org_slug: str) -> HttpResponse:
 @permission(SEND)
 def campaign_edit(request: MemberRequest, org_slug: str, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
-    form = CampaignForm(request.POST or None, organization=request.organization, campaign=campaign)
+    form = CampaignForm(request.POST or None, organization=request.organization, campaign=campaign, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             service.campaign_update(campaign=campaign, actor=request.user, **form.values())

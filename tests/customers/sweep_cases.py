@@ -5,7 +5,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from customers.models import Contact, Customer, ImportJob
+from customers.models import Contact, Customer, DirectorySavedView, ImportJob, MailEventsEndpoint
+from customers.services.mail_events import mail_events_mailgun_key_set, mail_events_secret_rotate
 from tests.factories import ContactFactory, CustomerFactory, ImportJobFactory
 from tests.sweep.core import GET, GET_POST, POST, Case
 
@@ -50,7 +51,22 @@ def populate(tenant, marker) -> dict:
     api_contact = ContactFactory(
         customer=api_customer, name=f"{marker} api contact", email=f"{marker}-contact@example.com"
     )
+    bounced = ContactFactory(
+        customer=CustomerFactory(organization=organization, name=f"{marker} bounced customer"),
+        name=f"{marker} bounced contact",
+        email=f"{marker}-bounced@{tenant.slug}.test",
+        undeliverable_at=timezone.now(),
+        undeliverable_reason=f"{marker} hard bounce",
+    )
+    with tenant.context():
+        view = DirectorySavedView.objects.create(
+            organization=organization, owner=tenant.owner, name=f"{marker} directory view", query="segment=Sweep"
+        )
+        mail_events_secret_rotate(organization=organization, actor=tenant.owner)
+        mail_events_mailgun_key_set(organization=organization, actor=tenant.owner, key=f"{marker}-mailgun-key")
     return {
+        "dir_bounced": bounced,
+        "dir_view": view,
         "papi_customer": api_customer,
         "papi_contact": api_contact,
         "dir_customer": customer,
@@ -73,6 +89,21 @@ def snapshot(tenant) -> dict:
                 Contact.objects.filter(organization=organization)
                 .order_by("pk")
                 .values_list("pk", "customer", "name", "email", "phone", "preferred_language", "consent", "erased_at")
+            ),
+            "directory_views": list(
+                DirectorySavedView.objects.filter(organization=organization)
+                .order_by("pk")
+                .values_list("pk", "owner", "name", "query")
+            ),
+            "mail_events": list(
+                MailEventsEndpoint.objects.filter(organization=organization).values_list(
+                    "secret_sealed", "mailgun_key_sealed"
+                )
+            ),
+            "deliverability": list(
+                Contact.objects.filter(organization=organization)
+                .order_by("pk")
+                .values_list("pk", "undeliverable_at", "soft_bounces")
             ),
             "import_jobs": list(
                 ImportJob.objects.filter(organization=organization)
@@ -123,6 +154,16 @@ CASES = {
     "customers:contact_detail": Case(
         target=lambda w: {"contact_id": w.extra["dir_contact"].pk}, shows=("{marker} directory contact",)
     ),
+    "customers:contact_deliverable": Case(methods=POST, target=lambda w: {"contact_id": w.extra["dir_bounced"].pk}),
+    "customers:directory_view_create": Case(
+        methods=POST, form=lambda w: {"name": "Sweep view", "query": "segment=Sweep&undeliverable=yes"}
+    ),
+    "customers:directory_view_delete": Case(
+        methods=POST, target=lambda w: {"view_id": w.extra["dir_view"].pk}, owned_by="owner"
+    ),
+    "customers:mail_events_settings": Case(),
+    "customers:mail_events_rotate": Case(methods=POST),
+    "customers:mail_events_mailgun": Case(methods=POST, form=lambda w: {"key": "sweep-mailgun-key"}),
     "customers:import_start": Case(methods=GET_POST, form=_upload, shows=("{marker}.csv", "{marker}-waiting.csv")),
     "customers:import_template": Case(shows=("customer_name",)),
     "customers:import_detail": Case(target=_preview),

@@ -11,6 +11,7 @@ from django.db import transaction
 from customers.models import Contact
 from qms.outbox.models import OutboxMessage
 from surveys.models import Campaign, CampaignExclusion, CampaignMember, CampaignStep, Invitation, SurveySend
+from surveys.selectors.campaigns import campaign_progress
 from surveys.services.campaigns import (
     campaign_cancel,
     campaign_create,
@@ -101,6 +102,7 @@ def test_exclusions_are_counted_and_listed_with_their_reasons(alpha, survey):
     (no_email,) = _contacts(alpha, 1, email="")
     (german,) = _contacts(alpha, 1, preferred_language="de")
     (tired,) = _contacts(alpha, 1)
+    (bounced,) = _contacts(alpha, 1, undeliverable_at=T0 - timedelta(days=3), undeliverable_reason="550 no such user")
     with alpha.context():
         outreach_rule_update(organization=alpha.organization, actor=alpha.manager, campaign_days=30,
                              transactional_days=0)  # fmt: skip
@@ -112,7 +114,7 @@ def test_exclusions_are_counted_and_listed_with_their_reasons(alpha, survey):
     campaign = _campaign(alpha, survey, start_on=date(2027, 3, 10))
     with alpha.context():
         preview = campaign_preview(campaign, now=T0 + timedelta(days=1))
-    assert preview.audience.skipped == {"opted_out": 1, "no_email": 1, "language": 1, "fatigue": 1}
+    assert preview.audience.skipped == {"opted_out": 1, "no_email": 1, "language": 1, "fatigue": 1, "undeliverable": 1}
     assert sorted(pk for pk, *_rest in preview.audience.invited) == sorted(c.pk for c in fine)
     assert "de" in preview.audience.missing
     with pytest.raises(ValidationError, match="de lacks"), transaction.atomic(), alpha.context():
@@ -125,7 +127,8 @@ def test_exclusions_are_counted_and_listed_with_their_reasons(alpha, survey):
     with alpha.context():
         listed = dict(CampaignExclusion.objects.filter(step__campaign=campaign).values_list("contact_id", "reason"))
         invited = set(Invitation.objects.filter(send__campaign=campaign).values_list("contact_id", flat=True))
-    assert listed == {opted_out.pk: "opted_out", no_email.pk: "no_email", tired.pk: "fatigue"}
+    assert listed == {opted_out.pk: "opted_out", no_email.pk: "no_email", tired.pk: "fatigue",
+                      bounced.pk: "undeliverable"}  # fmt: skip
     assert invited == {fine[0].pk, fine[1].pk, german.pk}
 
 
@@ -252,3 +255,36 @@ def test_settings_that_cannot_work_are_refused_by_field(alpha, survey):
                         audience="segment", audience_value="", every="days", every_days=0, start_on=date(2027, 3, 1),
                         at=time(9), expiry_days=10, reminders=[{"after_days": 12, "subject": {"en": "s"}}])  # fmt: skip
     assert set(caught.value.message_dict) == {"audience_value", "every_days", "reminders"}
+
+
+def test_a_saved_view_of_the_directory_is_read_again_at_every_wave(alpha, survey):
+    from customers.services.saved_views import directory_view_create
+
+    first = _contacts(alpha, 2, segment="Wholesale")
+    _contacts(alpha, 1, segment="Retail")  # not in the view
+    with alpha.context():
+        view = directory_view_create(organization=alpha.organization, owner=alpha.owner, name="Wholesale",
+                                     query="segment=Wholesale")  # fmt: skip
+    campaign = _launched(alpha, survey, audience="saved_view", audience_value=str(view.pk), every="monthly")
+    _run(alpha, T0)
+    later = _contacts(alpha, 1, segment="Wholesale")  # a customer added after the view was saved
+    _run(alpha, datetime(2027, 4, 1, 7, 0, tzinfo=UTC))  # the second wave, 09:00 in Berlin (summer time)
+    with alpha.context():
+        waves = [
+            sorted(Invitation.objects.filter(send=send).values_list("contact_id", flat=True))
+            for send in SurveySend.objects.filter(campaign=campaign).order_by("pk")
+        ]
+    assert waves == [sorted(c.pk for c in first), sorted(c.pk for c in first + later)]
+    with alpha.context():  # a bounce after the waves went out shows in the campaign's progress
+        Contact.objects.filter(pk=later[0].pk).update(undeliverable_at=datetime(2027, 4, 2, tzinfo=UTC))
+        assert campaign_progress(campaign).counts["bounced"] == 1
+
+
+def test_a_saved_view_that_is_gone_is_refused_by_name(alpha, survey):
+    with pytest.raises(ValidationError) as refused, alpha.context():
+        campaign_create(organization=alpha.organization, actor=alpha.manager, name="Gone", survey=survey,
+                        audience="saved_view", audience_value="999999", every="once", start_on=date(2027, 3, 1),
+                        at=time(9, 0), expiry_days=30)  # fmt: skip
+    assert refused.value.message_dict["audience_value"] == [
+        "That saved view of the directory no longer exists. Choose another."
+    ]

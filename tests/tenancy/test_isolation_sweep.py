@@ -372,7 +372,8 @@ def test_the_owners_write_probe_changes_the_organisation(name, worlds, login):
     url = url_for(name, slug=alpha_world.slug, objects=alpha_world)
     before = snapshot(alpha_world)
     response = login(alpha_world.tenant.owner).post(url, case_for(name).form(alpha_world))
-    assert response.status_code == (200 if name == "tokens:list" else 302), response.content[:500]
+    shown_once = ("tokens:list", "customers:mail_events_rotate")  # the answer shows the new secret, once
+    assert response.status_code == (200 if name in shown_once else 302), response.content[:500]
     assert snapshot(alpha_world) != before
 
 
