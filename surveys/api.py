@@ -90,7 +90,7 @@ class SendOutput(serializers.ModelSerializer):
         return {"invited": send.invited, **counted}  # type: ignore[dict-item]  # all counted above
 
 
-class MemberOutput(serializers.Serializer):
+class CampaignMemberOutput(serializers.Serializer):
     """A contact named for a campaign by the transactional call: invited by the campaign's next wave."""
 
     campaign = serializers.CharField(help_text="The campaign's reference")
@@ -196,7 +196,7 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
 
     @extend_schema(
         request=SendInput,
-        responses={201: SendOutput, 200: SendOutput, 202: MemberOutput, 409: None},
+        responses={201: SendOutput, 200: SendOutput, 202: CampaignMemberOutput, 409: None},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def post(self, request: MemberApiRequest, survey_id: int, **kwargs: Any) -> Response:
@@ -226,7 +226,7 @@ class SendList(OrganizationQuerysetMixin, generics.ListAPIView):
         with service_errors():
             campaign = campaign_for_api(organization=request.organization, reference=data["campaign"])
             added = campaign_join(campaign=campaign, survey=survey, contact=data["contact"], actor=request.user)
-        body = MemberOutput({"campaign": campaign.reference, "contact": data["contact"].pk, "added": added,
+        body = CampaignMemberOutput({"campaign": campaign.reference, "contact": data["contact"].pk, "added": added,
                              "next_wave_at": next_wave_at(campaign)}).data  # fmt: skip
         return Response(body, status=status.HTTP_202_ACCEPTED if added else status.HTTP_200_OK)
 

@@ -88,6 +88,7 @@ def test_the_navigation_shows_each_installed_module_in_its_group_and_marks_the_c
     entries = [(e["group"], e["label"], e["active"]) for e in page.context["module_navigation"]]
     assert entries == [
         ("Ask", "Surveys", False),
+        ("Ask", "Campaigns", False),
         ("Listen", "Feedback inbox", False),
         ("Prove", "Monitoring methods", False),
         ("Directory", "Customers", True),
