@@ -11,7 +11,7 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import get_template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
@@ -25,7 +25,9 @@ from surveys.questionnaire import Questionnaire
 from surveys.services.sending import scale_links
 from surveys.texts import Texts, needs_ui_texts
 
-TEMPLATES = ("subject.txt", "body.txt", "body.html")
+# Where each message's token goes in the links of an email rendered once for many: letters only, so that no
+# template filter or escaping changes it, and no survey text contains it.
+STAND_IN = "xLINKxSTANDxINx"
 
 
 def absolute(path: str) -> str:
@@ -37,31 +39,43 @@ def link(name: str, token: str) -> str:
 
 
 def render_invitation(message: OutboxMessage) -> RenderedEmail:
-    """An invitation's email, or a reminder's (its context's `reminder`, with its own `subject` and `body`). In a
-    worker's batch, what every message of one version and language shares is worked out once (batch_memo), and the
-    batch's invitations are read in one query."""
+    """An invitation's email, or a reminder's (its context's `reminder`, with its own `subject` and `body`).
+
+    The email is the same for every invitation of one version, language and expiry but for the token in its links:
+    it is rendered once with a stand-in for the token (batch_memo: once per worker's batch, every time outside
+    one), which each message's own token replaces. The batch's invitations are read in one query."""
     token = message.context["token"]
     invitation = _invitation(message, token)
-    words = batch_memo(("survey-invitation", invitation.version_id, invitation.language), lambda: _words(invitation))
-    expires = batch_memo(
-        ("survey-invitation.expires", invitation.language, invitation.expires_at), lambda: _expires(invitation, words)
+    reminder = (
+        (message.context.get("subject"), message.context.get("body")) if message.context.get("reminder") else None
     )
-    url, unsubscribe_url = link("survey_response", token), link("survey_unsubscribe", token)
+    key = ("survey-invitation", invitation.version_id, invitation.language, invitation.expires_at, reminder)
+    shared = batch_memo(key, lambda: _render(invitation, reminder))
+    return RenderedEmail(
+        subject=shared.subject,
+        text=shared.text.replace(STAND_IN, token),
+        html=shared.html.replace(STAND_IN, token),
+        headers={name: value.replace(STAND_IN, token) for name, value in shared.headers.items()},
+    )
+
+
+def _render(invitation: Invitation, reminder: tuple[str | None, str | None] | None) -> RenderedEmail:
+    words = batch_memo(("survey-invitation", invitation.version_id, invitation.language), lambda: _words(invitation))
+    url, unsubscribe_url = link("survey_response", STAND_IN), link("survey_unsubscribe", STAND_IN)
     context = {
         **words["context"],
         "scale": [(score, f"{url}?s={score}") for score in words["scores"]],
         "url": url,
-        "expires": expires,
+        "expires": _expires(invitation, words),
         "unsubscribe_url": unsubscribe_url,
     }
-    if message.context.get("reminder"):
-        context["subject"] = message.context.get("subject") or context["subject"]
-        context["body"] = message.context.get("body") or context["body"]
-    subject, text, html = words["templates"]
+    if reminder is not None:
+        context["subject"] = reminder[0] or context["subject"]
+        context["body"] = reminder[1] or context["body"]
     return RenderedEmail(
-        subject=subject.render(context),
-        text=text.render(context),
-        html=html.render(context),
+        subject=render_to_string("emails/survey-invitation-subject.txt", context),
+        text=render_to_string("emails/survey-invitation-body.txt", context),
+        html=render_to_string("emails/survey-invitation-body.html", context),
         headers={**words["headers"], "List-Unsubscribe": f"<{unsubscribe_url}>"},
     )
 
@@ -112,7 +126,6 @@ def _words(invitation: Invitation) -> dict[str, Any]:
         "texts": texts,
         "scores": scale_links(first),
         "date_language": settings.LANGUAGE_CODE if needs_ui_texts(invitation.language) else invitation.language,
-        "templates": [get_template(f"emails/survey-invitation-{part}") for part in TEMPLATES],
         "headers": {
             "From": formataddr((sender_name(organization), address)),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
