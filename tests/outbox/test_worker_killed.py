@@ -16,7 +16,7 @@ from tests.outbox.wave import survey_wave
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 State = OutboxMessage.State
-WAVE = 3000
+WAVE = 2000
 DEADLINE_SECONDS = 50
 
 
