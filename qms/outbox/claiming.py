@@ -71,7 +71,7 @@ def _claim(organization_id: int | None, *, now: datetime, wanted: int) -> list[i
         room = min(room, int(bucket.tokens))
     if room <= 0:
         return []
-    ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:room])
+    ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:room])
     if ids:
         lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         OutboxMessage.objects.filter(pk__in=ids).update(lease_until=lease)

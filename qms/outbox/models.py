@@ -58,6 +58,10 @@ class OutboxMessage(TenantTable):
         indexes = [
             models.Index(fields=["organization", "state", "created_at"]),
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # An organisation's due mail in the order the claim takes it: a claim reads its batch, not the whole wave.
+            models.Index(
+                fields=["organization", "next_attempt_at"], name="outbox_org_due", condition=models.Q(state="pending")
+            ),
             # What an organisation has in flight (leased, not yet sent): the relay's cap counts it at each claim.
             models.Index(
                 fields=["organization", "lease_until"],
