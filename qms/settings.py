@@ -224,7 +224,16 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_CAP_SECONDS = env.int("OUTBOX_RETRY_CAP_SECONDS", default=3600)
-OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# A claimed batch is leased this long and its worker renews the lease every OUTBOX_LEASE_RENEW_SECONDS while it
+# sends, so the share of a worker that died (or of a task Redis lost) is claimed again within the lease.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=30)
+OUTBOX_LEASE_RENEW_SECONDS = env.int("OUTBOX_LEASE_RENEW_SECONDS", default=10)
+# Messages per `outbox.send_batch` task (one SMTP connection each), and at most this many of an organisation's
+# messages leased (queued or being sent) at once: a wave of 100,000 is a few batches in Redis at a time.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_IN_FLIGHT = env.int("OUTBOX_IN_FLIGHT", default=1000)
+# Messages an organisation may send per minute, across every worker (0 = no limit).
+OUTBOX_RATE_PER_MINUTE = env.int("OUTBOX_RATE_PER_MINUTE", default=0)
 # Notifications (qms/notifications): beat looks for digests due this often; a person choosing the daily digest gets
 # it once a day, at the first look from this hour (the site's time zone) on.
 NOTIFICATION_DIGEST_CHECK_SECONDS = env.float("NOTIFICATION_DIGEST_CHECK_SECONDS", default=900.0)

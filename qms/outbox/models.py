@@ -58,7 +58,39 @@ class OutboxMessage(TenantTable):
         indexes = [
             models.Index(fields=["organization", "state", "created_at"]),
             models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # An organisation's due mail in the order the claim takes it: a claim reads its batch, not the whole wave.
+            models.Index(
+                fields=["organization", "next_attempt_at"], name="outbox_org_due", condition=models.Q(state="pending")
+            ),
+            # What an organisation has in flight (leased, not yet sent): the relay's cap counts it at each claim.
+            models.Index(
+                fields=["organization", "lease_until"],
+                name="outbox_leased",
+                condition=models.Q(state="pending", lease_until__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.purpose} to {self.to_email}"
+
+
+class OutboxSendRate(TenantTable):
+    """An organisation's send budget, a token bucket (OUTBOX_RATE_PER_MINUTE): every claim of its mail takes tokens,
+    which refill at that rate up to one minute's worth. Its row is also the lock that serialises the organisation's
+    claims, so several relays (beat, nudges, the workers' follow-up claims) never lease more than the cap together.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
+    tokens = models.FloatField(_("tokens"), default=0)
+    refilled_at = models.DateTimeField(_("refilled at"), default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        verbose_name = _("outbox send rate")
+        verbose_name_plural = _("outbox send rates")
+
+    def __str__(self) -> str:
+        return f"{self.tokens:.0f} tokens"

@@ -2,18 +2,24 @@
 
 A module declares its renderers (`ModuleConfig.email_renderers`: key -> dotted path of a callable
 `(message: OutboxMessage) -> RenderedEmail`); `email_enqueue_many` writes thousands of such messages in one
-statement, and `outbox_deliver` renders each one, inside its lock, just before it is sent, and keeps what was sent.
+statement, and the worker renders each one, inside its lock, just before it is sent, and keeps what was sent. A
+worker's batch renders inside `rendering_batch`: a renderer memoises there what its messages share (batch_memo).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qms import modules
 
 if TYPE_CHECKING:
     from .models import OutboxMessage
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,3 +51,40 @@ def render_deferred(message: OutboxMessage) -> None:
 def needs_rendering(message: OutboxMessage) -> bool:
     """A deferred message not rendered yet (a message rendered on an earlier attempt is sent as it was)."""
     return bool(message.renderer) and not message.subject and not message.body_text
+
+
+@dataclass
+class _Batch:
+    messages: Sequence[OutboxMessage]
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("outbox_rendering_batch", default=None)
+
+
+@contextmanager
+def rendering_batch(messages: Sequence[OutboxMessage]) -> Iterator[None]:
+    """Render `messages` (one worker's batch) with a memo that lives as long as the batch: what a renderer computes
+    once for every message of one survey version and language (batch_memo), or once for the whole batch."""
+    token = _batch.set(_Batch(messages=messages))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def batch_memo(key: Any, compute: Callable[[], T]) -> T:
+    """compute() once per batch for `key` (and every time outside a batch)."""
+    batch = _batch.get()
+    if batch is None:
+        return compute()
+    if key not in batch.memo:
+        batch.memo[key] = compute()
+    return batch.memo[key]
+
+
+def batch_messages(message: OutboxMessage) -> Sequence[OutboxMessage]:
+    """The messages of the batch `message` is rendered in (a renderer reads what they all need in one query), or
+    just `message` outside a batch."""
+    batch = _batch.get()
+    return batch.messages if batch is not None else [message]

@@ -1,31 +1,31 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from qms.bulk import insert_rows
-from qms.queueing import queue_now, retry_delay
-from qms.tenancy.context import organization_context, system_context
-from qms.tenancy.crossings import organizations_with_mail_due
+from qms.queueing import queue_now
+from qms.tenancy.context import system_context
 from qms.tenancy.locale import activated, language_for, time_zone_for
 from qms.tenancy.models import Organization
-from qms.tenancy.rls import SYSTEM_ORGANIZATION
 
+from .claiming import outbox_claim_batches, outbox_claim_due
+from .delivery import Mailer, deliver, is_permanent, outbox_deliver_batch, outbox_retry_delay
 from .models import OutboxMessage
-from .rendering import RenderedEmail, needs_rendering, render_deferred
+from .rendering import RenderedEmail
 
-__all__ = ["RenderedEmail", "email_enqueue", "email_enqueue_many", "outbox_cancel", "outbox_deliver", "outbox_retry"]
+__all__ = [
+    "RenderedEmail", "email_enqueue", "email_enqueue_many", "is_permanent", "outbox_cancel", "outbox_claim_batches",
+    "outbox_claim_due", "outbox_deliver", "outbox_deliver_batch", "outbox_retry", "outbox_retry_delay",
+]  # fmt: skip
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -133,109 +133,18 @@ def nudge_relay() -> bool:
     return queue_now("outbox.relay")
 
 
-def outbox_claim_due(*, limit: int = 100) -> list[tuple[int | None, int]]:
-    """Lease due messages: the organisations with mail due come from a crossing (ids only), then each one's messages
-    are claimed inside its own context (system mail in the system context). Returns (org id, message id)."""
-    now = timezone.now()
-    claimed: list[tuple[int | None, int]] = []
-    for organization_id in organizations_with_mail_due(now=now):
-        if len(claimed) >= limit:
-            break
-        system = organization_id == SYSTEM_ORGANIZATION
-        context = system_context() if system else organization_context(organization_id)
-        with transaction.atomic(), context:
-            due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
-                Q(lease_until__isnull=True) | Q(lease_until__lt=now), state=State.PENDING, next_attempt_at__lte=now
-            )
-            if system:
-                due = due.filter(organization__isnull=True)  # the system context lifts the scope, not the policy
-            ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: limit - len(claimed)])
-            if ids:
-                lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-                OutboxMessage.objects.filter(pk__in=ids).update(lease_until=lease)
-        claimed.extend((None if system else organization_id, pk) for pk in ids)
-    return claimed
-
-
-def is_permanent(exc: Exception) -> bool:
-    """SMTP 5xx is permanent; 4xx, timeouts and dropped connections are worth another try."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
-
-
-def outbox_retry_delay(attempts: int) -> timedelta:
-    seconds = retry_delay(attempts - 1, base=settings.OUTBOX_RETRY_BASE_SECONDS, cap=settings.OUTBOX_RETRY_CAP_SECONDS)
-    return timedelta(seconds=seconds)
-
-
-def _send(message: OutboxMessage) -> None:
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.to_email],
-        headers={**message.headers, "Message-ID": message.message_id},
-        connection=get_connection(fail_silently=False),
-    )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
-    email.send()
-
-
-def _render(message: OutboxMessage) -> None:
-    """Write a deferred message with its renderer, in the organisation's language and time zone unless the context
-    names a `language` (a renderer may activate the recipient's own); in a savepoint, so that a renderer's failed
-    query leaves the message's transaction usable for recording the failure."""
-    organization = message.organization
-    with (
-        transaction.atomic(),
-        activated(
-            language=language_for(organization=organization, asked=str(message.context.get("language", ""))),
-            time_zone=time_zone_for(organization=organization),
-        ),
-    ):
-        render_deferred(message)
-
-
 def outbox_deliver(*, message_id: int) -> str:
-    """Send one message if it is still pending. The row stays locked while it is sent, so two workers given
-    the same message cannot both send it; a message already sent is skipped. A deferred message is rendered first,
-    under the same lock, and what was sent is saved on the row; a renderer that fails marks the message failed."""
-    with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
-        if message is None or message.state != State.PENDING:
-            return "skipped"
-        message.attempts += 1
-        message.lease_until = None
-        if needs_rendering(message):
-            try:
-                _render(message)
-            except Exception as exc:  # noqa: BLE001 - a renderer's failure is the message's, shown and retryable
-                message.state = State.FAILED
-                message.last_error = f"{type(exc).__name__} while rendering: {exc}"[:2000]
-                message.subject = message.body_text = message.body_html = ""
-                message.save()
-                log.warning("outbox message %s could not be rendered: %s", message.pk, exc)
-                return message.state
-        try:
-            _send(message)
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row and shown to people
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if is_permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                message.state = State.FAILED
-            else:
-                message.next_attempt_at = timezone.now() + outbox_retry_delay(message.attempts)
-            message.save()
-            log.warning("outbox message %s not delivered (%s): %s", message.pk, message.state, exc)
-            return message.state
-        message.state = State.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save()
-        return "sent"
+    """Send one message if it is still pending, in the caller's organisation context: a batch of one (an
+    `outbox.send` task of before the batches, or a test). Returns sent, skipped, or the message's state after."""
+    message = OutboxMessage.objects.select_related("organization").filter(pk=message_id).first()
+    if message is None or message.state != State.PENDING:
+        return "skipped"
+    mailer = Mailer()
+    try:
+        outcome = deliver(message, organization_id=message.organization_id, mailer=mailer, clock=timezone.now)
+    finally:
+        mailer.close()
+    return State.PENDING if outcome in ("retry", "unreachable") else outcome
 
 
 def outbox_cancel(*, messages: QuerySet[OutboxMessage]) -> int:

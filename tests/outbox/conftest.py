@@ -3,8 +3,11 @@ Celery worker (solo pool, in a thread) consuming from it. Nothing here is a mock
 """
 
 import email
+import os
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -16,7 +19,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery import signals
 from celery.contrib.testing.worker import start_worker
-from django.db import connections
+from django.conf import settings as django_settings
+from django.db import connection, connections
 
 from qms import celery_app
 from qms.outbox.models import OutboxMessage
@@ -51,10 +55,17 @@ class SinkHandler:
         self.rcpt_attempts = Counter()
         self.data_attempts = []  # every message body offered with DATA, accepted or refused
         self.accepted = []  # messages answered with 250
+        self.peers = []  # the client's address and port of each accepted message: one per SMTP connection
+        self._drops = set()  # addresses whose RCPT drops the connection, once each
 
     def refuse_rcpt(self, address: str, reply: str, times: int | None = None):
         with self._lock:
             self._rcpt_refusals[address.lower()] = [reply, times]
+
+    def drop_connection_at(self, address: str):
+        """The next RCPT for this address closes the connection without an answer (a server that went away)."""
+        with self._lock:
+            self._drops.add(address.lower())
 
     def refuse_data(self, reply: str, times: int):
         with self._lock:
@@ -72,6 +83,11 @@ class SinkHandler:
         with self._lock:
             self.rcpt_attempts[address.lower()] += 1
             reply = self._take(self._rcpt_refusals.get(address.lower()))
+            drop = address.lower() in self._drops
+            self._drops.discard(address.lower())
+        if drop:
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"  # never reaches the client: the socket is closed
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
@@ -84,6 +100,7 @@ class SinkHandler:
             reply = self._take(self._data_refusals)
             if not reply:
                 self.accepted.append(message)
+                self.peers.append(session.peer)
         return reply or "250 OK"
 
     # Readers for the tests.
@@ -94,6 +111,10 @@ class SinkHandler:
     def offered_ids(self) -> list[str]:
         with self._lock:
             return [m["Message-ID"] for m in self.data_attempts]
+
+    def connections_used(self) -> int:
+        with self._lock:
+            return len(set(self.peers))
 
     def attempts_for(self, address: str) -> int:
         with self._lock:
@@ -276,3 +297,75 @@ def start_outbox_worker(broker, transactional_db):
 @pytest.fixture
 def outbox_worker(start_outbox_worker):
     return start_outbox_worker()
+
+
+# --- A worker in a process of its own (it can be killed with SIGKILL) ----------------------------------------
+
+
+def database_url() -> str:
+    """The test database, as the application role on PostgreSQL (what a production worker connects as)."""
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = django_settings.DATABASE_APP_ROLE or params["USER"]
+    password = f":{params['PASSWORD']}" if params["PASSWORD"] and not django_settings.DATABASE_APP_ROLE else ""
+    return f"postgres://{user}{password}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+
+
+class WorkerProcess:
+    """`celery -A qms worker` (solo pool) on the broker, the test database and an SMTP server, with OUTBOX_*
+    settings of the test's choosing; it can be killed with SIGKILL mid-task and started again."""
+
+    def __init__(self, *, broker_url: str, smtp_port: int, **outbox_settings: object):
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "qms.settings",
+            "DATABASE_URL": database_url(),
+            "DATABASE_APP_ROLE": django_settings.DATABASE_APP_ROLE,
+            "CELERY_BROKER_URL": broker_url,
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "EMAIL_TIMEOUT": "5",
+            "CONN_MAX_AGE": "60",
+            **{f"OUTBOX_{name.upper()}": str(value) for name, value in outbox_settings.items()},
+        }
+        self.process = None
+
+    def start(self):
+        command = [sys.executable, "-m", "celery", "-A", "qms", "worker", "-P", "solo", "--without-gossip",
+                   "--without-mingle", "--without-heartbeat", "-l", "warning"]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=self.env)
+        return self
+
+    def peak_rss_kib(self) -> int:
+        """The process's high-water mark of resident memory (VmHWM)."""
+        with open(f"/proc/{self.process.pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+    def kill(self):
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self.process = None
+
+
+@pytest.fixture
+def worker_process(broker, transactional_db):
+    """Make WorkerProcess(es) for the test (each stopped at teardown)."""
+    made = []
+
+    def make(**kwargs):
+        worker = WorkerProcess(broker_url=broker.conf.broker_url, **kwargs)
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        worker.stop()
