@@ -7,6 +7,7 @@ The email carries the unsubscribe link as RFC 8058 asks: `List-Unsubscribe` (an 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -20,7 +21,7 @@ from qms.outbox.rendering import RenderedEmail, batch_memo, batch_messages
 from qms.tenancy.branding import palette, sender_name
 from qms.tenancy.public_links import token_hash
 from surveys.forms.respond import SCALE_ENDS
-from surveys.models import Invitation
+from surveys.models import Invitation, SurveyVersion
 from surveys.questionnaire import Questionnaire
 from surveys.services.sending import scale_links
 from surveys.texts import Texts, needs_ui_texts
@@ -138,3 +139,27 @@ def _expires(invitation: Invitation, words: dict[str, Any]) -> str:
     with translation.override(words["date_language"]), timezone.override(invitation.organization.zone()):
         date = formats.date_format(timezone.localtime(invitation.expires_at), "j F Y")
     return str(words["texts"].ui("ui.email.expires", date=date))
+
+
+def render_test_email(
+    *, version: SurveyVersion, language: str, expiry_days: int, reminder: tuple[str, str] | None
+) -> RenderedEmail:
+    """A campaign's invitation (or one of its reminders) as a contact in `language` would get it, for the manager's
+    test send: no invitation, no token; its links open the survey's preview, and it offers no unsubscribing."""
+    organization = version.organization
+    invitation = Invitation(
+        organization=organization, survey=version.survey, version=version, language=language,
+        expires_at=timezone.now() + timedelta(days=expiry_days),
+    )  # fmt: skip
+    shared = _render(invitation, reminder)
+    preview = absolute(
+        reverse("surveys:survey_preview", kwargs={"org_slug": organization.slug, "survey_id": version.survey_id})
+    )
+
+    def swap(text: str) -> str:
+        return text.replace(link("survey_response", STAND_IN), preview).replace(
+            link("survey_unsubscribe", STAND_IN), preview
+        )
+
+    headers = {name: value for name, value in shared.headers.items() if not name.startswith("List-Unsubscribe")}
+    return RenderedEmail(subject=shared.subject, text=swap(shared.text), html=swap(shared.html), headers=headers)

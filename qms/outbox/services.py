@@ -23,8 +23,9 @@ from .models import OutboxMessage
 from .rendering import RenderedEmail
 
 __all__ = [
-    "RenderedEmail", "email_enqueue", "email_enqueue_many", "is_permanent", "outbox_cancel", "outbox_claim_batches",
-    "outbox_claim_due", "outbox_deliver", "outbox_deliver_batch", "outbox_retry", "outbox_retry_delay",
+    "RenderedEmail", "email_enqueue", "email_enqueue_many", "email_enqueue_rendered", "is_permanent", "outbox_cancel",
+    "outbox_claim_batches", "outbox_claim_due", "outbox_deliver", "outbox_deliver_batch", "outbox_retry",
+    "outbox_retry_delay",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
@@ -66,16 +67,37 @@ def email_enqueue(
         subject, text, html = render_email(
             template, {**context, "organization": organization, "site_url": settings.SITE_URL}
         )
-    domain = message_id_domain()
+    return _write(organization=organization, purpose=template, to=to, rendered=RenderedEmail(subject, text, html),
+                  nudge=nudge)  # fmt: skip
+
+
+def email_enqueue_rendered(
+    *, organization: Organization, to: str, purpose: str, rendered: RenderedEmail, subject_prefix: str = ""
+) -> OutboxMessage:
+    """Write one email a module has rendered itself (a manager's test of a campaign's emails), in the caller's
+    transaction, with its headers; it leaves once that transaction commits."""
+    return _write(organization=organization, purpose=purpose, to=to, rendered=rendered, prefix=subject_prefix)
+
+
+def _write(
+    *,
+    organization: Organization | None,
+    purpose: str,
+    to: str,
+    rendered: RenderedEmail,
+    prefix: str = "",
+    nudge: bool = True,
+) -> OutboxMessage:
     message = OutboxMessage(
         organization=organization,
-        purpose=template,
+        purpose=purpose[: OutboxMessage._meta.get_field("purpose").max_length or 64],
         to_email=to,
-        subject=subject[:300],
-        body_text=text,
-        body_html=html,
-        message_id=make_msgid(domain=domain),
-    )
+        subject=(prefix + " ".join(rendered.subject.split()))[:300],
+        body_text=rendered.text,
+        body_html=rendered.html,
+        headers=dict(rendered.headers),
+        message_id=make_msgid(domain=message_id_domain()),
+    )  # fmt: skip
     if organization is None:
         with system_context():
             message.save(force_insert=True)

@@ -36,10 +36,11 @@ from qms.audit.services import audit_record
 from qms.audit.writes import audited_create, audited_update
 from qms.bulk import insert_rows
 from qms.outbox.models import OutboxMessage
-from qms.outbox.services import email_enqueue_many, outbox_cancel
+from qms.outbox.services import email_enqueue_many, email_enqueue_rendered, outbox_cancel
 from qms.tenancy.crossings import crossing_ids
 from qms.tenancy.models import Organization
 from qms.tenancy.references import next_reference
+from surveys.emails import render_test_email
 from surveys.models import (
     Campaign,
     CampaignExclusion,
@@ -451,6 +452,33 @@ def _check_in_launch(campaign: Campaign, now: datetime, zone: Any) -> dict[str, 
         organization=campaign.organization, campaign=campaign, kind=CampaignStep.Kind.WAVE, wave=1, due_at=first
     )
     return {"launched_at": now}
+
+
+def campaign_test_send(*, campaign: Campaign, actor: User) -> int:
+    """Send the manager the campaign's emails as a contact would get them, in the manager's language where the
+    survey speaks it (else its default): the invitation, then each reminder, each its own email marked as a test,
+    whose links open the survey's preview. Nothing is recorded against any contact. Returns how many were sent."""
+    survey = survey_of(campaign)
+    version = campaign.version or sendable_version(survey)
+    language = language_of(survey, version, getattr(actor, "language", "") or survey.default_language)
+    reminders = [None, *(campaign.reminders or [])]
+    with transaction.atomic():
+        for n, reminder in enumerate(reminders):
+            texts = None
+            if reminder is not None:
+                texts = (reminder_text(reminder, "subject", language, survey.default_language),
+                         reminder_text(reminder, "body", language, survey.default_language))  # fmt: skip
+            rendered = render_test_email(version=version, language=language, expiry_days=campaign.expiry_days,
+                                         reminder=texts)  # fmt: skip
+            email_enqueue_rendered(
+                organization=campaign.organization, to=actor.email, purpose=f"campaign-test-{n}", rendered=rendered,
+                subject_prefix=_("[Test] "),
+            )  # fmt: skip
+        audit_record(
+            organization=campaign.organization, actor=actor, action="campaign.test_send", obj=campaign,
+            changes={"to": [None, actor.email], "emails": [None, len(reminders)]},
+        )  # fmt: skip
+    return len(reminders)
 
 
 def gate_text(missing: dict[str, list[str]], version: SurveyVersion) -> str:

@@ -225,6 +225,32 @@ def campaign_status(request: MemberRequest, org_slug: str, campaign_id: int, act
     return redirect("surveys:campaign_detail", org_slug=org_slug, campaign_id=campaign.pk)
 
 
+@require_POST
+@permission(SEND)
+def campaign_test(request: MemberRequest, org_slug: str, campaign_id: int) -> HttpResponse:
+    """Send the manager a test of the campaign's emails: the invitation and each reminder."""
+    campaign = _campaign(request, campaign_id)
+    try:
+        sent = service.campaign_test_send(campaign=campaign, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        reminders, email = sent - 1, request.user.email
+        told = (
+            ngettext(
+                "A test of the invitation and its reminder is on its way to %(email)s, one email each; their links "
+                "open the survey's preview.",
+                "A test of the invitation and its %(count)d reminders is on its way to %(email)s, one email each; "
+                "their links open the survey's preview.",
+                reminders,
+            )
+            if reminders
+            else _("A test of the invitation is on its way to %(email)s; its links open the survey's preview.")
+        )
+        messages.success(request, told % {"email": email, "count": reminders})
+    return redirect("surveys:campaign_detail", org_slug=org_slug, campaign_id=campaign.pk)
+
+
 def _first_wave(campaign: Campaign) -> str:
     step = campaign.steps.filter(kind=CampaignStep.Kind.WAVE, state=CampaignStep.State.DUE).first()
     if step is None:
@@ -304,6 +330,7 @@ urlpatterns = [
     path(campaign_path, campaign_detail, name="campaign_detail"),
     path(f"{campaign_path}edit/", campaign_edit, name="campaign_edit"),
     path(f"{campaign_path}status/<slug:action>/", campaign_status, name="campaign_status"),
+    path(f"{campaign_path}test/", campaign_test, name="campaign_test"),
     path(f"{campaign_path}members/", campaign_members, name="campaign_members"),
     path(f"{campaign_path}exclusions/", campaign_exclusions, name="campaign_exclusions"),
     path(f"{campaign_path}check-ins/<int:check_in_id>/", check_in_record, name="check_in_record"),

@@ -93,6 +93,7 @@ CASES = {
     "surveys:campaign_detail": Case(target=_running, shows=("{marker} running campaign",)),
     "surveys:campaign_edit": Case(methods=GET_POST, target=_draft, form=_form, shows=("{marker} draft campaign",)),
     "surveys:campaign_status": Case(methods=POST, target=lambda w: {**_running(w), "action": "pause"}),
+    "surveys:campaign_test": Case(methods=POST, target=_draft),
     "surveys:campaign_members": Case(target=_running, shows=("{marker} campaign contact",)),
     "surveys:campaign_exclusions": Case(target=_running, shows=("{marker} opted-out contact",)),
     "surveys:check_in_record": Case(
