@@ -37,6 +37,7 @@ FOUNDATION: dict[str, tuple[str, ...]] = {
     "audit.checkpoint": (OWNER,),
     "delivery.view": MANAGERS,
     "delivery.retry": MANAGERS,
+    "delivery.manage": MANAGERS,  # the organisation's email sending rate
     "tokens.manage": (OWNER,),
 }
 DENIED = _("Your role in this organisation does not allow this.")

@@ -49,6 +49,7 @@ FLOOR_PHRASES = {
     "invitation.revoke": AuditPhrase(_("Invitation revoked"), _("revoked {record}")),
     "api_token.create": AuditPhrase(_("API token created"), _("created the API token {record}")),
     "api_token.revoke": AuditPhrase(_("API token revoked"), _("revoked the API token {record}")),
+    "delivery.rate": AuditPhrase(_("Sending rate changed"), _("changed the email sending rate")),
 }
 
 

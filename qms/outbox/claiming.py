@@ -67,7 +67,8 @@ def _claim(organization_id: int | None, *, now: datetime, wanted: int) -> list[i
     else:
         leased, due = leased.filter(organization_id=organization_id), due.filter(organization_id=organization_id)
     room = min(wanted, settings.OUTBOX_IN_FLIGHT - leased.count())
-    if bucket is not None and settings.OUTBOX_RATE_PER_MINUTE > 0:
+    limited = bucket is not None and sending_rate(bucket) > 0
+    if bucket is not None and limited:
         room = min(room, int(bucket.tokens))
     if room <= 0:
         return []
@@ -75,20 +76,30 @@ def _claim(organization_id: int | None, *, now: datetime, wanted: int) -> list[i
     if ids:
         lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         OutboxMessage.objects.filter(pk__in=ids).update(lease_until=lease)
-        if bucket is not None and settings.OUTBOX_RATE_PER_MINUTE > 0:
+        if bucket is not None and limited:
             OutboxSendRate.objects.filter(pk=bucket.pk).update(tokens=bucket.tokens - len(ids))
     return ids
 
 
+def sending_rate(bucket: OutboxSendRate) -> int:
+    """Emails a minute the organisation may send (0: no limit): its own rate, else the server's. An organisation
+    may go slower than the server allows, never faster: the server's rate, when it has one, is the ceiling."""
+    server, own = settings.OUTBOX_RATE_PER_MINUTE, bucket.per_minute
+    if own is None or own == 0:
+        return server
+    return min(own, server) if server > 0 else own
+
+
 def _bucket(organization_id: int, *, now: datetime) -> OutboxSendRate:
     """The organisation's bucket, locked until the claim's transaction ends, refilled up to now."""
-    rate = settings.OUTBOX_RATE_PER_MINUTE
     bucket = OutboxSendRate.objects.select_for_update().filter(organization_id=organization_id).first()
     if bucket is None:
         OutboxSendRate.objects.get_or_create(
-            organization_id=organization_id, defaults={"tokens": float(rate), "refilled_at": now}
+            organization_id=organization_id,
+            defaults={"tokens": float(settings.OUTBOX_RATE_PER_MINUTE), "refilled_at": now},
         )
         bucket = OutboxSendRate.objects.select_for_update().get(organization_id=organization_id)
+    rate = sending_rate(bucket)
     if rate > 0:
         elapsed = max((now - bucket.refilled_at).total_seconds(), 0)
         refilled = min(float(rate), bucket.tokens + elapsed * rate / 60)

@@ -75,9 +75,10 @@ class OutboxMessage(TenantTable):
 
 
 class OutboxSendRate(TenantTable):
-    """An organisation's send budget, a token bucket (OUTBOX_RATE_PER_MINUTE): every claim of its mail takes tokens,
-    which refill at that rate up to one minute's worth. Its row is also the lock that serialises the organisation's
-    claims, so several relays (beat, nudges, the workers' follow-up claims) never lease more than the cap together.
+    """An organisation's send budget, a token bucket (its own `per_minute`, else OUTBOX_RATE_PER_MINUTE): every
+    claim of its mail takes tokens, which refill at that rate up to one minute's worth. Its row is also the lock that
+    serialises the organisation's claims, so several relays (beat, nudges, the workers' follow-up claims) never
+    lease more than the cap together.
     """
 
     organization = models.OneToOneField(
@@ -85,6 +86,10 @@ class OutboxSendRate(TenantTable):
     )
     tokens = models.FloatField(_("tokens"), default=0)
     refilled_at = models.DateTimeField(_("refilled at"), default=timezone.now)
+    # The organisation's own rate, set by a manager (Settings → Email delivery); empty: the server's default.
+    per_minute = models.PositiveIntegerField(_("emails a minute"), null=True, blank=True)
+
+    audited_fields = ("per_minute",)
 
     objects = ScopedManager(organization="organization")
 
@@ -94,3 +99,7 @@ class OutboxSendRate(TenantTable):
 
     def __str__(self) -> str:
         return f"{self.tokens:.0f} tokens"
+
+    @property
+    def audit_name(self) -> str:
+        return "Email sending rate"

@@ -2,7 +2,7 @@ from django.db.models import Count, Q, QuerySet
 
 from qms.tenancy.models import Organization
 
-from .models import OutboxMessage
+from .models import OutboxMessage, OutboxSendRate
 
 
 def outbox_messages(
@@ -19,3 +19,8 @@ def outbox_messages(
 def outbox_counts(*, organization: Organization) -> dict[str, int]:
     rows = OutboxMessage.objects.filter(organization=organization).values("state").annotate(n=Count("pk"))
     return {row["state"]: row["n"] for row in rows}
+
+
+def send_rate(*, organization: Organization) -> OutboxSendRate | None:
+    """The organisation's sending-rate row, if it has one yet (made at its first claim or setting)."""
+    return OutboxSendRate.objects.filter(organization=organization).first()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from qms.audit.services import audit_record
 from qms.bulk import insert_rows
 from qms.queueing import queue_now
 from qms.tenancy.context import system_context
@@ -19,13 +20,13 @@ from qms.tenancy.models import Organization
 
 from .claiming import outbox_claim_batches, outbox_claim_due
 from .delivery import Mailer, deliver, is_permanent, outbox_deliver_batch, outbox_retry_delay
-from .models import OutboxMessage
+from .models import OutboxMessage, OutboxSendRate
 from .rendering import RenderedEmail
 
 __all__ = [
     "RenderedEmail", "email_enqueue", "email_enqueue_many", "email_enqueue_rendered", "is_permanent", "outbox_cancel",
-    "outbox_claim_batches", "outbox_claim_due", "outbox_deliver", "outbox_deliver_batch", "outbox_retry",
-    "outbox_retry_delay",
+    "outbox_claim_batches", "outbox_claim_due", "outbox_deliver", "outbox_deliver_batch", "outbox_rate_set",
+    "outbox_retry", "outbox_retry_delay",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
@@ -178,6 +179,22 @@ def outbox_cancel(*, messages: QuerySet[OutboxMessage]) -> int:
         )
         OutboxMessage.objects.filter(pk__in=ids).update(state=State.CANCELLED, lease_until=None)
     return len(ids)
+
+
+def outbox_rate_set(*, organization: Organization, actor: User, per_minute: int | None) -> OutboxSendRate:
+    """Set how many emails a minute the organisation may send, across every worker (None: the server's default,
+    OUTBOX_RATE_PER_MINUTE, which is also the ceiling). The next claims apply it; the change is audited."""
+    with transaction.atomic():
+        bucket, _created = OutboxSendRate.objects.get_or_create(
+            organization=organization, defaults={"tokens": float(per_minute or 0), "refilled_at": timezone.now()}
+        )
+        bucket = OutboxSendRate.objects.select_for_update().get(pk=bucket.pk)
+        before, bucket.per_minute = bucket.per_minute, per_minute
+        if before != per_minute:
+            bucket.save(update_fields=["per_minute"])
+            audit_record(organization=organization, actor=actor, action="delivery.rate", obj=bucket,
+                         changes={"per_minute": [before, per_minute]})  # fmt: skip
+    return bucket
 
 
 def outbox_retry(*, message: OutboxMessage) -> None:

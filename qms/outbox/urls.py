@@ -7,6 +7,7 @@ app_name = "outbox"
 urlpatterns = [
     path("settings/email/", views.delivery_log, name="delivery_log"),
     path("settings/email/<int:message_id>/retry/", views.message_retry, name="message_retry"),
+    path("settings/email/rate/", views.delivery_rate, name="delivery_rate"),
 ]
 
 dev_urlpatterns = [

@@ -11,13 +11,14 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from qms.listing import paginate, query_text
-from qms.permissions import permission
+from qms.permissions import may, permission
 from qms.tenancy.access import get_object_for_member
 from qms.tenancy.requests import MemberRequest
 
+from .forms import SendRateForm
 from .models import OutboxMessage
-from .selectors import outbox_counts, outbox_messages
-from .services import outbox_retry
+from .selectors import outbox_counts, outbox_messages, send_rate
+from .services import outbox_rate_set, outbox_retry
 
 # An email's HTML is written for mail clients, which want its styles inline. The mailbox shows it as a document of
 # its own, framed by the message page alone (sandboxed there), under a policy of its own that the CSP middleware
@@ -30,14 +31,33 @@ EMAIL_DOCUMENT_POLICY = (
 
 @permission("delivery.view")
 def delivery_log(request: MemberRequest, org_slug: str) -> HttpResponse:
+    rate = send_rate(organization=request.organization)
+    return _delivery_page(request, SendRateForm(initial={"per_minute": rate.per_minute if rate else None}))
+
+
+def _delivery_page(request: MemberRequest, rate_form: SendRateForm, status: int = 200) -> HttpResponse:
     state = request.GET.get("state", "")
     search = query_text(request.GET, "q")
     page = paginate(request, outbox_messages(organization=request.organization, state=state, search=search))
     counts = outbox_counts(organization=request.organization)
     states = [(value, label, counts.get(value, 0)) for value, label in OutboxMessage.State.choices]
-    return render(
-        request, "outbox/delivery_log.html", {"page": page, "state": state, "query": search, "states": states}
-    )
+    context = {
+        "page": page, "state": state, "query": search, "states": states, "rate_form": rate_form,
+        "server_rate": settings.OUTBOX_RATE_PER_MINUTE, "may_manage": may(request.membership, "delivery.manage"),
+    }  # fmt: skip
+    return render(request, "outbox/delivery_log.html", context, status=status)
+
+
+@require_POST
+@permission("delivery.manage")
+def delivery_rate(request: MemberRequest, org_slug: str) -> HttpResponse:
+    """The organisation's email sending rate: emails a minute across every worker."""
+    form = SendRateForm(request.POST)
+    if not form.is_valid():
+        return _delivery_page(request, form, status=422)
+    outbox_rate_set(organization=request.organization, actor=request.user, per_minute=form.cleaned_data["per_minute"])
+    messages.success(request, _("The sending rate was saved; the next emails keep to it."))
+    return redirect("outbox:delivery_log", org_slug=org_slug)
 
 
 @require_POST

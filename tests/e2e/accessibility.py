@@ -7,6 +7,8 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 
 
 def violations(page) -> str:
-    """Axe's report of the page's violations, or "" when it finds none."""
+    """Axe's report of the page's violations, or "" when it finds none. It waits for the page to have loaded, so
+    that a navigation still under way does not leave axe without a document."""
+    page.wait_for_load_state("load")
     results = Axe().run(page, options=WCAG)
     return results.generate_report() if results.violations_count else ""

@@ -25,6 +25,8 @@ def test_an_owner_turns_it_on_and_signs_in_with_a_code(live_server, page, alpha)
     page.wait_for_url(re.compile(r"/o/alpha/$"))
     page.locator("#user-menu").click()  # the person's menu in the top bar
     page.get_by_role("link", name="Two-factor sign-in").click()
+    # Axe must read the new page, not the one the click is leaving: wait for its heading and its load.
+    expect(page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
     assert not violations(page)
     page.get_by_role("button", name="Set up two-factor sign-in").click()
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()

@@ -6,9 +6,11 @@ import pytest
 from django.db import transaction
 
 from qms import modules
-from qms.outbox.models import OutboxMessage
+from qms.outbox.claiming import sending_rate
+from qms.outbox.models import OutboxMessage, OutboxSendRate
 from qms.outbox.rendering import RenderedEmail
 from qms.outbox.services import email_enqueue_many, outbox_retry
+from tests.api_client import events
 from tests.outbox.conftest import outbox_row
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -134,3 +136,39 @@ def test_an_organisation_sends_no_more_than_its_rate_and_another_is_not_held_bac
     assert sent(limited) == 5
     assert _states(limited).count(State.PENDING) == 7
     assert sum(smtp_sink.accepted_ids().values()) == 9
+
+
+def test_an_organisations_own_rate_holds_over_the_servers_default(
+    alpha, bravo, renderers, smtp_sink, outbox_worker, settings, login
+):
+    settings.OUTBOX_RATE_PER_MINUTE = 0  # the server sets no limit; alpha's manager sets three a minute
+    saved = login(alpha.manager).post("/o/alpha/settings/email/rate/", {"per_minute": "3"})
+    assert saved.status_code == 302
+    refused = login(alpha.manager).post("/o/alpha/settings/email/rate/", {"per_minute": "0"})
+    assert refused.status_code == 422 and "greater than or equal to 1" in refused.content.decode()
+    limited = _wave(alpha, 8)
+    other = _wave(bravo, 6, prefix="b")
+
+    def sent(pks):
+        return _states(pks).count(State.SENT)
+
+    outbox_worker.relay_until(lambda: sent(limited) == 3 and sent(other) == 6, what="three of alpha's, bravo's six")
+    outbox_worker.relay_once_more()
+    assert sent(limited) == 3 and _states(limited).count(State.PENDING) == 5
+    assert [e.changes["per_minute"] for e in events(alpha, "delivery.rate")] == [[None, 3]]
+
+
+def test_an_organisation_may_go_slower_than_the_server_never_faster(alpha, settings, login):
+    settings.OUTBOX_RATE_PER_MINUTE = 5
+    client = login(alpha.manager)
+    refused = client.post("/o/alpha/settings/email/rate/", {"per_minute": "50"})
+    assert refused.status_code == 422
+    assert "The server sends at most 5 emails a minute" in refused.content.decode()
+    assert client.post("/o/alpha/settings/email/rate/", {"per_minute": "2"}).status_code == 302
+    with alpha.context():
+        bucket = OutboxSendRate.objects.get(organization=alpha.organization)
+        assert sending_rate(bucket) == 2
+        settings.OUTBOX_RATE_PER_MINUTE = 1  # the server's ceiling came down below what alpha chose: it holds
+        assert sending_rate(bucket) == 1
+    page = client.get("/o/alpha/settings/email/").content.decode()
+    assert 'name="per_minute" value="2"' in page and "The server's default: 1 email a minute." in page

@@ -182,6 +182,7 @@ FOUNDATION: dict[str, Case] = {
     "audit:checkpoint": Case(shows=('"slug": "{slug}"',)),
     "outbox:delivery_log": Case(shows=("{marker} subject", "{marker}@{slug}.test")),
     "outbox:message_retry": Case(methods=POST, target=lambda w: {"message_id": w.message.pk}),
+    "outbox:delivery_rate": Case(methods=POST, form=lambda w: {"per_minute": "120"}),
     "tokens:list": Case(
         methods=GET_POST,
         form=lambda w: {"name": "Sweep token", "membership": w.memberships[Role.OWNER].pk},
