@@ -231,6 +231,9 @@ OUTBOX_LEASE_RENEW_SECONDS = env.int("OUTBOX_LEASE_RENEW_SECONDS", default=10)
 # Messages per `outbox.send_batch` task (one SMTP connection each), and at most this many of an organisation's
 # messages leased (queued or being sent) at once: a wave of 100,000 is a few batches in Redis at a time.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+# A batch's messages are sent and recorded this many to a transaction: a worker killed mid-batch sends at most
+# these again (with their Message-IDs); 1 makes that one message, at the cost of a transaction for each.
+OUTBOX_COMMIT_EVERY = env.int("OUTBOX_COMMIT_EVERY", default=20)
 OUTBOX_IN_FLIGHT = env.int("OUTBOX_IN_FLIGHT", default=1000)
 # Messages an organisation may send per minute, across every worker (0 = no limit).
 OUTBOX_RATE_PER_MINUTE = env.int("OUTBOX_RATE_PER_MINUTE", default=0)

@@ -1,11 +1,15 @@
 """Sending a claimed batch over one SMTP connection.
 
-Each message is sent inside its own short transaction, with its row locked (skip_locked) and re-read: a message
-another worker holds, or that was sent or withdrawn meanwhile, is skipped, and a worker killed mid-batch loses at
-most the message in flight (its row stays pending; it is sent again, with the same Message-ID, once its lease runs
-out). The lease of what is left is renewed every OUTBOX_LEASE_RENEW_SECONDS. SMTP 4xx and a dropped connection put
-the message back with back-off and jitter and the batch goes on (over a new connection); 5xx fails that message
-with the server's answer; a server that cannot be reached puts the rest of the batch back.
+A batch goes in chunks of OUTBOX_COMMIT_EVERY messages, each chunk one short transaction: its rows locked
+(skip_locked) and re-read in one statement (a message another worker holds, or that was sent or withdrawn meanwhile,
+is skipped), its deferred messages rendered, then sent one after another, and what became of each written in one
+statement when the chunk commits. A worker killed mid-chunk loses nothing: the chunk's rows stay pending and go
+again, with the same Message-IDs, once their lease runs out, so at most the chunk in flight at the kill goes out
+twice (OUTBOX_COMMIT_EVERY = 1 makes that a single message, at the cost of a transaction per message). A chunk whose
+rendering fails is rolled back before anything of it was sent and goes message by message, so the one that cannot
+be rendered fails alone. The lease of what is left is renewed every OUTBOX_LEASE_RENEW_SECONDS. SMTP 4xx and a
+dropped connection put the message back with back-off and jitter and the batch goes on (over a new connection);
+5xx fails that message with the server's answer; a server that cannot be reached puts the rest of the batch back.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -31,6 +37,7 @@ from qms.tenancy.locale import activated, language_for, time_zone_for
 from qms.tenancy.models import Organization
 from qms.tenancy.rls import SYSTEM_ORGANIZATION
 
+from .mime import envelope_of
 from .models import OutboxMessage
 from .rendering import needs_rendering, render_deferred, rendering_batch
 
@@ -72,10 +79,13 @@ class Unreachable(Exception):
 
 
 class Mailer:
-    """One connection of the email backend for a whole batch, opened when first needed, opened again after a drop."""
+    """One connection of the email backend for a whole batch, opened when first needed, opened again after a drop.
+    Over Django's SMTP backend it sends the bytes that mime.py writes (what the backend would send, made faster);
+    any other backend (the local mailbox, the tests' memory) gets Django's email object."""
 
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
+        self.smtp = type(self.backend) is SMTPBackend
         self.opened = False
 
     def send(self, message: OutboxMessage) -> None:
@@ -86,7 +96,12 @@ class Mailer:
                 raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
             self.opened = True
         try:
-            self.backend.send_messages([email_of(message, connection=self.backend)])
+            if self.smtp:
+                envelope = envelope_of(message)
+                client = cast(smtplib.SMTP, cast(SMTPBackend, self.backend).connection)  # opened above
+                client.sendmail(envelope.sender, envelope.recipients, envelope.data)
+            else:
+                self.backend.send_messages([email_of(message, connection=self.backend)])
         except OSError as exc:  # smtplib's errors too: an SMTP answer leaves the connection usable, a drop does not
             if isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException):
                 self.close()  # the next message opens a new one
@@ -133,18 +148,21 @@ def outbox_deliver_batch(
         outcomes["skipped"] = len(set(message_ids)) - len(messages)
         mailer = Mailer()
         stack.enter_context(_commits_without_waiting_for_disk())
-        renew_at = clock() + timedelta(seconds=settings.OUTBOX_LEASE_RENEW_SECONDS)
+        leases = _Leases(organization_id, messages, clock)
+        size = max(settings.OUTBOX_COMMIT_EVERY, 1)
         try:
             with rendering_batch(messages):
-                for n, message in enumerate(messages):
-                    if clock() >= renew_at:
-                        outbox_lease_renew(organization_id=organization_id, messages=messages[n:], now=clock())
-                        renew_at = clock() + timedelta(seconds=settings.OUTBOX_LEASE_RENEW_SECONDS)
-                    outcome = deliver(message, organization_id=organization_id, mailer=mailer, clock=clock)
-                    outcomes[outcome] += 1
-                    if outcome == "unreachable":
-                        error = message.last_error
-                        outcomes["released"] += release(organization_id, messages[n + 1 :], error=error, now=clock())
+                for start in range(0, len(messages), size):
+                    leases.keep(start)
+                    chunk = messages[start : start + size]
+                    done, unreachable = _deliver_chunk(
+                        chunk, organization_id=organization_id, mailer=mailer, clock=clock,
+                        keep=partial(leases.keep, start),
+                    )  # fmt: skip
+                    outcomes.update(done)
+                    rest = messages[start + size :]
+                    if unreachable is not None:
+                        outcomes["released"] += release(organization_id, rest, error=unreachable, now=clock())
                         break
         finally:
             mailer.close()
@@ -169,6 +187,21 @@ def _commits_without_waiting_for_disk() -> Iterator[None]:
             cursor.execute("RESET synchronous_commit")
 
 
+class _Leases:
+    """A running batch's lease: renewed every OUTBOX_LEASE_RENEW_SECONDS for the messages it has not finished."""
+
+    def __init__(self, organization_id: int | None, messages: Sequence[OutboxMessage], clock: Clock) -> None:
+        self.organization_id, self.messages, self.clock = organization_id, messages, clock
+        self.renew_at = clock() + timedelta(seconds=settings.OUTBOX_LEASE_RENEW_SECONDS)
+
+    def keep(self, start: int) -> None:
+        """Renew the lease of messages[start:] if it is time. Inside a chunk's transaction the renewal also locks
+        those rows until the chunk commits, so no claim takes them meanwhile either way."""
+        if self.clock() >= self.renew_at:
+            outbox_lease_renew(organization_id=self.organization_id, messages=self.messages[start:], now=self.clock())
+            self.renew_at = self.clock() + timedelta(seconds=settings.OUTBOX_LEASE_RENEW_SECONDS)
+
+
 def outbox_lease_renew(*, organization_id: int | None, messages: Sequence[OutboxMessage], now: datetime) -> int:
     """Extend the lease of a running batch's messages still to send."""
     with message_transaction(organization_id):
@@ -179,6 +212,8 @@ def outbox_lease_renew(*, organization_id: int | None, messages: Sequence[Outbox
 
 def release(organization_id: int | None, messages: Sequence[OutboxMessage], *, error: str, now: datetime) -> int:
     """Give back messages that were not tried (the server is away): due again after a back-off, attempts unchanged."""
+    if not messages:
+        return 0
     log.warning("outbox: %d messages wait for the mail server: %s", len(messages), error)
     with message_transaction(organization_id):
         return OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], state=State.PENDING).update(
@@ -188,6 +223,79 @@ def release(organization_id: int | None, messages: Sequence[OutboxMessage], *, e
 
 class _RenderFailed(Exception):
     pass
+
+
+def _deliver_chunk(
+    chunk: Sequence[OutboxMessage],
+    *,
+    organization_id: int | None,
+    mailer: Mailer,
+    clock: Clock,
+    keep: Callable[[], None],
+) -> tuple[Counter[str], str | None]:
+    """Send a chunk of a batch in one transaction (see the module's doc): what became of its messages, and the
+    error when the server could not be reached (the message it stopped at and the chunk's rest were given back,
+    counted "unreachable" and "released"; the batch gives back its own rest)."""
+    outcomes: Counter[str] = Counter()
+    if len(chunk) == 1:  # one message: its own transaction, the path that isolates a rendering failure
+        outcome = deliver(chunk[0], organization_id=organization_id, mailer=mailer, clock=clock)
+        outcomes[outcome] += 1
+        return outcomes, chunk[0].last_error if outcome == "unreachable" else None
+    unreachable = None
+    originals = {m.pk: (m.subject, m.body_text, m.body_html, m.headers) for m in chunk}
+    try:
+        with message_transaction(organization_id):
+            attempts = _lock_many(chunk)
+            ready = [m for m in chunk if m.pk in attempts]
+            outcomes["skipped"] = len(chunk) - len(ready)
+            rendered = set()
+            for message in ready:
+                keep()
+                if needs_rendering(message):
+                    try:
+                        render(message)
+                    except Exception as exc:
+                        raise _RenderFailed(f"{type(exc).__name__} while rendering: {exc}") from exc
+                    rendered.add(message.pk)
+            sent: list[OutboxMessage] = []
+            for n, message in enumerate(ready):
+                keep()
+                content = _content(message) if message.pk in rendered else {}
+                try:
+                    mailer.send(message)
+                except Unreachable as exc:
+                    unreachable, retry_at = str(exc)[:2000], clock() + outbox_retry_delay(1)
+                    for untried in ready[n:]:
+                        _save(untried, lease_until=None, next_attempt_at=retry_at, last_error=unreachable)
+                    outcomes["unreachable"], outcomes["released"] = 1, len(ready) - n - 1
+                    break
+                except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row and shown to people
+                    outcomes[_record_failure(message, exc, attempts=attempts[message.pk] + 1, now=clock(),
+                                             content=content)] += 1  # fmt: skip
+                    continue
+                sent.append(message)
+            _save_sent_many(sent, attempts=attempts, now=clock(), rendered=rendered)
+            outcomes["sent"] += len(sent)
+    except _RenderFailed:
+        # Rolled back before any of it was sent: message by message, so that the one that cannot be rendered fails
+        # alone and the others go.
+        for message in chunk:
+            message.subject, message.body_text, message.body_html, message.headers = originals[message.pk]
+        outcomes.clear()
+        for n, message in enumerate(chunk):
+            keep()
+            outcome = deliver(message, organization_id=organization_id, mailer=mailer, clock=clock)
+            outcomes[outcome] += 1
+            if outcome == "unreachable":
+                outcomes["released"] += release(organization_id, chunk[n + 1 :], error=message.last_error, now=clock())
+                return outcomes, message.last_error
+    return outcomes, unreachable
+
+
+def _content(message: OutboxMessage) -> dict[str, Any]:
+    """What rendering wrote on the message, to keep on its row whatever becomes of it."""
+    return {"subject": message.subject, "body_text": message.body_text, "body_html": message.body_html,
+            "headers": message.headers}  # fmt: skip
 
 
 def deliver(message: OutboxMessage, *, organization_id: int | None, mailer: Mailer, clock: Clock) -> str:
@@ -204,10 +312,7 @@ def deliver(message: OutboxMessage, *, organization_id: int | None, mailer: Mail
                     render(message)
                 except Exception as exc:
                     raise _RenderFailed(f"{type(exc).__name__} while rendering: {exc}") from exc
-            content = (
-                {"subject": message.subject, "body_text": message.body_text, "body_html": message.body_html,
-                 "headers": message.headers} if rendered else {}
-            )  # fmt: skip
+            content = _content(message) if rendered else {}
             try:
                 mailer.send(message)
             except Unreachable as exc:
@@ -249,6 +354,61 @@ def _lock(message: OutboxMessage) -> int | None:
                        [message.pk, State.PENDING])  # fmt: skip
         row = cursor.fetchone()
     return None if row is None else int(row[0])
+
+
+LOCK_MANY = f"SELECT id, attempts FROM {TABLE} WHERE id IN %s AND state = %s FOR UPDATE SKIP LOCKED"  # noqa: S608
+SENT_MANY = (
+    f"UPDATE {TABLE} SET state = %s, attempts = attempts + 1, sent_at = %s, last_error = '',"  # noqa: S608
+    " lease_until = NULL WHERE id IN %s"
+)
+
+
+def _lock_many(chunk: Sequence[OutboxMessage]) -> dict[int, int]:
+    """Lock the chunk's rows still pending that no other worker holds, in one statement: their attempts so far."""
+    ids = tuple(m.pk for m in chunk)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(LOCK_MANY, [ids, State.PENDING])
+        else:  # SQLite: no row locks (its writers are serialised), no tuple parameters
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(LOCK_MANY.split(" FOR ")[0].replace("IN %s", f"IN ({marks})"), [*ids, State.PENDING])
+        return {int(pk): int(n) for pk, n in cursor.fetchall()}
+
+
+def _save_sent_many(
+    messages: Sequence[OutboxMessage], *, attempts: dict[int, int], now: datetime, rendered: set[int]
+) -> None:
+    """Mark a chunk's sent messages sent: one statement for those sent as they were, and the rendered ones' texts
+    kept (one statement each on PostgreSQL's wire: a VALUES list joined in)."""
+    if not messages:
+        return
+    sent_at = OutboxMessage._meta.get_field("sent_at").get_db_prep_save(now, connection)
+    plain = tuple(m.pk for m in messages if m.pk not in rendered)
+    texts = [m for m in messages if m.pk in rendered]
+    with connection.cursor() as cursor:
+        if plain and connection.vendor == "postgresql":
+            cursor.execute(SENT_MANY, [State.SENT, sent_at, plain])
+        elif plain:
+            marks = ", ".join(["%s"] * len(plain))
+            cursor.execute(SENT_MANY.replace("IN %s", f"IN ({marks})"), [State.SENT, sent_at, *plain])
+        if texts and connection.vendor == "postgresql":
+            rows = ", ".join(["(%s, %s, %s, %s, %s::jsonb)"] * len(texts))
+            cursor.execute(
+                f"UPDATE {TABLE} AS t SET state = %s, attempts = t.attempts + 1, sent_at = %s, last_error = '',"  # noqa: S608
+                " lease_until = NULL, subject = v.subject, body_text = v.body_text, body_html = v.body_html,"
+                f" headers = v.headers FROM (VALUES {rows}) AS v(id, subject, body_text, body_html, headers)"
+                " WHERE t.id = v.id",
+                [State.SENT, sent_at, *(value for m in texts for value in (
+                    m.pk, m.subject, m.body_text, m.body_html, json.dumps(m.headers)))],
+            )  # fmt: skip
+        else:
+            for message in texts:
+                cursor.execute(SENT_RENDERED, [State.SENT, attempts[message.pk] + 1, sent_at, message.subject,
+                                               message.body_text, message.body_html, json.dumps(message.headers),
+                                               message.pk])  # fmt: skip
+    for message in messages:
+        message.state, message.attempts, message.sent_at = State.SENT, attempts[message.pk] + 1, now
+        message.last_error, message.lease_until = "", None
 
 
 def _save_sent(message: OutboxMessage, *, attempts: int, now: datetime, rendered: bool) -> None:

@@ -1,8 +1,9 @@
 """A campaign wave's delivery: N invitations (BENCH_CAMPAIGN_N, default 10,000) written as a wave writes them (the
 surveys' sending service: email_enqueue_many with the surveys renderer, due now), sent by real Celery worker
-processes (BENCH_CAMPAIGN_WORKERS, default 1, solo pool) on Redis and PostgreSQL into a local aiosmtpd sink (a
-process of its own), against a raw smtplib loop over one connection into the same sink sending N of the same
-emails, already built as bytes (the SMTP transfer alone), in the same run.
+processes (BENCH_CAMPAIGN_WORKERS, default one per core, as `celery worker` runs by default; solo pool each) on
+Redis and PostgreSQL into a local aiosmtpd sink (a process of its own), against a raw smtplib loop over one
+connection into the same sink sending N of the same emails, already built as bytes (the SMTP transfer alone), in
+the same run.
 
 Prints: the ratio of the workers' time to the loop's (target at most 2x); the ratio of N's time to N/10's (target
 at most 11x: no super-linear step); each run's worker peak RSS (flat memory); and the pickup after a kill -9 of a
@@ -35,7 +36,7 @@ from tests.outbox.wave import survey_wave
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 N = int(os.environ.get("BENCH_CAMPAIGN_N", "10000"))
-WORKERS = int(os.environ.get("BENCH_CAMPAIGN_WORKERS", "1"))
+WORKERS = int(os.environ.get("BENCH_CAMPAIGN_WORKERS", str(os.cpu_count() or 1)))
 KILL_WAVE = N // 10  # the small run's contacts, invited again
 BEAT_SECONDS = settings.CELERY_BEAT_SCHEDULE["outbox-relay"]["schedule"]
 

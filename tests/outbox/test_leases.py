@@ -45,10 +45,14 @@ def _wave(tenant, count: int) -> list[int]:
         return email_enqueue_many(organization=tenant.organization, renderer="test.slow", rows=rows, nudge=False)
 
 
+@pytest.mark.parametrize("commit_every", [1, 4], ids=["a transaction a message", "chunks of four"])
 def test_a_running_batch_keeps_its_messages_and_a_dead_workers_share_is_claimed_within_a_minute(
-    alpha, clock, monkeypatch, mailoutbox, settings
+    alpha, clock, monkeypatch, mailoutbox, settings, commit_every
 ):
     settings.OUTBOX_LEASE_SECONDS, settings.OUTBOX_LEASE_RENEW_SECONDS = 30, 10
+    # Chunks of four: the first four are sent and committed (their renewals with them), the worker dies rendering
+    # the second chunk's first message, whose transaction (renewal included) goes with it.
+    settings.OUTBOX_COMMIT_EVERY = commit_every
     seen_by_relay = []
 
     def slow(message):
