@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from qms import modules, permissions
 from surveys.phrases import AUDIT_ACTIONS
 
+# A survey link's organisation, from its token's hash: the crossing of surveys/selectors/links.py, and the same as
+# SQL for the statement that reads the organisation's row on PostgreSQL.
+LINK_ORGANIZATION_OF = "surveys.selectors.links.link_organization"
+LINK_ORGANIZATION_SQL = "app_survey_link_organization(%s)"
+
 
 class SurveysConfig(modules.ModuleConfig):
     name = "surveys"
@@ -35,8 +40,8 @@ class SurveysConfig(modules.ModuleConfig):
         "tests.surveys.sweep_cases_campaigns",
     )
     token_links = (
-        modules.TokenLink("r", "surveys.selectors.links.link_organization"),  # answer a survey
-        modules.TokenLink("u", "surveys.selectors.links.link_organization"),  # unsubscribe from its invitations
+        modules.TokenLink("r", LINK_ORGANIZATION_OF, LINK_ORGANIZATION_SQL),  # answer a survey
+        modules.TokenLink("u", LINK_ORGANIZATION_OF, LINK_ORGANIZATION_SQL),  # unsubscribe from its invitations
     )
     notification_kinds = (
         modules.NotificationKind(

@@ -26,6 +26,9 @@ class Survey(TenantOwned):
         "name", "description", "status", "privacy", "default_language", "anonymity_threshold", "kept_attributes",
         "public_link_enabled", "thank_you_url", "invitation_days", "is_template", "archived_at",
     )  # fmt: skip
+    # Its active follow-up rules when they were read with it (a survey link's one read, surveys.selectors.links);
+    # None when they were not, and matching an answer reads them (surveys.services.loop).
+    active_rules: "list[LoopRule] | None" = None
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

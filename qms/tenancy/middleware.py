@@ -87,7 +87,9 @@ class TenantMiddleware:
         if not isinstance(token, str):
             return self.get_response(request)
         link_of, address = modules.organization_of(link), address_hash(get_client_ip_address(request))
-        with link_organization_context(organization_of=link_of, token=token, address=address) as organization:
+        with link_organization_context(
+            organization_of=link_of, organization_sql=link.organization_sql, token=token, address=address
+        ) as organization:
             link_request = cast(LinkRequest, request)
             link_request.organization = organization
             with for_request(request, organization):

@@ -86,17 +86,18 @@ def link_miss_record(*, address: str) -> None:
 
 @contextmanager
 def link_organization_context(
-    *, organization_of: OrganizationOf, token: str, address: str
+    *, organization_of: OrganizationOf, token: str, address: str, organization_sql: str = ""
 ) -> Iterator[Organization | None]:
     """A token link's request transaction, run as the organisation its token belongs to: yields it, or None (and
     no context) for an unknown token (a miss of the address) and for any token from an address past its misses,
     which is not even looked up.
 
     As `context.request_organization_context` does for a slug: on PostgreSQL the organisation's row is read with
-    what the seal binds to, and when this transaction is the outermost one its end discards the setting."""
+    what the seal binds to, and when this transaction is the outermost one its end discards the setting. With
+    `organization_sql` (the TokenLink's), PostgreSQL reads the token's organisation in that same statement."""
     outermost = not connection.in_atomic_block and connection.get_autocommit()
     with transaction.atomic():
-        row = _linked(organization_of=organization_of, token=token, address=address)
+        row = _linked(organization_of=organization_of, organization_sql=organization_sql, token=token, address=address)
         if row is None:
             yield None
             return
@@ -109,15 +110,18 @@ def link_organization_context(
             yield entered
 
 
-def _linked(*, organization_of: OrganizationOf, token: str, address: str) -> tuple[Any, ...] | None:
+def _linked(
+    *, organization_of: OrganizationOf, organization_sql: str, token: str, address: str
+) -> tuple[Any, ...] | None:
     """The row of the token's organisation (and on PostgreSQL what the seal binds to), or None: a miss, or an
     address past its misses. A token that leads somewhere counts the address's misses in the same statement; only
     an unknown one asks for them apart, and is not even looked up from an address past them."""
-    organization_id = organization_of(token_hash=token_hash(token))
-    limit = settings.PUBLIC_LINK_MISSES_PER_HOUR
+    hashed, limit = token_hash(token), settings.PUBLIC_LINK_MISSES_PER_HOUR
+    inline = organization_sql if connection.vendor == "postgresql" else ""
+    organization_id = hashed if inline else organization_of(token_hash=hashed)
     if organization_id:
         with connection.cursor() as cursor:
-            cursor.execute(_organization_sql(connection.vendor), [*_misses_params(address), organization_id])
+            cursor.execute(_organization_sql(connection.vendor, inline), [*_misses_params(address), organization_id])
             row = cursor.fetchone()
         if row is not None:
             misses = len(ORGANIZATION)
@@ -128,13 +132,14 @@ def _linked(*, organization_of: OrganizationOf, token: str, address: str) -> tup
 
 
 @cache
-def _organization_sql(vendor: str) -> str:
+def _organization_sql(vendor: str, organization_sql: str = "") -> str:
     """The organisation of an id, its columns first, then the address's misses (and on PostgreSQL what the seal
-    binds to): parameters the address, the window's start, the id."""
+    binds to): parameters the address, the window's start, the id (or the token's hash, which `organization_sql`
+    turns into the id)."""
     start = f", {START}" if vendor == "postgresql" else ""
     columns, table, pk = ORGANIZATION.sql(), ORGANIZATION.table(), ORGANIZATION.column("id")
-    misses = _misses_sql(vendor)
-    return f"SELECT {columns}, {misses}{start} FROM {table} WHERE {pk} = %s"  # noqa: S608 - names from the model
+    misses, organization_id = _misses_sql(vendor), f"({organization_sql})" if organization_sql else "%s"
+    return f"SELECT {columns}, {misses}{start} FROM {table} WHERE {pk} = {organization_id}"  # noqa: S608 - names
 
 
 def unknown_link(request: HttpRequest) -> HttpResponse:

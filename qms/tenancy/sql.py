@@ -85,8 +85,17 @@ def fetch_one(sql: str, params: Sequence[int | str], *columns: Columns[Any]) -> 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _instances(row, columns)
+
+
+def fetch_all(sql: str, params: Sequence[int | str], *columns: Columns[Any]) -> list[list[Any]]:
+    """As `fetch_one`, for every row: a row and the rows of a LEFT JOIN to its many (a parent repeated on each)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_instances(row, columns) for row in cursor.fetchall()]
+
+
+def _instances(row: Sequence[Any], columns: Sequence[Columns[Any]]) -> list[Any]:
     instances: list[Model | None] = []
     start = 0
     for model_columns in columns:

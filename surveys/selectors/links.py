@@ -15,8 +15,8 @@ from customers.models import Contact, Customer
 from qms.tenancy.crossings import crossing_ids
 from qms.tenancy.models import Organization
 from qms.tenancy.public_links import token_hash
-from qms.tenancy.sql import Columns, fetch_one
-from surveys.models import Invitation, PartialResponse, Survey, SurveyVersion
+from qms.tenancy.sql import Columns, fetch_all, fetch_one
+from surveys.models import Invitation, LoopRule, PartialResponse, Survey, SurveyVersion
 
 LINK_ORGANIZATION = """
 CREATE OR REPLACE FUNCTION app_survey_link_organization(link_hash text) RETURNS bigint
@@ -40,18 +40,22 @@ def link_organization(*, token_hash: str) -> int | None:
         return invitation.first() or survey.values_list("organization_id", flat=True).first()
 
 
-# What a link's page reads with its invitation, in one statement: the survey, the version, and of the contact only
-# what a response keeps (its customer's attributes); the contact's other fields load when asked for (unsubscribe).
+# What a link's page reads with its invitation, in one statement: the survey, the version, of the contact only what
+# a response keeps (its customer's attributes; the contact's other fields load when asked for: unsubscribe), the
+# partial answers, and the survey's active follow-up rules, which an answer is matched against (one row for each,
+# the invitation repeated on each; one row when there is none).
 INVITATION, SURVEY, VERSION = Columns(Invitation, "i"), Columns(Survey, "s"), Columns(SurveyVersion, "v")
 CONTACT = Columns(Contact, "c", only=("id", "organization", "customer"))
 CUSTOMER = Columns(Customer, "cu", only=("id", "organization", "segment", "region", "kind"))
 PARTIAL = Columns(PartialResponse, "p")
+RULE = Columns(LoopRule, "r")
 
 
 @cache
 def _invitation_sql(vendor: str) -> str:
-    i, s, v, c, cu, p = INVITATION, SURVEY, VERSION, CONTACT, CUSTOMER, PARTIAL
-    columns = ", ".join(part.sql() for part in (i, s, v, c, cu, p))
+    i, s, v, c, cu, p, r = INVITATION, SURVEY, VERSION, CONTACT, CUSTOMER, PARTIAL, RULE
+    columns = ", ".join(part.sql() for part in (i, s, v, c, cu, p, r))
+    rule = f"{r.column('organization')} = {i.column('organization')} AND {r.column('survey')} = {i.column('survey')}"
     return (
         f"SELECT {columns} FROM {i.table()} "  # noqa: S608 - names from the models, the values parameters
         f"JOIN {s.table()} ON {s.column('id')} = {i.column('survey')} "
@@ -59,20 +63,22 @@ def _invitation_sql(vendor: str) -> str:
         f"JOIN {c.table()} ON {c.column('id')} = {i.column('contact')} "
         f"LEFT JOIN {cu.table()} ON {cu.column('id')} = {c.column('customer')} "
         f"LEFT JOIN {p.table()} ON {p.column('invitation')} = {i.column('id')} "
-        f"WHERE {i.column('organization')} = %s AND {i.column('token_hash')} = %s"
+        f"LEFT JOIN {r.table()} ON {rule} AND {r.column('active')} "
+        f"WHERE {i.column('organization')} = %s AND {i.column('token_hash')} = %s ORDER BY {r.column('id')}"
     )
 
 
 def invitation_for_token(*, organization: Organization, token: str) -> Invitation | None:
-    """The invitation of a link's token in this organisation, with its survey, version, contact's customer and
-    partial answers (hand-written, qms.tenancy.sql: every answer reads it)."""
+    """The invitation of a link's token in this organisation, with its survey (and its active follow-up rules),
+    version, contact's customer and partial answers (hand-written, qms.tenancy.sql: every answer reads it)."""
     params: list[int | str] = [organization.pk, token_hash(token)]
-    found = fetch_one(
-        _invitation_sql(connection.vendor), params, INVITATION, SURVEY, VERSION, CONTACT, CUSTOMER, PARTIAL
+    found = fetch_all(
+        _invitation_sql(connection.vendor), params, INVITATION, SURVEY, VERSION, CONTACT, CUSTOMER, PARTIAL, RULE
     )
-    if found is None:
+    if not found:
         return None
-    invitation, survey, version, contact, customer, partial = found
+    invitation, survey, version, contact, customer, partial, _rule = found[0]
+    survey.active_rules = [rule for *_read, rule in found if rule is not None]
     version.survey = invitation.survey = survey
     contact.customer = customer
     invitation.version, invitation.contact = version, contact

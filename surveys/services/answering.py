@@ -143,6 +143,7 @@ def response_submit(
             answers=kept,
             invitation=invitation,
             contact=contact,
+            rules=survey.active_rules,
         )
     return True
 

@@ -7,7 +7,7 @@ inbox (surveys.services.follow_ups).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -121,12 +121,16 @@ def loop_rule_delete(*, rule: LoopRule, actor: User) -> LoopRule:
 # --- matching, in the answer's transaction -------------------------------------------------------------------
 
 
-def follow_up_match(*, response: Response, answers: Mapping[str, Any]) -> FollowUp | None:
-    """Note that the response needs a follow-up when it meets any active rule of its survey (one statement when
-    none does)."""
-    rules = LoopRule.objects.filter(
-        organization_id=response.organization_id, survey_id=response.survey_id, active=True
-    ).order_by("pk")
+def follow_up_match(
+    *, response: Response, answers: Mapping[str, Any], rules: Sequence[LoopRule] | None = None
+) -> FollowUp | None:
+    """Note that the response needs a follow-up when it meets any active rule of its survey (`rules`, in the order
+    of their ids, when they were read already: `Survey.active_rules`); one statement when none does, none when the
+    rules were read."""
+    if rules is None:
+        rules = LoopRule.objects.filter(
+            organization_id=response.organization_id, survey_id=response.survey_id, active=True
+        ).order_by("pk")
     matched = [rule for rule in rules if rule.matches(answers.get(rule.question_code))]
     if not matched:
         return None

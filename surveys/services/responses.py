@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.db import connection
 from customers.models import Contact
 from qms.tenancy.models import Organization
 from qms.tenancy.sql import insert_with_children
-from surveys.models import Answer, Invitation, Question, Response, SurveyVersion
+from surveys.models import Answer, Invitation, LoopRule, Question, Response, SurveyVersion
 
 from .loop import follow_up_match
 
@@ -51,9 +51,11 @@ def response_record(
     submitted_at: datetime | None = None,
     invitation: Invitation | None = None,
     contact: Contact | None = None,
+    rules: Sequence[LoopRule] | None = None,
 ) -> Response:
     """Write one response and its answers (one hand-written statement on PostgreSQL: every answer makes it), with
-    the digest of its content, and its follow-up when it meets one of the survey's rules (surveys.services.loop)."""
+    the digest of its content, and its follow-up when it meets one of the survey's rules (surveys.services.loop;
+    `rules` when they were read already)."""
     response = Response(
         organization=organization,
         survey_id=version.survey_id,
@@ -75,7 +77,7 @@ def response_record(
     given = [_answer(organization, by_code[code], value) for code, value in answers.items() if code in by_code]
     response.pk = insert_with_children(Response, row, Answer, "response_id", given)
     response._state.adding, response._state.db = False, connection.alias
-    follow_up_match(response=response, answers=answers)
+    follow_up_match(response=response, answers=answers, rules=rules)
     return response
 
 

@@ -85,6 +85,22 @@ def test_a_promoter_or_a_paused_or_deleted_rule_opens_nothing(alpha, answer):
             loop_rule_update(rule=LoopRule.objects.get(pk=rule.pk), actor=alpha.manager, active=True)
 
 
+def test_the_answer_notes_every_active_rule_of_its_survey_it_meets_and_no_other(alpha, answer):
+    survey, other = build_survey(alpha.organization, questions=ONE_PAGE), build_survey(alpha.organization)
+    low = add_rule(alpha, survey, value="6")
+    paused = add_rule(alpha, survey, value="8")
+    late = add_rule(alpha, survey, question_code="why", condition="contains", value="late")
+    add_rule(alpha, other, value="9")  # another survey's rule, read with none of this survey's answers
+    add_rule(alpha, survey, value="1")  # not met by a 3
+    with alpha.context():
+        loop_rule_update(rule=paused, actor=alpha.manager, active=False)
+    response = answer(survey, nps=3, why="It came LATE.")
+    with alpha.context():
+        follow_up = FollowUp.objects.get()
+        assert follow_up.response == response and follow_up.rule == low
+        assert follow_up.matched == [low.pk, late.pk]
+
+
 def test_without_an_account_owner_the_named_person_takes_it_and_without_one_nobody(alpha, answer):
     survey = build_survey(alpha.organization, questions=ONE_PAGE)
     add_rule(alpha, survey, assignee=alpha.manager)  # the account owner, else the manager
