@@ -20,6 +20,7 @@ from django_scopes import scope, scopes_disabled
 from .models import Organization
 from .resolution import ORGANIZATION, organization_by_slug_sql, resolve_organization
 from .rls import SYSTEM_ORGANIZATION
+from .sql import execute
 
 # The previous context, and what the seal binds to: this connection's backend and this transaction's start.
 _START = (
@@ -140,7 +141,7 @@ def request_organization_context(slug: str) -> Iterator[Organization | None]:
                 yield organization
             return
         with connection.cursor() as cursor:
-            cursor.execute(_enter_by_slug_sql(), [slug])
+            execute(cursor, _enter_by_slug_sql(), [slug])
             row = cursor.fetchone()
         if row is None:
             yield None

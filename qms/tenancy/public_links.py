@@ -31,7 +31,7 @@ from .context import _START as START
 from .context import entered_from_row, organization_context
 from .models import LinkMiss, Organization
 from .resolution import ORGANIZATION
-from .sql import Columns
+from .sql import Columns, execute
 
 MISS_WINDOW = timedelta(hours=1)
 
@@ -121,7 +121,7 @@ def _linked(
     organization_id = hashed if inline else organization_of(token_hash=hashed)
     if organization_id:
         with connection.cursor() as cursor:
-            cursor.execute(_organization_sql(connection.vendor, inline), [*_misses_params(address), organization_id])
+            execute(cursor, _organization_sql(connection.vendor, inline), [*_misses_params(address), organization_id])
             row = cursor.fetchone()
         if row is not None:
             misses = len(ORGANIZATION)

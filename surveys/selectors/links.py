@@ -18,13 +18,19 @@ from qms.tenancy.public_links import token_hash
 from qms.tenancy.sql import Columns, fetch_all, fetch_one
 from surveys.models import Invitation, LoopRule, PartialResponse, Survey, SurveyVersion
 
+# PL/pgSQL, not SQL: a SECURITY DEFINER SQL function is not inlined and plans its query on every call, where
+# PL/pgSQL keeps the plan for its session (every visit of a survey link asks).
 LINK_ORGANIZATION = """
 CREATE OR REPLACE FUNCTION app_survey_link_organization(link_hash text) RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT organization_id FROM surveys_invitation WHERE token_hash = link_hash
-  UNION ALL
-  SELECT organization_id FROM surveys_survey WHERE public_token_hash = link_hash AND public_link_enabled
-  LIMIT 1
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  RETURN (
+    SELECT organization_id FROM surveys_invitation WHERE token_hash = link_hash
+    UNION ALL
+    SELECT organization_id FROM surveys_survey WHERE public_token_hash = link_hash AND public_link_enabled
+    LIMIT 1
+  );
+END
 $$
 """
 

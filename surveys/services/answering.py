@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from customers.models import Contact
 from qms.tenancy.models import Organization
+from qms.tenancy.sql import execute
 from surveys.models import (
     AnonymousSubmission,
     Invitation,
@@ -167,7 +168,7 @@ def _claim(*, organization: Organization, invitation: Invitation, answered: date
     claim = [at, organization.pk, invitation.pk]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(CLAIM_POSTGRESQL, [*claim, organization.pk])
+            execute(cursor, CLAIM_POSTGRESQL, [*claim, organization.pk])
             return bool(cursor.fetchone()[0])
         cursor.execute(CLAIM, claim)
         if cursor.rowcount != 1:

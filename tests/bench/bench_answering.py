@@ -44,6 +44,7 @@ ANSWERS = 2_000
 ROUNDS = 4  # each kind runs ANSWERS / ROUNDS requests a round, the kinds taking turns
 CLIENTS = 6
 WORKERS = 2
+WARM = 20  # requests of each kind before the timed rounds: both workers connected, each statement planned once
 QUESTIONS = [
     {"code": "nps", "kind": "nps", "text": "How likely are you to recommend us?", "required": True},
     {"code": "why", "kind": "long_text", "text": "What is the main reason for your score?"},
@@ -146,9 +147,11 @@ def _body(n: int) -> str:
 def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only: gunicorn's workers would take turns behind SQLite's write lock")
-    panel(alpha, 2 * ANSWERS)
+    panel(alpha, 2 * ANSWERS + 2 * WARM)
     tokens = _tokens(alpha)
-    assert len(tokens) == 2 * ANSWERS  # the first half answered through the page, the second through the floor
+    # the first ANSWERS answered through the page, the next through the floor, the last ones warm both up
+    assert len(tokens) == 2 * ANSWERS + 2 * WARM
+    warm = tokens[2 * ANSWERS :]
     with as_owner(), connection.cursor() as cursor:
         # Statistics, as autovacuum takes them after such a load (a table of no statistics can be read by the wrong
         # index until it does); ANALYZE is the owner's.
@@ -165,7 +168,9 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
     try:
         server = _start_gunicorn(port)
         load = Load(port)
-        load.seconds([(f"/bench/bare/answers/warm-{i}/", _body(i)) for i in range(20)])  # both workers warm
+        load.seconds([(f"/bench/bare/answers/warm-{i}/", _body(i)) for i in range(WARM)])  # the server warm
+        load.seconds([(f"/r/{warm[i]}/", _body(i)) for i in range(WARM)])
+        load.seconds([(f"/bench/floor/answers/{warm[WARM + i]}/", _body(i)) for i in range(WARM)])
         per_round = ANSWERS // ROUNDS
         answers, bare, floor = [], [], []
         for r in range(ROUNDS):
@@ -184,8 +189,8 @@ def test_bench_answers_through_the_survey_page_against_bare_inserts(alpha):
             cursor.execute(f"DROP TABLE {BARE_ANSWERS_TABLE}")
 
     with alpha.context():
-        assert Response.objects.filter(organization=alpha.organization).count() == 2 * ANSWERS
-    assert inserted == ANSWERS + 20
+        assert Response.objects.filter(organization=alpha.organization).count() == 2 * ANSWERS + 2 * WARM
+    assert inserted == ANSWERS + WARM
     answer_rate, bare_rate, floor_rate = ANSWERS / sum(answers), ANSWERS / sum(bare), ANSWERS / sum(floor)
     rounds = ", ".join(f"{(per_round / a) / (per_round / b):.2f}x" for a, b in zip(answers, bare, strict=True))
     print(

@@ -49,3 +49,32 @@ def test_showing_and_answering_take_the_same_statements_for_two_questions_or_twe
     # answers). SQLite asks for the link's organisation apart, and deletes the partial answers and writes the
     # answers in statements of their own.
     assert small == {"postgresql": (7, 8), "sqlite": (6, 9)}[connection.vendor]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+def test_answers_over_a_persistent_connection_go_through_prepared_statements_and_are_all_recorded(
+    alpha, contacts, client, monkeypatch
+):
+    """From the second answer on one connection, the link's organisation, the invitation's read, the claim and the
+    response run as prepared statements (qms.tenancy.sql.execute): the same answers, recorded the same."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    survey = build_survey(alpha.organization, questions=_questions(3), name="Prepared")
+    with alpha.context():
+        send = survey_send(survey=survey, actor=alpha.manager, contacts=contacts_for(
+            organization=alpha.organization, contact_ids=[c.pk for c in contacts(4)]))  # fmt: skip
+        tokens = [i.message.context["token"] for i in Invitation.objects.select_related("message").filter(send=send)]
+    executed = []
+    for n, token in enumerate(tokens):
+        url = reverse("links:survey_response", kwargs={"token": token})
+        data = {"page": "0", "action": "submit", "q_nps": str(n + 5), "q_t0": f"fine {n}", "q_t1": ""}
+        with CaptureQueriesContext(connection) as answer:
+            assert client.post(url, data).status_code == 302
+        executed.append(sum(query["sql"].startswith("EXECUTE ") for query in answer.captured_queries))
+        assert client.post(url, data).status_code == 200  # the second submission: "already answered"
+    assert executed[-1] >= 4, executed  # the organisation, the invitation, the claim, the response
+    with alpha.context():
+        responses = Response.objects.filter(survey=survey).order_by("pk")
+        assert [(r.answers.get(question__code="nps").number, r.answers.get(question__code="t0").text)
+                for r in responses] == [(n + 5, f"fine {n}") for n in range(4)]  # fmt: skip
+        assert {r.invitation.token_hash for r in responses} == set(Invitation.objects.filter(send=send).values_list(
+            "token_hash", flat=True))  # fmt: skip

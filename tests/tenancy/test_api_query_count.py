@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qms.tenancy.models import Membership, Role
+from qms.tenancy.sql import statement_of
 from tests.conftest import IS_POSTGRES
 from tests.factories import ApiTokenFactory, MembershipFactory
 
@@ -33,7 +34,7 @@ def _statements(path=MEMBERS, **params):
     with CaptureQueriesContext(connection) as captured:
         response = Client().get(path, params, headers={"authorization": f"Bearer {KEY}"})
     assert response.status_code == 200, response.content
-    return [query["sql"] for query in captured.captured_queries], response.json()
+    return [statement_of(query["sql"]) for query in captured.captured_queries], response.json()
 
 
 def _counts(statements):

@@ -78,8 +78,9 @@ def bouncer():
 def through(bouncer):
     """New connections (each thread's) go through the bouncer, logged in as the application role."""
     default = connections.settings["default"]
-    saved = {key: default[key] for key in ("HOST", "PORT", "USER")}
-    default.update(HOST="127.0.0.1", PORT=str(bouncer), USER=APP_ROLE)
+    saved = {key: default[key] for key in ("HOST", "PORT", "USER", "CONN_MAX_AGE")}
+    # CONN_MAX_AGE=0 as the README's deployment behind the pooler has it (so nothing is prepared: qms.tenancy.sql)
+    default.update(HOST="127.0.0.1", PORT=str(bouncer), USER=APP_ROLE, CONN_MAX_AGE=0)
     try:
         yield
     finally:

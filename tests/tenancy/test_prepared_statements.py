@@ -1,0 +1,50 @@
+"""The hand-written lookups every request makes are prepared statements of a persistent connection from their
+second run on it (planned once, not on every request), answer as they did, and are never prepared when
+CONN_MAX_AGE=0, as behind a transaction pooler, where a later transaction may reach a server connection that never
+saw the PREPARE (qms.tenancy.sql.execute)."""
+
+from uuid import uuid4
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qms.tenancy.resolution import ORGANIZATION, organization_by_slug_sql
+from qms.tenancy.sql import fetch_one, statement_of
+from tests.conftest import IS_POSTGRES
+
+pytestmark = [pytest.mark.django_db, pytest.mark.skipif(not IS_POSTGRES, reason="prepared statements of PostgreSQL")]
+
+
+def _lookups(slug, times):
+    # A statement of its own (its name comes from its text), whatever this connection ran before.
+    sql = organization_by_slug_sql("postgresql") + f" /* {uuid4().hex} */"
+    found, statements = [], []
+    for _ in range(times):
+        with CaptureQueriesContext(connection) as captured:
+            found.append(fetch_one(sql, [slug], ORGANIZATION))
+        statements.append([query["sql"] for query in captured.captured_queries])
+    return sql, [row[0] if row else None for row in found], statements
+
+
+def test_a_lookup_runs_as_written_once_then_prepared_on_a_persistent_connection(alpha, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    sql, found, statements = _lookups(alpha.slug, 3)
+    assert found == [alpha.organization] * 3
+    first, second, third = statements
+    name = third[0].split()[1]
+    assert first == [sql.replace("%s", f"'{alpha.slug}'")]
+    assert second == [f"PREPARE {name} AS {sql.replace('%s', '$1')}", f"EXECUTE {name} ('{alpha.slug}')"]
+    assert third == [f"EXECUTE {name} ('{alpha.slug}')"]
+    assert statement_of(third[0]) == sql  # what tests and debugging read of a request's statements
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        assert cursor.fetchone()[0].startswith(f"PREPARE {name} AS SELECT")
+    assert fetch_one(sql, ["no-such-slug"], ORGANIZATION) is None  # another value, the same plan
+
+
+def test_with_conn_max_age_0_nothing_is_prepared(alpha, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    sql, found, statements = _lookups(alpha.slug, 3)
+    assert found == [alpha.organization] * 3
+    assert statements == [[sql.replace("%s", f"'{alpha.slug}'")]] * 3
