@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignObjectRel, Model
 from django.db.models.expressions import Col
@@ -89,9 +89,9 @@ def _convert(value: Any, functions: Converters, column: Col, conn: BaseDatabaseW
     return value
 
 
-# The statements each connection has run once and those it has prepared, by connection (its driver's object, which
-# a reconnection replaces: a new one has neither).
-_USES: "weakref.WeakKeyDictionary[Any, tuple[set[str], set[str]]]" = weakref.WeakKeyDictionary()
+# The statements each connection has run once, those it has prepared, and those it could not prepare, by
+# connection (its driver's object, which a reconnection replaces: a new one has none).
+_USES: "weakref.WeakKeyDictionary[Any, tuple[set[str], set[str], set[str]]]" = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%s|%%")
 _EXECUTED = re.compile(r"EXECUTE (qms_[0-9a-f]{16})\b")
 _STATEMENTS: dict[str, str] = {}  # each prepared statement's text as written, by name
@@ -105,14 +105,20 @@ def execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
     if connection.vendor != "postgresql" or raw is None or connection.settings_dict.get("CONN_MAX_AGE") == 0:
         cursor.execute(sql, params)
         return
-    seen, prepared = _USES.setdefault(raw, (set(), set()))
+    seen, prepared, refused = _USES.setdefault(raw, (set(), set(), set()))
     name, text = _prepared_statement(sql)
     if name not in prepared:
-        if name not in seen:
+        if name not in seen or name in refused:
             seen.add(name)
             cursor.execute(sql, params)
             return
-        cursor.execute(f"PREPARE {name} AS {text}")
+        try:
+            with transaction.atomic():  # a PREPARE that fails costs its savepoint, never the request's transaction
+                cursor.execute(f"PREPARE {name} AS {text}")
+        except DatabaseError:
+            refused.add(name)  # run as written on this connection from now on
+            cursor.execute(sql, params)
+            return
         prepared.add(name)
     marks = ", ".join(["%s"] * len(params))
     cursor.execute(f"EXECUTE {name} ({marks})" if params else f"EXECUTE {name}", params)

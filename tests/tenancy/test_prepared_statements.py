@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qms.tenancy.resolution import ORGANIZATION, organization_by_slug_sql
-from qms.tenancy.sql import fetch_one, statement_of
+from qms.tenancy.sql import execute, fetch_one, statement_of
 from tests.conftest import IS_POSTGRES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.skipif(not IS_POSTGRES, reason="prepared statements of PostgreSQL")]
@@ -34,7 +34,8 @@ def test_a_lookup_runs_as_written_once_then_prepared_on_a_persistent_connection(
     first, second, third = statements
     name = third[0].split()[1]
     assert first == [sql.replace("%s", f"'{alpha.slug}'")]
-    assert second == [f"PREPARE {name} AS {sql.replace('%s', '$1')}", f"EXECUTE {name} ('{alpha.slug}')"]
+    prepare = [query for query in second if not query.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert prepare == [f"PREPARE {name} AS {sql.replace('%s', '$1')}", f"EXECUTE {name} ('{alpha.slug}')"]
     assert third == [f"EXECUTE {name} ('{alpha.slug}')"]
     assert statement_of(third[0]) == sql  # what tests and debugging read of a request's statements
     with connection.cursor() as cursor:
@@ -48,3 +49,16 @@ def test_with_conn_max_age_0_nothing_is_prepared(alpha, monkeypatch):
     sql, found, statements = _lookups(alpha.slug, 3)
     assert found == [alpha.organization] * 3
     assert statements == [[sql.replace("%s", f"'{alpha.slug}'")]] * 3
+
+
+def test_a_statement_postgresql_cannot_prepare_runs_as_written_and_the_transaction_goes_on(alpha, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    sql = f"SELECT %s /* {uuid4().hex} */"  # a parameter of no type PostgreSQL can tell: PREPARE refuses it
+    answers = []
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            execute(cursor, sql, ["still here"])
+            answers.append(cursor.fetchone()[0])
+        cursor.execute("SELECT 1")  # the request's transaction was not broken by the refused PREPARE
+        assert cursor.fetchone() == (1,)
+    assert answers == ["still here"] * 3
