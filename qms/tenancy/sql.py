@@ -105,7 +105,10 @@ def execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
     if connection.vendor != "postgresql" or raw is None or connection.settings_dict.get("CONN_MAX_AGE") == 0:
         cursor.execute(sql, params)
         return
-    seen, prepared, refused = _USES.setdefault(raw, (set(), set(), set()))
+    uses = _USES.get(raw)
+    if uses is None:
+        uses = _USES[raw] = (set(), set(), set())
+    seen, prepared, refused = uses
     name, text = _prepared_statement(sql)
     if name not in prepared:
         if name not in seen or name in refused:

@@ -9,9 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from customers.models import Customer
 from qms.tenancy.resolution import ORGANIZATION, organization_by_slug_sql
-from qms.tenancy.sql import execute, fetch_one, statement_of
+from qms.tenancy.sql import Columns, execute, fetch_one, statement_of
 from tests.conftest import IS_POSTGRES
+from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.skipif(not IS_POSTGRES, reason="prepared statements of PostgreSQL")]
 
@@ -62,3 +64,23 @@ def test_a_statement_postgresql_cannot_prepare_runs_as_written_and_the_transacti
         cursor.execute("SELECT 1")  # the request's transaction was not broken by the refused PREPARE
         assert cursor.fetchone() == (1,)
     assert answers == ["still here"] * 3
+
+
+def test_a_prepared_read_of_a_tenant_table_admits_only_the_organisation_of_each_run(alpha, bravo, monkeypatch):
+    """Planned once (a generic plan after PostgreSQL's first five runs), the read is still checked by row-level
+    security at every run: another organisation's context reads none of alpha's rows through it."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    with alpha.context():
+        ours = CustomerFactory(organization=alpha.organization, name="Alpha's own")
+    with bravo.context():
+        theirs = CustomerFactory(organization=bravo.organization, name="Bravo's own")
+    customer = Columns(Customer, "c")
+    sql = f"SELECT {customer.sql()} FROM {customer.table()} WHERE {customer.column('id')} = %s /* {uuid4().hex} */"
+    with alpha.context():
+        assert [fetch_one(sql, [ours.pk], customer)[0].name for _ in range(8)] == ["Alpha's own"] * 8
+    with bravo.context():
+        assert fetch_one(sql, [ours.pk], customer) is None
+        assert fetch_one(sql, [theirs.pk], customer)[0].name == "Bravo's own"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{sql[-36:]}"])
+        assert cursor.fetchone()[0] >= 1  # the plan the other organisation ran was the one planned for alpha's
