@@ -40,7 +40,7 @@ class OutboxMessage(TenantTable):
     # A deferred message: the key of a module's email renderer (ModuleConfig.email_renderers) and what it needs.
     renderer = models.CharField(_("renderer"), max_length=100, blank=True)
     context = models.JSONField(_("context"), default=dict, blank=True)
-    message_id = models.CharField(_("message id"), max_length=200, unique=True)
+    message_id = models.CharField(_("message id"), max_length=200)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
@@ -57,7 +57,9 @@ class OutboxMessage(TenantTable):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["organization", "state", "created_at"]),
-            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # Mail due, whatever its organisation (the relay's crossing): pending rows only, so that a sent one
+            # leaves no entry behind.
+            models.Index(fields=["next_attempt_at"], name="outbox_due", condition=models.Q(state="pending")),
             # An organisation's due mail in the order the claim takes it: a claim reads its batch, not the whole wave.
             models.Index(
                 fields=["organization", "next_attempt_at"], name="outbox_org_due", condition=models.Q(state="pending")
@@ -68,6 +70,11 @@ class OutboxMessage(TenantTable):
                 name="outbox_leased",
                 condition=models.Q(state="pending", lease_until__isnull=False),
             ),
+        ]
+        constraints = [
+            # Unique as a constraint, not a field's unique=True: no second, pattern-matching index that nothing
+            # reads and every sent message would write to.
+            models.UniqueConstraint(fields=["message_id"], name="outbox_message_id_unique"),
         ]
 
     def __str__(self) -> str:
