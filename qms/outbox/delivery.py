@@ -10,6 +10,11 @@ rendering fails is rolled back before anything of it was sent and goes message b
 be rendered fails alone. The lease of what is left is renewed every OUTBOX_LEASE_RENEW_SECONDS. SMTP 4xx and a
 dropped connection put the message back with back-off and jitter and the batch goes on (over a new connection);
 5xx fails that message with the server's answer; a server that cannot be reached puts the rest of the batch back.
+
+A batch's rows are picked by primary key alone, and whether each is still pending is read off the row: a
+`state = 'pending'` condition beside the keys lets PostgreSQL's planner, whose statistics lag behind a wave of
+thousands written at once, walk the whole pending index instead of the keys' (26 ms a batch read with 100,000 due;
+tests/outbox/test_plans.py).
 """
 
 from __future__ import annotations
@@ -140,11 +145,8 @@ def outbox_deliver_batch(
     outcomes: Counter[str] = Counter()
     with ExitStack() as stack, scopes_disabled() if organization_id is None else scope(organization=organization_id):
         with message_transaction(organization_id):
-            messages = list(
-                OutboxMessage.objects.filter(pk__in=list(message_ids), state=State.PENDING)
-                .select_related("organization")
-                .order_by("next_attempt_at", "pk")
-            )
+            read = OutboxMessage.objects.filter(pk__in=list(message_ids)).select_related("organization")
+            messages = sorted((m for m in read if m.state == State.PENDING), key=lambda m: (m.next_attempt_at, m.pk))
         outcomes["skipped"] = len(set(message_ids)) - len(messages)
         mailer = Mailer()
         stack.enter_context(_commits_without_waiting_for_disk())
@@ -205,7 +207,8 @@ class _Leases:
 def outbox_lease_renew(*, organization_id: int | None, messages: Sequence[OutboxMessage], now: datetime) -> int:
     """Extend the lease of a running batch's messages still to send."""
     with message_transaction(organization_id):
-        return OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], state=State.PENDING).update(
+        pending = _lock_pending([m.pk for m in messages])
+        return OutboxMessage.objects.filter(pk__in=list(pending)).update(
             lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         )
 
@@ -216,7 +219,8 @@ def release(organization_id: int | None, messages: Sequence[OutboxMessage], *, e
         return 0
     log.warning("outbox: %d messages wait for the mail server: %s", len(messages), error)
     with message_transaction(organization_id):
-        return OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], state=State.PENDING).update(
+        pending = _lock_pending([m.pk for m in messages])
+        return OutboxMessage.objects.filter(pk__in=list(pending)).update(
             lease_until=None, next_attempt_at=now + outbox_retry_delay(1), last_error=error[:2000]
         )
 
@@ -333,9 +337,11 @@ def deliver(message: OutboxMessage, *, organization_id: int | None, mailer: Mail
         return State.FAILED
 
 
-# The two statements every message runs, written out: the ORM's query building cost as much as their round trips.
+# The statements every message runs, written out: the ORM's query building cost as much as their round trips.
 TABLE = OutboxMessage._meta.db_table
-LOCK = f"SELECT attempts FROM {TABLE} WHERE id = %s AND state = %s FOR UPDATE SKIP LOCKED"  # noqa: S608 - no input
+# By the keys alone, the state read off the rows (see the module's doc); SQLite has no row locks: its writers are
+# serialised (BEGIN IMMEDIATE), which is as exclusive.
+LOCK = f"SELECT id, attempts, state FROM {TABLE} WHERE id IN %s FOR UPDATE SKIP LOCKED"  # noqa: S608 - no input
 SENT = (
     f"UPDATE {TABLE} SET state = %s, attempts = %s, sent_at = %s, last_error = '', lease_until = NULL"  # noqa: S608
     " WHERE id = %s"
@@ -344,35 +350,33 @@ SENT_RENDERED = (
     f"UPDATE {TABLE} SET state = %s, attempts = %s, sent_at = %s, last_error = '', lease_until = NULL,"  # noqa: S608
     " subject = %s, body_text = %s, body_html = %s, headers = %s WHERE id = %s"
 )
-
-
-def _lock(message: OutboxMessage) -> int | None:
-    """Lock the message's row if it is still pending and no other worker holds it: its attempts so far."""
-    with connection.cursor() as cursor:
-        # SQLite has no row locks: its writers are serialised (BEGIN IMMEDIATE), which is as exclusive.
-        cursor.execute(LOCK if connection.features.has_select_for_update_skip_locked else LOCK.split(" FOR ")[0],
-                       [message.pk, State.PENDING])  # fmt: skip
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
-
-
-LOCK_MANY = f"SELECT id, attempts FROM {TABLE} WHERE id IN %s AND state = %s FOR UPDATE SKIP LOCKED"  # noqa: S608
 SENT_MANY = (
     f"UPDATE {TABLE} SET state = %s, attempts = attempts + 1, sent_at = %s, last_error = '',"  # noqa: S608
     " lease_until = NULL WHERE id IN %s"
 )
 
 
-def _lock_many(chunk: Sequence[OutboxMessage]) -> dict[int, int]:
-    """Lock the chunk's rows still pending that no other worker holds, in one statement: their attempts so far."""
-    ids = tuple(m.pk for m in chunk)
+def _lock_pending(ids: Sequence[int]) -> dict[int, int]:
+    """Lock the rows of `ids` that no other worker holds and keep those still pending: their attempts so far."""
+    if not ids:
+        return {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(LOCK_MANY, [ids, State.PENDING])
-        else:  # SQLite: no row locks (its writers are serialised), no tuple parameters
+            cursor.execute(LOCK, [tuple(ids)])
+        else:  # no tuple parameters either
             marks = ", ".join(["%s"] * len(ids))
-            cursor.execute(LOCK_MANY.split(" FOR ")[0].replace("IN %s", f"IN ({marks})"), [*ids, State.PENDING])
-        return {int(pk): int(n) for pk, n in cursor.fetchall()}
+            cursor.execute(LOCK.split(" FOR ")[0].replace("IN %s", f"IN ({marks})"), list(ids))
+        return {int(pk): int(n) for pk, n, state in cursor.fetchall() if state == State.PENDING}
+
+
+def _lock(message: OutboxMessage) -> int | None:
+    """Lock the message's row if it is still pending and no other worker holds it: its attempts so far."""
+    return _lock_pending([message.pk]).get(message.pk)
+
+
+def _lock_many(chunk: Sequence[OutboxMessage]) -> dict[int, int]:
+    """Lock the chunk's rows still pending that no other worker holds, in one statement: their attempts so far."""
+    return _lock_pending([m.pk for m in chunk])
 
 
 def _save_sent_many(
