@@ -181,19 +181,37 @@ def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, returning
 
 
 def insert_with_children(
-    model: type[Model], row: dict[str, Any], child: type[Model], parent: str, children: Sequence[dict[str, Any]]
-) -> int:
+    model: type[Model],
+    row: dict[str, Any],
+    child: type[Model],
+    parent: str,
+    children: Sequence[dict[str, Any]],
+    *,
+    provided: tuple[str, Sequence[Any]] | None = None,
+) -> int | None:
     """INSERT one row and the rows that refer to it (`parent`: the children's attname of the new row's key, left
-    out of their dicts); its primary key. One statement on PostgreSQL (the row's INSERT a CTE), two elsewhere."""
-    if connection.vendor != "postgresql" or not children:
+    out of their dicts); its primary key (never None without `provided`). One statement on PostgreSQL (the row's
+    INSERT a CTE), two elsewhere.
+
+    PostgreSQL only, `provided`: the statement's first CTEs and their parameters, one of them named `provided`;
+    the rows are written only when it returns a row (None when it returns none), in the same statement: a write
+    that decides whether these rows are due (a compare-and-swap) and the rows themselves in one round trip."""
+    if provided is None and (connection.vendor != "postgresql" or not children):
         [pk] = insert_rows(model, [row], returning=True)
         insert_rows(child, [{**values, parent: pk} for values in children])
         return pk
-    names, child_names = tuple(row), tuple(children[0])
-    params = _prepared(model, [row]) + _prepared(child, children)
+    assert connection.vendor == "postgresql", "a provided insert is PostgreSQL's"
+    names, child_names = tuple(row), tuple(children[0]) if children else ()
+    params = _prepared(model, [row]) + (_prepared(child, children) if children else [])
+    sql = _insert_with_children_sql(model, names, child, parent, child_names, len(children), provided is not None)
     with connection.cursor() as cursor:
-        execute(cursor, _insert_with_children_sql(model, names, child, parent, child_names, len(children)), params)
-        return cursor.fetchone()[0]
+        if provided is not None:
+            first, first_params = provided
+            execute(cursor, f"WITH {first}, {sql.removeprefix('WITH ')}", [*first_params, *params])
+        else:
+            execute(cursor, sql, params)
+        found = cursor.fetchone()
+    return None if found is None else found[0]
 
 
 def _prepared(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
@@ -209,18 +227,29 @@ def _insert_with_children_sql(
     parent: str,
     child_names: tuple[str, ...],
     count: int,
+    provided: bool = False,
 ) -> str:
+    """The parent's INSERT a CTE (after `provided`, its values a SELECT from it), the children's INSERT another,
+    and the parent's key the statement's row."""
     quote = connection.ops.quote_name
-    parent_row = _insert_sql("postgresql", model, names, 1, True)
+    pk = quote(_column(model._meta.pk))
+    if provided:
+        columns = ", ".join(quote(_column(_field(model, name))) for name in names)
+        typed_row = ", ".join(f"%s::{_field(model, name).db_type(connection)}" for name in names)
+        table = quote(model._meta.db_table)
+        parent_row = f"INSERT INTO {table} ({columns}) SELECT {typed_row} FROM provided RETURNING {pk}"  # noqa: S608
+    else:
+        parent_row = _insert_sql("postgresql", model, names, 1, True)
+    if not count:
+        return f"WITH parent AS ({parent_row}) SELECT {pk} FROM parent"  # noqa: S608 - names from the models
     fields = [_field(child, name) for name in child_names]
     typed = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
     aliases = ", ".join(f"c{i}" for i in range(len(fields)))
     columns = ", ".join(quote(_column(field)) for field in [*fields, _field(child, parent)])
     values = ", ".join([typed] * count)
     return (
-        f"WITH parent AS ({parent_row}) INSERT INTO {quote(child._meta.db_table)} ({columns}) "  # noqa: S608 - names
-        f"SELECT {aliases}, parent.{quote(_column(model._meta.pk))} FROM parent, (VALUES {values}) AS v({aliases}) "
-        f"RETURNING (SELECT {quote(_column(model._meta.pk))} FROM parent)"
+        f"WITH parent AS ({parent_row}), children AS (INSERT INTO {quote(child._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {aliases}, parent.{pk} FROM parent, (VALUES {values}) AS v({aliases})) SELECT {pk} FROM parent"
     )
 
 

@@ -107,10 +107,12 @@ def response_submit(
     now = now or timezone.now()
     # A public link's refusal (PublicLinkRateLimited) rolls back to here and the page goes on; an invitation's
     # statements fail only with the request (a server error rolls the request's transaction back), so no savepoint.
+    # On PostgreSQL an identified answer's compare-and-swap is the first part of the statement that writes it.
+    claimed_with_response = invitation is not None and not survey.is_anonymous and connection.vendor == "postgresql"
     with transaction.atomic(savepoint=invitation is None):
         if invitation is None:
             public_link_answer_count(survey=survey, address=address)
-        else:
+        elif not claimed_with_response:
             # For an anonymous survey only the day is kept, so the invitation cannot be matched to an answer by time.
             answered = now if not survey.is_anonymous else _start_of_day(now, organization)
             if not _claim(organization=organization, invitation=invitation, answered=answered):
@@ -132,7 +134,7 @@ def response_submit(
             )
             anonymous_release(survey=survey, version=version)
             return True
-        response_record(
+        recorded = response_record(
             organization=organization,
             version=version,
             questions=questionnaire.questions,
@@ -145,8 +147,9 @@ def response_submit(
             invitation=invitation,
             contact=contact,
             rules=survey.active_rules,
+            provided=_claim_first(organization, invitation, now) if claimed_with_response and invitation else None,
         )
-    return True
+    return recorded is not None
 
 
 # The compare-and-swap of the invitation's `answered_at`, and its partial answers deleted with it (for an anonymous
@@ -160,6 +163,16 @@ CLAIM_POSTGRESQL = (
     "WHERE organization_id = %s AND invitation_id IN (SELECT id FROM won)) SELECT count(*) FROM won"
 )
 DROP_PARTIAL = "DELETE FROM surveys_partialresponse WHERE organization_id = %s AND invitation_id = %s"
+# The same, as the first part of the statement that writes the response (what it provides: the invitation won).
+CLAIM_FIRST = (
+    f"provided AS ({CLAIM} RETURNING id), gone AS (DELETE FROM surveys_partialresponse "  # noqa: S608 - fixed text
+    "WHERE organization_id = %s AND invitation_id IN (SELECT id FROM provided))"
+)
+
+
+def _claim_first(organization: Organization, invitation: Invitation, answered: datetime) -> tuple[str, list[Any]]:
+    at = Invitation._meta.get_field("answered_at").get_db_prep_save(answered, connection)
+    return CLAIM_FIRST, [at, organization.pk, invitation.pk, organization.pk]
 
 
 def _claim(*, organization: Organization, invitation: Invitation, answered: datetime) -> bool:

@@ -52,10 +52,12 @@ def response_record(
     invitation: Invitation | None = None,
     contact: Contact | None = None,
     rules: Sequence[LoopRule] | None = None,
-) -> Response:
+    provided: tuple[str, Sequence[Any]] | None = None,
+) -> Response | None:
     """Write one response and its answers (one hand-written statement on PostgreSQL: every answer makes it), with
     the digest of its content, and its follow-up when it meets one of the survey's rules (surveys.services.loop;
-    `rules` when they were read already)."""
+    `rules` when they were read already). On PostgreSQL, `provided` is a write that decides in the same statement
+    whether the response is written (qms.tenancy.sql.insert_with_children): None when it was not."""
     response = Response(
         organization=organization,
         survey_id=version.survey_id,
@@ -75,7 +77,10 @@ def response_record(
     row |= {"attributes": response.attributes, "digest": response.digest, "seal_id": None, "erased_at": None}
     by_code = {q.code: q for q in questions}
     given = [_answer(organization, by_code[code], value) for code, value in answers.items() if code in by_code]
-    response.pk = insert_with_children(Response, row, Answer, "response_id", given)
+    written = insert_with_children(Response, row, Answer, "response_id", given, provided=provided)
+    if written is None:  # what was to provide for it did not (the invitation was answered meanwhile)
+        return None
+    response.pk = written
     response._state.adding, response._state.db = False, connection.alias
     follow_up_match(response=response, answers=answers, rules=rules)
     return response

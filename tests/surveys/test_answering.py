@@ -117,6 +117,18 @@ def test_a_second_submission_gets_a_clear_page_and_stores_nothing_more(alpha, cl
         assert [a.number for a in Response.objects.get().answers.all()] == [9]
 
 
+def test_a_survey_of_optional_questions_submitted_blank_is_recorded_once_with_no_answers(alpha, client, invite):
+    invitation, token = invite(build_survey(alpha.organization, questions=[
+        {"code": "why", "kind": "long_text", "text": "Anything to add?"}]))  # fmt: skip
+    assert client.post(url(token), {"page": "0", "action": "submit", "q_why": "  "}).status_code == 302
+    again = client.post(url(token), {"page": "0", "action": "submit", "q_why": "Late"})
+    assert again.status_code == 200 and "You have already answered" in again.content.decode()
+    with alpha.context():
+        response = Response.objects.get()
+        assert (response.invitation_id, response.answers.count()) == (invitation.pk, 0)
+        assert Invitation.objects.get(pk=invitation.pk).answered_at is not None
+
+
 def test_an_expired_link_gets_a_clear_page_in_the_contacts_language(alpha, client, invite):
     invitation, token = invite(build_survey(alpha.organization, translations={"de": GERMAN}), preferred_language="de")
     with alpha.context():
