@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, ForeignObjectRel, Model
 from django.db.models.expressions import Col
@@ -63,18 +63,25 @@ class Columns(Generic[M]):
 
     def instance(self, values: Sequence[Any]) -> M:
         """The model instance of these columns' values, converted as the ORM converts them (SQLite's dates)."""
-        converters = self._converters.get(connection.vendor)
+        conn = _wrapper()
+        converters = self._converters.get(conn.vendor)
         if converters is None:
-            converters = self._converters[connection.vendor] = [
+            converters = self._converters[conn.vendor] = [
                 (functions, column)
                 for column in (field.get_col(self.alias) for field in self.fields)
-                for functions in [connection.ops.get_db_converters(column) + column.get_db_converters(connection)]
+                for functions in [conn.ops.get_db_converters(column) + column.get_db_converters(conn)]
             ]
         values = [
-            _convert(value, functions, column, connection) if functions else value
+            _convert(value, functions, column, conn) if functions else value
             for value, (functions, column) in zip(values, converters, strict=True)
         ]
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return self.model.from_db(conn.alias, self.attnames, values)
+
+
+def _wrapper() -> BaseDatabaseWrapper:
+    """The default database's connection itself, for the loops of this module: every attribute read through the
+    `connection` proxy looks the connection up again in the thread's storage (~1 µs, more than the read)."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def _column(field: Field | ForeignObjectRel) -> str:
@@ -101,8 +108,9 @@ def execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
     """Run one of this module's statements (fixed text, `%s` placeholders): on PostgreSQL, over a persistent
     connection, as a prepared statement of the connection from its second run on it, planned once for the
     connection's life; as it is elsewhere."""
-    raw = connection.connection
-    if connection.vendor != "postgresql" or raw is None or connection.settings_dict.get("CONN_MAX_AGE") == 0:
+    conn = _wrapper()
+    raw = conn.connection
+    if conn.vendor != "postgresql" or raw is None or conn.settings_dict.get("CONN_MAX_AGE") == 0:
         cursor.execute(sql, params)
         return
     uses = _USES.get(raw)
@@ -215,8 +223,8 @@ def insert_with_children(
 
 
 def _prepared(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
-    named = [(name, _field(model, name)) for name in rows[0]]
-    return [field.get_db_prep_save(row[name], connection) for row in rows for name, field in named]
+    named, conn = [(name, _field(model, name)) for name in rows[0]], _wrapper()
+    return [field.get_db_prep_save(row[name], conn) for row in rows for name, field in named]
 
 
 @cache
@@ -263,5 +271,6 @@ def _insert_sql(vendor: str, model: type[Model], names: tuple[str, ...], count: 
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}{pk}"  # noqa: S608 - names from the model
 
 
+@cache
 def _field(model: type[Model], attname: str) -> Field:
     return next(field for field in model._meta.concrete_fields if field.attname == attname)
