@@ -249,7 +249,7 @@ def _deliver_chunk(
     originals = {m.pk: (m.subject, m.body_text, m.body_html, m.headers) for m in chunk}
     try:
         with message_transaction(organization_id):
-            attempts = _lock_many(chunk)
+            attempts = _lock_pending([m.pk for m in chunk])
             ready = [m for m in chunk if m.pk in attempts]
             outcomes["skipped"] = len(chunk) - len(ready)
             rendered = set()
@@ -372,11 +372,6 @@ def _lock_pending(ids: Sequence[int]) -> dict[int, int]:
 def _lock(message: OutboxMessage) -> int | None:
     """Lock the message's row if it is still pending and no other worker holds it: its attempts so far."""
     return _lock_pending([message.pk]).get(message.pk)
-
-
-def _lock_many(chunk: Sequence[OutboxMessage]) -> dict[int, int]:
-    """Lock the chunk's rows still pending that no other worker holds, in one statement: their attempts so far."""
-    return _lock_pending([m.pk for m in chunk])
 
 
 def _save_sent_many(

@@ -158,32 +158,30 @@ CLAIM = (
     "UPDATE surveys_invitation SET answered_at = %s WHERE organization_id = %s AND id = %s "
     "AND answered_at IS NULL AND revoked_at IS NULL"
 )
-CLAIM_POSTGRESQL = (
-    f"WITH won AS ({CLAIM} RETURNING id), gone AS (DELETE FROM surveys_partialresponse "  # noqa: S608 - fixed text
-    "WHERE organization_id = %s AND invitation_id IN (SELECT id FROM won)) SELECT count(*) FROM won"
-)
-DROP_PARTIAL = "DELETE FROM surveys_partialresponse WHERE organization_id = %s AND invitation_id = %s"
-# The same, as the first part of the statement that writes the response (what it provides: the invitation won).
+# On PostgreSQL, the claim's first part of a statement: what it provides, the invitation if it was won (the
+# response's own statement follows it, qms.tenancy.sql.insert_with_children; an anonymous survey counts it).
 CLAIM_FIRST = (
     f"provided AS ({CLAIM} RETURNING id), gone AS (DELETE FROM surveys_partialresponse "  # noqa: S608 - fixed text
     "WHERE organization_id = %s AND invitation_id IN (SELECT id FROM provided))"
 )
+CLAIM_POSTGRESQL = f"WITH {CLAIM_FIRST} SELECT count(*) FROM provided"  # noqa: S608 - fixed text
+DROP_PARTIAL = "DELETE FROM surveys_partialresponse WHERE organization_id = %s AND invitation_id = %s"
 
 
 def _claim_first(organization: Organization, invitation: Invitation, answered: datetime) -> tuple[str, list[Any]]:
+    """The claim as a statement's first part and its parameters."""
     at = Invitation._meta.get_field("answered_at").get_db_prep_save(answered, connection)
     return CLAIM_FIRST, [at, organization.pk, invitation.pk, organization.pk]
 
 
 def _claim(*, organization: Organization, invitation: Invitation, answered: datetime) -> bool:
     """Whether this submission is the one that answers the invitation (not answered nor withdrawn meanwhile)."""
-    at = Invitation._meta.get_field("answered_at").get_db_prep_save(answered, connection)
-    claim = [at, organization.pk, invitation.pk]
+    _first, params = _claim_first(organization, invitation, answered)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            execute(cursor, CLAIM_POSTGRESQL, [*claim, organization.pk])
+            execute(cursor, CLAIM_POSTGRESQL, params)
             return bool(cursor.fetchone()[0])
-        cursor.execute(CLAIM, claim)
+        cursor.execute(CLAIM, params[:3])
         if cursor.rowcount != 1:
             return False
         cursor.execute(DROP_PARTIAL, [organization.pk, invitation.pk])

@@ -20,10 +20,7 @@ from qms.outbox.services import email_enqueue_many
 from tests.conftest import as_owner
 from tests.outbox.conftest import outbox_row
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner and statistics"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TABLE = OutboxMessage._meta.db_table
 DUE_INDEXES = {"outbox_due", "outbox_org_due", "outbox_leased"}
@@ -59,6 +56,7 @@ def _plans(tenant, statements):
     return plans
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner and statistics")
 def test_a_batch_reads_and_locks_its_rows_by_key_while_the_statistics_say_nothing_is_pending(alpha, smtp_sink):
     sent = _wave(alpha, 300)
     with as_owner(), connection.cursor() as cursor:
@@ -85,3 +83,21 @@ def test_a_batch_reads_and_locks_its_rows_by_key_while_the_statistics_say_nothin
     assert [outbox_row(pk).state for pk in wave[:40]] == [OutboxMessage.State.SENT] * 40
     assert all(outbox_row(pk).lease_until is not None for pk in wave[40:60])
     assert all(outbox_row(pk).lease_until is None and outbox_row(pk).last_error == "away" for pk in wave[60:80])
+
+
+def test_keys_of_another_organisation_in_a_batch_are_neither_sent_locked_nor_touched(alpha, bravo, smtp_sink):
+    """Rows picked by key alone are still the batch's organisation's only (its scope and row-level security): keys of
+    another organisation's pending mail handed to a batch, a renewal or a release change nothing of it."""
+    mine, theirs = _wave(alpha, 5), _wave(bravo, 5)
+
+    outcomes = outbox_deliver_batch(organization_id=alpha.organization.pk, message_ids=[*mine, *theirs])
+    with scope(organization=alpha.organization.pk):
+        strangers = [outbox_row(pk) for pk in theirs]
+        renewed = outbox_lease_renew(organization_id=alpha.organization.pk, messages=strangers, now=timezone.now())
+        released = release(alpha.organization.pk, strangers, error="away", now=timezone.now())
+
+    assert (outcomes["sent"], outcomes["skipped"], renewed, released) == (5, 5, 0, 0)
+    assert len(smtp_sink.accepted_ids()) == 5
+    assert [(row.state, row.lease_until, row.last_error) for row in map(outbox_row, theirs)] == [
+        (OutboxMessage.State.PENDING, None, "")
+    ] * 5
