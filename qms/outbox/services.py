@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -97,7 +97,7 @@ def _write(
         body_text=rendered.text,
         body_html=rendered.html,
         headers=dict(rendered.headers),
-        message_id=make_msgid(domain=message_id_domain()),
+        message_id=new_message_id(message_id_domain()),
     )  # fmt: skip
     if organization is None:
         with system_context():
@@ -112,6 +112,13 @@ def _write(
 def message_id_domain() -> str:
     """The domain of the Message-IDs the outbox makes: the sender address's."""
     return settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "closeloop.local"
+
+
+def new_message_id(domain: str) -> str:
+    """A Message-ID no other message has: 128 bits from `secrets`. Not `email.utils.make_msgid`, whose uniqueness
+    rests on the `random` module: a process that seeds it (a test framework, a library) repeats its ids within the
+    same hundredth of a second, and the outbox's unique Message-ID then refuses the second message."""
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 def email_enqueue_many(
@@ -131,7 +138,7 @@ def email_enqueue_many(
     if not rows:
         return []
     domain = message_id_domain()
-    message_ids = [make_msgid(domain=domain) for _row in rows]
+    message_ids = [new_message_id(domain) for _row in rows]
     now = timezone.now()
     purpose = renderer[: OutboxMessage._meta.get_field("purpose").max_length or 64]
     written = insert_rows(

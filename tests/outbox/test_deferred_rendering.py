@@ -1,6 +1,7 @@
 """Deferred emails: written by the thousand in one statement, rendered by the worker that sends them, with their
 extra headers, through a real worker to a real SMTP server; a renderer that fails leaves the message failed."""
 
+import random
 import time
 
 import pytest
@@ -66,6 +67,19 @@ def test_many_messages_are_written_in_one_statement_each_with_its_own_message_id
     assert {(m.purpose, m.renderer, m.state, m.subject, m.body_text, m.attempts) for m in rows} == {
         ("test.invite", "test.invite", State.PENDING, "", "", 0)
     }
+
+
+def test_message_ids_stay_unique_when_something_seeds_the_random_module(alpha, renderers):
+    """A test framework or a library that seeds `random` (hypothesis does, before every example) made
+    `make_msgid` repeat its ids within a hundredth of a second, and the second write then failed on the unique
+    Message-ID: the outbox's ids come from `secrets`."""
+    written = []
+    for _attempt in range(2):
+        random.seed(1234)
+        written += _enqueue(alpha, _rows(2))
+    with alpha.context():
+        ids = list(OutboxMessage.objects.filter(pk__in=written).values_list("message_id", flat=True))
+    assert len(set(ids)) == 4
 
 
 def test_the_relay_is_nudged_once_for_the_lot(alpha, renderers, django_capture_on_commit_callbacks):
