@@ -146,10 +146,13 @@ def _prepared_statement(sql: str) -> tuple[str, str]:
 
 
 def statement_of(logged: str) -> str:
-    """What a logged statement ran: for `EXECUTE qms_…` (a prepared statement of `execute`) its text as written,
-    for any other the statement itself (for tests and debugging, which read the SQL a request ran)."""
-    found = _EXECUTED.match(logged)
-    return _STATEMENTS.get(found.group(1), logged) if found else logged
+    """What a logged statement ran: for `EXECUTE qms_…` (a prepared statement of `execute`) its text as written
+    (after the organisation's setting when that went ahead of it, qms.tenancy.context), for any other the statement
+    itself (for tests and debugging, which read the SQL a request ran)."""
+    found = _EXECUTED.search(logged)
+    if found is None or found.group(1) not in _STATEMENTS or (found.start() and logged[found.start() - 2] != ";"):
+        return logged
+    return logged[: found.start()] + _STATEMENTS[found.group(1)]
 
 
 def fetch_one(sql: str, params: Sequence[int | str], *columns: Columns[Any]) -> list[Any] | None:

@@ -1,10 +1,10 @@
 """What one tenant API request costs in database statements, whatever the number of rows it lists.
 
 A list request inside the test's transaction is, on PostgreSQL: SAVEPOINT; the organisation looked up, with what
-the context's seal binds to (one statement); the sealed setting made (one); the token with its membership and user
-(one); the page of rows (one); the setting restored; RELEASE SAVEPOINT. A page shorter than a full one needs no
-COUNT. On SQLite there is no setting to make or restore. In production the request's transaction is the outermost
-one, so nothing restores the setting: the transaction's end discards it.
+the context's seal binds to (one statement); the token with its membership and user, the sealed setting made ahead
+of it in the same statement (one); the page of rows (one); the setting restored; RELEASE SAVEPOINT. A page shorter
+than a full one needs no COUNT. On SQLite there is no setting to make or restore. In production the request's
+transaction is the outermost one, so nothing restores the setting: the transaction's end discards it.
 """
 
 import pytest
@@ -20,8 +20,8 @@ from tests.factories import ApiTokenFactory, MembershipFactory
 
 MEMBERS = "/api/v1/o/alpha/members/"
 KEY = "cl_alpha-query-count-key"
-# SAVEPOINT, organisation, (the sealed setting), token, page, (restore the setting), RELEASE
-LIST_STATEMENTS = 7 if IS_POSTGRES else 5
+# SAVEPOINT, organisation, (the sealed setting and) token, page, (restore the setting), RELEASE
+LIST_STATEMENTS = 6 if IS_POSTGRES else 5
 
 
 def _token(tenant, *, last_used_at):
@@ -90,10 +90,11 @@ def test_a_request_in_its_own_transaction_restores_nothing_and_leaves_nothing_se
     _token(alpha, last_used_at=timezone.now())
     statements, body = _statements()
     assert {row["email"] for row in body["results"]} == {f"{role}@alpha.test" for role in Role.values}
-    # BEGIN, the organisation, the sealed setting, the token, the page, COMMIT.
-    assert len(statements) == 6 and (statements[0], statements[-1]) == ("BEGIN", "COMMIT"), statements
+    # BEGIN, the organisation, the sealed setting with the token, the page, COMMIT.
+    assert len(statements) == 5 and (statements[0], statements[-1]) == ("BEGIN", "COMMIT"), statements
     setting = [sql for sql in statements if sql.startswith("SELECT set_config")]
     assert len(setting) == 1, "made once; the commit discards it, so nothing restores it"
+    assert "accounts_apitoken" in setting[0], "made in the same statement as the token's lookup"
     assert _setting() in ("", None)
     assert not connection.in_atomic_block
 
