@@ -118,14 +118,20 @@ class _SettingFirst:
     def sent(self) -> bool:
         return self.params is None
 
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    def send(self) -> None:
+        """Send the setting now, on its own (the driver's cursor: no wrapper sees it)."""
         setting, self.params = self.params, None
-        if setting is None:
+        if setting is not None:
+            with connection.connection.cursor() as cursor:
+                cursor.execute(_SET, setting)
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        if self.params is None:
             return execute(sql, params, many, context)
         if many or not isinstance(params, list | tuple) or getattr(context["cursor"].cursor, "name", None):
-            with context["connection"].connection.cursor() as cursor:
-                cursor.execute(_SET, setting)
+            self.send()
             return execute(sql, params, many, context)
+        setting, self.params = self.params, None
         return execute(f"{_SET}; {sql}", [*setting, *params], many, context)
 
 
@@ -138,6 +144,9 @@ def entered_from_row(row: Sequence[Any], *, outermost: bool) -> Iterator[Organiz
     organization = ORGANIZATION.instance(row[: len(ORGANIZATION)])
     previous_id, previous_seal, backend, started = row[len(ORGANIZATION) :]
     organization_id = str(organization.pk)
+    for outer in connection.execute_wrappers:  # an outer block's setting, not sent yet, would land after this one's
+        if isinstance(outer, _SettingFirst):
+            outer.send()
     setting = _SettingFirst([organization_id, context_seal(organization_id, backend, started)])
     try:
         with scope(organization=organization.pk), connection.execute_wrapper(setting):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from qms.tenancy.context import request_organization_context
+from qms.tenancy.context import _enter_by_slug_sql, entered_from_row, request_organization_context
 from tests.conftest import IS_POSTGRES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not IS_POSTGRES, reason="the setting is PostgreSQL's")]
@@ -75,3 +75,16 @@ def test_a_block_that_ran_nothing_restores_nothing_and_the_next_one_sees_its_own
         assert _visible(cursor) == {organization.pk}
     with connection.cursor() as cursor:
         assert _setting(cursor) in ("", None), "restored after a block that ran statements"
+
+
+def test_a_block_entered_inside_one_whose_setting_was_not_sent_yet_runs_as_the_inner_organisation(alpha, bravo):
+    """The outer block's setting is sent before the inner one's is kept (the wrappers would otherwise put the outer
+    one last in the text, and the statement would run as the outer organisation)."""
+    with request_organization_context("alpha"):
+        with connection.connection.cursor() as raw:  # bravo's row read without a statement of Django's
+            raw.execute(_enter_by_slug_sql(), ["bravo"])
+            row = raw.fetchone()
+        with entered_from_row(row, outermost=False) as inner, connection.cursor() as cursor:
+            assert _visible(cursor) == {inner.pk}
+        with connection.cursor() as cursor:  # restored to what the row said was set when it was read: nothing yet
+            assert _visible(cursor) == set(), "after it, as the row read before the outer setting was sent: no rows"
