@@ -126,13 +126,14 @@ class _SettingFirst:
                 cursor.execute(_SET, setting)
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        if self.params is None:
-            return execute(sql, params, many, context)
-        if many or not isinstance(params, list | tuple) or getattr(context["cursor"].cursor, "name", None):
-            self.send()
-            return execute(sql, params, many, context)
-        setting, self.params = self.params, None
-        return execute(f"{_SET}; {sql}", [*setting, *params], many, context)
+        setting = self.params
+        if setting is not None:
+            if many or not isinstance(params, list | tuple) or getattr(context["cursor"].cursor, "name", None):
+                self.send()
+            else:
+                self.params = None
+                sql, params = f"{_SET}; {sql}", [*setting, *params]
+        return execute(sql, params, many, context)
 
 
 @contextmanager

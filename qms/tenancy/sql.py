@@ -100,7 +100,8 @@ def _convert(value: Any, functions: Converters, column: Col, conn: BaseDatabaseW
 # connection (its driver's object, which a reconnection replaces: a new one has none).
 _USES: "weakref.WeakKeyDictionary[Any, tuple[set[str], set[str], set[str]]]" = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%s|%%")
-_EXECUTED = re.compile(r"EXECUTE (qms_[0-9a-f]{16})\b")
+# A prepared statement of `execute`, first in the logged text or after the statements sent ahead of it.
+_EXECUTED = re.compile(r"^(.*; )?EXECUTE (qms_[0-9a-f]{16})\b", re.DOTALL)
 _STATEMENTS: dict[str, str] = {}  # each prepared statement's text as written, by name
 
 
@@ -149,10 +150,10 @@ def statement_of(logged: str) -> str:
     """What a logged statement ran: for `EXECUTE qms_…` (a prepared statement of `execute`) its text as written
     (after the organisation's setting when that went ahead of it, qms.tenancy.context), for any other the statement
     itself (for tests and debugging, which read the SQL a request ran)."""
-    found = _EXECUTED.search(logged)
-    if found is None or found.group(1) not in _STATEMENTS or (found.start() and logged[found.start() - 2] != ";"):
+    found = _EXECUTED.match(logged)
+    if found is None or found.group(2) not in _STATEMENTS:
         return logged
-    return logged[: found.start()] + _STATEMENTS[found.group(1)]
+    return (found.group(1) or "") + _STATEMENTS[found.group(2)]
 
 
 def fetch_one(sql: str, params: Sequence[int | str], *columns: Columns[Any]) -> list[Any] | None:

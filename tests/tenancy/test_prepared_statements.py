@@ -40,6 +40,8 @@ def test_a_lookup_runs_as_written_once_then_prepared_on_a_persistent_connection(
     assert prepare == [f"PREPARE {name} AS {sql.replace('%s', '$1')}", f"EXECUTE {name} ('{alpha.slug}')"]
     assert third == [f"EXECUTE {name} ('{alpha.slug}')"]
     assert statement_of(third[0]) == sql  # what tests and debugging read of a request's statements
+    ahead = "SELECT set_config('app.organization_id', '1', true)"  # the setting sent ahead of it (tenancy.context)
+    assert statement_of(f"{ahead}; {third[0]}") == f"{ahead}; {sql}"
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
         assert cursor.fetchone()[0].startswith(f"PREPARE {name} AS SELECT")
